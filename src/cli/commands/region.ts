@@ -1,0 +1,5 @@
+// Placeholder until the region command lands; replaced by its real implementation.
+export async function run(_argv: string[]): Promise<number> {
+  process.stderr.write('fusescope region: this command is not available in this build yet\n');
+  return 1;
+}
