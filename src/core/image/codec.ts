@@ -1,0 +1,38 @@
+/**
+ * The image-decoding seam of core. Core never decodes JPEG/PNG/WebP itself and never looks at
+ * globals to pick a decoder: the edge (CLI entry, worker entry) builds an `ImageCodec` and hands
+ * it to `loadSlide`. Node: ./node/sharp-codec.ts (libvips). Browser/worker:
+ * ./browser/canvas-codec.ts (createImageBitmap + OffscreenCanvas).
+ */
+import type { RgbaImage } from '../slide/types.ts';
+
+export interface JpegDecodeOptions {
+  /**
+   * TIFF JPEGTables (tag 347): an abbreviated stream SOI, DQT/DHT..., EOI holding the tables
+   * that the tile stream leaves out. Merged in front of the tile stream before decoding.
+   */
+  tables?: Uint8Array;
+  /**
+   * 'rgb': the three components are R, G, B already (TIFF photometric RGB, e.g. Aperio):
+   * no YCbCr->RGB transform (an Adobe APP14 marker with transform 0 is inserted).
+   * 'auto' (default): the decoder's usual JFIF rules (3 components = YCbCr).
+   */
+  colorTransform?: 'rgb' | 'auto';
+}
+
+/** A decoded JPEG 2000 code stream: interleaved 8-bit samples. */
+export interface J2kImage {
+  width: number;
+  height: number;
+  components: number;
+  data: Uint8Array;
+}
+
+export interface ImageCodec {
+  /** Decode one JPEG stream (a TIFF tile/strip, or a whole .jpg) to RGBA. */
+  decodeJpeg(bytes: Uint8Array, options?: JpegDecodeOptions): Promise<RgbaImage>;
+  /** Decode a whole JPEG/PNG/WebP file to RGBA. */
+  decodeImage(bytes: Uint8Array): Promise<RgbaImage>;
+  /** Decode a raw JPEG 2000 code stream (J2K or JP2) to 8-bit samples, no colour conversion. */
+  decodeJpeg2000(bytes: Uint8Array): Promise<J2kImage>;
+}

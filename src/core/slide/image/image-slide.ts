@@ -1,0 +1,82 @@
+/**
+ * Plain images (JPEG, PNG, WebP) of any size, e.g. the 9,272 x 9,923 px HER2ST H&E JPEGs:
+ * decoded ONCE, then a pyramid of halved levels (2x2 box filter) is built in memory and served
+ * as 256 px tiles. No level is ever decoded again.
+ */
+import type { ImageCodec } from '../../image/codec.ts';
+import { crop, halve } from '../../image/rgba.ts';
+import { type ByteSource, readExact } from '../bytes/byte-source.ts';
+import { makeLevels, TiledSlide } from '../tiled-slide.ts';
+import { type RgbaImage, SlideError, type SlideMetadata } from '../types.ts';
+
+export const IMAGE_TILE = 256;
+
+export interface ImageSlideOptions {
+  codec: ImageCodec;
+  mpp?: number;
+  cacheBytes?: number;
+}
+
+export class ImageSlide extends TiledSlide {
+  readonly meta: SlideMetadata;
+
+  private constructor(
+    private readonly pyramid: RgbaImage[],
+    meta: SlideMetadata,
+    cacheBytes?: number,
+  ) {
+    // tiles are cheap crops of memory we already hold: keep the tile cache small
+    super(Math.min(cacheBytes ?? 32 * 1024 * 1024, 32 * 1024 * 1024));
+    this.meta = meta;
+  }
+
+  static async open(src: ByteSource, format: string, opts: ImageSlideOptions, signal?: AbortSignal): Promise<ImageSlide> {
+    const bytes = await readExact(src, 0, src.size, signal);
+    let base: RgbaImage;
+    try {
+      base = await opts.codec.decodeImage(bytes);
+    } catch (e) {
+      throw new SlideError(src.name, `is a ${format.toUpperCase()} image that cannot be decoded (${e instanceof Error ? e.message : String(e)}).`, 'The file is probably truncated or corrupt.');
+    }
+    const pyramid: RgbaImage[] = [base];
+    let cur = base;
+    while (cur.width > IMAGE_TILE || cur.height > IMAGE_TILE) {
+      const h = halve(cur.data, cur.width, cur.height, 4);
+      cur = { width: h.width, height: h.height, data: new Uint8ClampedArray(h.data.buffer) };
+      pyramid.push(cur);
+    }
+    const levels = makeLevels(pyramid.map((p) => ({ width: p.width, height: p.height, tileWidth: IMAGE_TILE, tileHeight: IMAGE_TILE })));
+    const meta: SlideMetadata = {
+      format: 'image',
+      name: src.name,
+      width: base.width,
+      height: base.height,
+      levels,
+      tileWidth: IMAGE_TILE,
+      tileHeight: IMAGE_TILE,
+      mpp: opts.mpp ?? null,
+      mppSource: opts.mpp !== undefined ? 'user' : 'none',
+      objective: null,
+      associated: [],
+      compression: format,
+      properties: { 'openslide.vendor': 'image', 'image.format': format },
+    };
+    return new ImageSlide(pyramid, meta, opts.cacheBytes);
+  }
+
+  protected async decodeTile(level: number, col: number, row: number): Promise<RgbaImage> {
+    const img = this.pyramid[level];
+    const x = col * IMAGE_TILE;
+    const y = row * IMAGE_TILE;
+    return crop(img, x, y, Math.min(IMAGE_TILE, img.width - x), Math.min(IMAGE_TILE, img.height - y));
+  }
+
+  async readAssociated(name: string): Promise<RgbaImage> {
+    throw new SlideError(this.meta.name, `has no associated image '${name}'.`, 'Plain images have none.');
+  }
+
+  override close(): void {
+    super.close();
+    this.pyramid.length = 0;
+  }
+}

@@ -1,0 +1,27 @@
+/** Opens any TIFF-family slide except NDPI: picks the vendor layout from IFD 0's description. */
+import type { ByteSource } from '../bytes/byte-source.ts';
+import type { SlideSource } from '../types.ts';
+import { aperioLayout, isAperioDescription } from './aperio.ts';
+import { genericLayout } from './generic.ts';
+import { isOmeDescription, omeLayout } from './ome.ts';
+import { readIfdInfo, TiffFile } from './tiff-file.ts';
+import { type TiffSlideOptions, TiffSlide } from './tiff-slide.ts';
+
+export async function loadTiffSlide(src: ByteSource, opts: TiffSlideOptions, signal?: AbortSignal): Promise<SlideSource> {
+  const file = await TiffFile.open(src, signal);
+  try {
+    const infos = [];
+    for (let i = 0; i < file.ifds.length; i++) infos.push(await readIfdInfo(file.ifds[i], i));
+    const desc = infos[0].description;
+    const layout = isAperioDescription(desc)
+      ? aperioLayout(infos)
+      : isOmeDescription(desc)
+        ? await omeLayout(file, infos)
+        : await genericLayout(infos);
+    if (file.bigTiff) layout.properties['tiff.BigTIFF'] = 'true';
+    return new TiffSlide(file, layout, opts);
+  } catch (e) {
+    file.close();
+    throw e;
+  }
+}

@@ -1,0 +1,179 @@
+/**
+ * Main-thread client of the slide workers: `loadSlideInWorkers(input)` opens a slide in a small
+ * pool of workers (2-4; one for formats that hold a whole decoded image in memory: plain images
+ * and NDPI) and returns a `SlideHandle`. Every call is abortable with an AbortSignal; a failed
+ * call rejects with an Error whose message is the user-facing SlideError text.
+ */
+import type { RgbaImage, SlideMetadata } from '../core/slide/types.ts';
+import type { SlideWorkerRequest, SlideWorkerResponse } from './slide-protocol.ts';
+
+export interface SlideHandle {
+  meta: SlideMetadata;
+  /** One tile of the level's grid (meta.levels[level].tileWidth x tileHeight, cropped at the edges). */
+  getTile(level: number, col: number, row: number, signal?: AbortSignal): Promise<ImageBitmap>;
+  /** openslide read_region: x, y in level-0 pixels; width, height in level pixels; transparent outside. */
+  readRegion(level: number, x: number, y: number, w: number, h: number, signal?: AbortSignal): Promise<RgbaImage>;
+  readAssociated(name: string): Promise<RgbaImage>;
+  close(): void;
+}
+
+export interface LoadSlideInWorkersOptions {
+  /** um per level-0 pixel chosen by the user (overrides the file; meta.mppSource 'user'). */
+  mpp?: number;
+  /** Number of workers (default: 1 for plain images and NDPI, else 2-4 by hardwareConcurrency). */
+  workers?: number;
+  /** Decoded-tile cache bound per worker, bytes (default 256 MiB). */
+  cacheBytes?: number;
+}
+
+type Pending = { resolve: (r: SlideWorkerResponse) => void; reject: (e: Error) => void };
+
+function abortError(): DOMException {
+  return new DOMException('The operation was aborted.', 'AbortError');
+}
+
+/** Formats whose source keeps a whole decoded image in memory: one worker only. */
+const SINGLE_WORKER_FORMATS = new Set(['image', 'ndpi']);
+
+class WorkerConnection {
+  readonly worker: Worker;
+  private readonly pending = new Map<number, Pending>();
+  private static nextId = 1;
+  busy = 0;
+  ready = false;
+  private dead: Error | null = null;
+
+  constructor() {
+    this.worker = new Worker(new URL('./slide.worker.ts', import.meta.url), { type: 'module', name: 'slide' });
+    this.worker.onmessage = (ev: MessageEvent<SlideWorkerResponse>) => {
+      const p = this.pending.get(ev.data.id);
+      if (!p) {
+        // answer to an aborted request: free what it carries
+        if (ev.data.ok && ev.data.kind === 'bitmap') ev.data.bitmap.close();
+        return;
+      }
+      this.pending.delete(ev.data.id);
+      p.resolve(ev.data);
+    };
+    this.worker.onerror = (ev: ErrorEvent) => {
+      ev.preventDefault();
+      this.dead = new Error(`slide worker failed: ${ev.message || 'unknown error'}`);
+      for (const p of this.pending.values()) p.reject(this.dead);
+      this.pending.clear();
+    };
+  }
+
+  request(msg: SlideWorkerRequest & { id?: number }, signal?: AbortSignal): Promise<SlideWorkerResponse> {
+    if (this.dead) return Promise.reject(this.dead);
+    if (signal?.aborted) return Promise.reject(abortError());
+    const id = WorkerConnection.nextId++;
+    const full = { ...msg, id } as SlideWorkerRequest;
+    this.busy++;
+    return new Promise<SlideWorkerResponse>((resolve, reject) => {
+      const onAbort = () => {
+        if (!this.pending.has(id)) return;
+        this.pending.delete(id);
+        this.worker.postMessage({ type: 'abort', id } satisfies SlideWorkerRequest);
+        reject(abortError());
+      };
+      this.pending.set(id, {
+        resolve: (r) => {
+          signal?.removeEventListener('abort', onAbort);
+          resolve(r);
+        },
+        reject: (e) => {
+          signal?.removeEventListener('abort', onAbort);
+          reject(e);
+        },
+      });
+      signal?.addEventListener('abort', onAbort, { once: true });
+      this.worker.postMessage(full);
+    }).finally(() => {
+      this.busy--;
+    });
+  }
+
+  terminate(): void {
+    this.dead = new Error('the slide was closed');
+    for (const p of this.pending.values()) p.reject(this.dead);
+    this.pending.clear();
+    this.worker.terminate();
+  }
+}
+
+function unwrap(r: SlideWorkerResponse): Exclude<SlideWorkerResponse, { ok: false }> {
+  if (!r.ok) {
+    if (r.name === 'AbortError') throw abortError();
+    throw new Error(r.message);
+  }
+  return r;
+}
+
+function toRgba(r: SlideWorkerResponse): RgbaImage {
+  const ok = unwrap(r);
+  if (ok.kind !== 'rgba') throw new Error(`unexpected worker answer ${ok.kind}`);
+  return { width: ok.width, height: ok.height, data: new Uint8ClampedArray(ok.buffer) };
+}
+
+export async function loadSlideInWorkers(
+  input: File | File[] | string /* URL */,
+  opts: LoadSlideInWorkersOptions = {},
+): Promise<SlideHandle> {
+  const open = (c: WorkerConnection) => c.request({ type: 'open', id: 0, input, mpp: opts.mpp, cacheBytes: opts.cacheBytes });
+  const first = new WorkerConnection();
+  let meta: SlideMetadata;
+  try {
+    const r = unwrap(await open(first));
+    if (r.kind !== 'meta') throw new Error(`unexpected worker answer ${r.kind}`);
+    meta = r.meta;
+  } catch (e) {
+    first.terminate();
+    throw e;
+  }
+  first.ready = true;
+  const pool: WorkerConnection[] = [first];
+  const hw = typeof navigator !== 'undefined' && navigator.hardwareConcurrency ? navigator.hardwareConcurrency : 2;
+  const wanted = SINGLE_WORKER_FORMATS.has(meta.format) ? 1 : Math.max(1, Math.min(4, opts.workers ?? Math.max(2, Math.min(4, hw - 1))));
+  for (let i = 1; i < wanted; i++) {
+    const c = new WorkerConnection();
+    pool.push(c);
+    open(c).then(
+      (r) => {
+        if (r.ok) c.ready = true;
+        else c.terminate();
+      },
+      () => c.terminate(),
+    );
+  }
+  const pick = (): WorkerConnection => {
+    let best = first;
+    for (const c of pool) if (c.ready && c.busy < best.busy) best = c;
+    return best;
+  };
+  let closed = false;
+  const check = () => {
+    if (closed) throw new Error(`${meta.name}: the slide was closed.`);
+  };
+  return {
+    meta,
+    async getTile(level, col, row, signal) {
+      check();
+      const r = unwrap(await pick().request({ type: 'tile', id: 0, level, col, row }, signal));
+      if (r.kind !== 'bitmap') throw new Error(`unexpected worker answer ${r.kind}`);
+      return r.bitmap;
+    },
+    async readRegion(level, x, y, width, height, signal) {
+      check();
+      return toRgba(await pick().request({ type: 'region', id: 0, level, x, y, width, height }, signal));
+    },
+    async readAssociated(name) {
+      check();
+      return toRgba(await pick().request({ type: 'associated', id: 0, name }));
+    },
+    close() {
+      if (closed) return;
+      closed = true;
+      for (const c of pool) c.terminate();
+    },
+  };
+}

@@ -1,0 +1,16 @@
+/** Messages between slide-client.ts (main thread) and slide.worker.ts. */
+import type { SlideMetadata } from '../core/slide/types.ts';
+
+export type SlideWorkerRequest =
+  | { type: 'open'; id: number; input: File | File[] | string; mpp?: number; cacheBytes?: number }
+  | { type: 'tile'; id: number; level: number; col: number; row: number }
+  | { type: 'region'; id: number; level: number; x: number; y: number; width: number; height: number }
+  | { type: 'associated'; id: number; name: string }
+  | { type: 'abort'; id: number }
+  | { type: 'close' };
+
+export type SlideWorkerResponse =
+  | { id: number; ok: true; kind: 'meta'; meta: SlideMetadata }
+  | { id: number; ok: true; kind: 'bitmap'; bitmap: ImageBitmap }
+  | { id: number; ok: true; kind: 'rgba'; width: number; height: number; buffer: ArrayBuffer }
+  | { id: number; ok: false; name: string; message: string };
