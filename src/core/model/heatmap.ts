@@ -1,0 +1,200 @@
+/**
+ * Dense histology-only heatmap: the histology head (the distilled image-only student) over a
+ * sliding window on the tissue. The raster has one cell per window position (cell side = the
+ * manifest's window stride at the model's um/px; the window of patchPx is centred on the cell).
+ * A cell is tissue when at least half of it is tissue in the thumbnail mask. Windows are computed
+ * in any priority order (the browser passes the viewport first), batch by batch, cancellable.
+ */
+import { getCancerRegions, type CancerRegions } from '../regions/contours.ts';
+import { getCellCentre, type ProbabilityRaster } from '../regions/raster.ts';
+import { loadTissueMask, type TissueMask } from '../regions/tissue.ts';
+import { getLabelFreeThreshold, type ThresholdResult } from '../score/threshold.ts';
+import type { SlideSource } from '../slide/types.ts';
+import type { ModelManifest } from './manifest.ts';
+import type { FuseModel } from './model.ts';
+import { getPatchGeometry, type PatchGeometry, readPatchBatch } from './patch.ts';
+
+export interface HeatmapPlan {
+  /** um per level-0 px used */
+  mpp: number;
+  patch: PatchGeometry;
+  tissue: TissueMask;
+  /** values NaN until computed; non-tissue cells stay NaN */
+  raster: ProbabilityRaster;
+  /** raster indices of the tissue cells, row-major order */
+  cells: Int32Array;
+  /** tissue cells * cell area, level-0 px^2 */
+  tissueAreaPx2: number;
+}
+
+/** Tissue mask + window grid. `mpp` is the slide's um per level-0 px (see getMppResolution). */
+export async function loadHeatmapPlan(slide: SlideSource, manifest: ModelManifest, mpp: number, signal?: AbortSignal): Promise<HeatmapPlan> {
+  const h = manifest.histology;
+  const patch = getPatchGeometry(slide.meta, mpp, h.patchPx, h.mpp);
+  const tissue = await loadTissueMask(slide, mpp, h.tissue, signal);
+  const cellPx = h.window.stridePx * patch.l0PerPatchPx;
+  const width = Math.max(1, Math.ceil(slide.meta.width / cellPx));
+  const height = Math.max(1, Math.ceil(slide.meta.height / cellPx));
+  const raster: ProbabilityRaster = { width, height, originX: 0, originY: 0, cellPx, values: new Float32Array(width * height).fill(Number.NaN) };
+  const isTissue = new Uint8Array(width * height);
+  const mc = tissue.cellPx;
+  let count = 0;
+  for (let row = 0; row < height; row++) {
+    for (let col = 0; col < width; col++) {
+      const x0 = col * cellPx;
+      const y0 = row * cellPx;
+      // mask pixels whose centres fall inside the cell
+      const mx0 = Math.max(0, Math.ceil(x0 / mc - 0.5));
+      const mx1 = Math.min(tissue.width, Math.ceil((x0 + cellPx) / mc - 0.5));
+      const my0 = Math.max(0, Math.ceil(y0 / mc - 0.5));
+      const my1 = Math.min(tissue.height, Math.ceil((y0 + cellPx) / mc - 0.5));
+      let inside = 0;
+      let tissuePx = 0;
+      for (let my = my0; my < my1; my++) {
+        for (let mx = mx0; mx < mx1; mx++) {
+          inside++;
+          tissuePx += tissue.mask[my * tissue.width + mx];
+        }
+      }
+      let yes: boolean;
+      if (inside > 0) yes = tissuePx * 2 >= inside;
+      else {
+        const mx = Math.min(tissue.width - 1, Math.floor((x0 + cellPx / 2) / mc));
+        const my = Math.min(tissue.height - 1, Math.floor((y0 + cellPx / 2) / mc));
+        yes = tissue.mask[my * tissue.width + mx] === 1;
+      }
+      if (yes) {
+        isTissue[row * width + col] = 1;
+        count++;
+      }
+    }
+  }
+  const cells = new Int32Array(count);
+  let j = 0;
+  for (let i = 0; i < isTissue.length; i++) if (isTissue[i]) cells[j++] = i;
+  return { mpp, patch, tissue, raster, cells, tissueAreaPx2: count * cellPx * cellPx };
+}
+
+export interface HeatmapRunOptions {
+  /** raster cell indices in the order to compute (e.g. visible first); other tissue cells follow */
+  order?: ArrayLike<number>;
+  /** windows per batch (default 32) */
+  batchSize?: number;
+  /** skip cells that already have a value (resume after a cancel) */
+  resume?: boolean;
+  signal?: AbortSignal;
+  onBatch?: (cells: Int32Array, probs: Float32Array) => void;
+  onProgress?: (done: number, total: number) => void;
+}
+
+/** Run the histology head over the plan's tissue windows, writing into `plan.raster.values`. */
+export async function runHeatmap(plan: HeatmapPlan, model: FuseModel, slide: SlideSource, opts: HeatmapRunOptions = {}): Promise<ProbabilityRaster> {
+  const { raster, cells } = plan;
+  const batchSize = Math.max(1, opts.batchSize ?? 32);
+  const isCell = new Uint8Array(raster.width * raster.height);
+  for (const c of cells) isCell[c] = 1;
+  const queued = new Uint8Array(raster.width * raster.height);
+  const order: number[] = [];
+  const push = (c: number) => {
+    if (c >= 0 && c < isCell.length && isCell[c] && !queued[c] && !(opts.resume && !Number.isNaN(raster.values[c]))) {
+      queued[c] = 1;
+      order.push(c);
+    }
+  };
+  if (opts.order) for (let i = 0; i < opts.order.length; i++) push(opts.order[i]);
+  for (const c of cells) push(c);
+  const { mean, std } = model.manifest.histology;
+  const total = order.length;
+  for (let s = 0; s < total; s += batchSize) {
+    opts.signal?.throwIfAborted();
+    const batch = Int32Array.from(order.slice(s, s + batchSize));
+    const cx = new Float64Array(batch.length);
+    const cy = new Float64Array(batch.length);
+    for (let i = 0; i < batch.length; i++) [cx[i], cy[i]] = getCellCentre(raster, batch[i]);
+    const patches = await readPatchBatch(slide, plan.patch, cx, cy, mean, std, opts.signal);
+    const out = await model.runHistology(patches, batch.length);
+    const probs = Float32Array.from(out.prob);
+    for (let i = 0; i < batch.length; i++) raster.values[batch[i]] = probs[i];
+    opts.onBatch?.(batch, probs);
+    opts.onProgress?.(Math.min(total, s + batch.length), total);
+  }
+  return raster;
+}
+
+/** How `slideScore.method` is read: "<p>th percentile ...", "mean ...", "max ..."; default the 95th percentile. */
+export function getSlideScoreRule(method: string): { kind: 'percentile'; p: number } | { kind: 'mean' } | { kind: 'max' } {
+  const pct = /(\d+(?:\.\d+)?)\s*(?:st|nd|rd|th)?\s*percentile/i.exec(method);
+  if (pct) return { kind: 'percentile', p: Math.min(100, Math.max(0, Number(pct[1]))) };
+  if (/\bmean\b|\baverage\b/i.test(method)) return { kind: 'mean' };
+  if (/\bmax(imum)?\b/i.test(method)) return { kind: 'max' };
+  return { kind: 'percentile', p: 95 };
+}
+
+/** Linear-interpolated percentile (numpy's default) of the finite values; NaN when none. */
+export function getPercentile(values: ArrayLike<number>, p: number): number {
+  const v = Float64Array.from(Array.prototype.filter.call(values, Number.isFinite) as number[]).sort();
+  if (v.length === 0) return Number.NaN;
+  const r = (p / 100) * (v.length - 1);
+  const lo = Math.floor(r);
+  const hi = Math.ceil(r);
+  return v[lo] + (v[hi] - v[lo]) * (r - lo);
+}
+
+export interface HeatmapSummary {
+  slideScore: number;
+  cancerFraction: number;
+  cancerAreaMm2: number;
+  tissueAreaMm2: number;
+  /** how slideScore was computed */
+  slideScoreRule: string;
+  threshold: ThresholdResult;
+  regions: CancerRegions;
+  windows: number;
+}
+
+/**
+ * Whole-slide numbers from a computed raster. `threshold` overrides the manifest's label-free
+ * method with a fixed value.
+ */
+export function getHeatmapSummary(plan: HeatmapPlan, manifest: ModelManifest, threshold?: number): HeatmapSummary {
+  const probs = Float32Array.from(plan.cells, (c) => plan.raster.values[c]);
+  const t: ThresholdResult =
+    threshold !== undefined
+      ? { threshold, method: 'fallback', detail: `fixed threshold ${threshold} given by the user`, gmm: null }
+      : getLabelFreeThreshold(probs, manifest.threshold.method, manifest.threshold.fallback);
+  const regions = getCancerRegions(plan.raster, t.threshold);
+  const rule = getSlideScoreRule(manifest.slideScore.method);
+  let slideScore: number;
+  let ruleText: string;
+  if (rule.kind === 'percentile') {
+    slideScore = getPercentile(probs, rule.p);
+    ruleText = `${rule.p}th percentile of the tissue-window probabilities`;
+  } else if (rule.kind === 'mean') {
+    let s = 0;
+    let n = 0;
+    for (const v of probs) if (Number.isFinite(v)) {
+      s += v;
+      n++;
+    }
+    slideScore = n ? s / n : Number.NaN;
+    ruleText = 'mean of the tissue-window probabilities';
+  } else {
+    slideScore = Number.NEGATIVE_INFINITY;
+    for (const v of probs) if (v > slideScore) slideScore = v;
+    if (!Number.isFinite(slideScore)) slideScore = Number.NaN;
+    ruleText = 'maximum of the tissue-window probabilities';
+  }
+  const mm2 = (plan.mpp * plan.mpp) / 1e6;
+  const cancerAreaMm2 = regions.totalAreaPx2 * mm2;
+  const tissueAreaMm2 = plan.tissueAreaPx2 * mm2;
+  return {
+    slideScore,
+    cancerFraction: tissueAreaMm2 > 0 ? Math.min(1, cancerAreaMm2 / tissueAreaMm2) : 0,
+    cancerAreaMm2,
+    tissueAreaMm2,
+    slideScoreRule: ruleText,
+    threshold: t,
+    regions,
+    windows: plan.cells.length,
+  };
+}

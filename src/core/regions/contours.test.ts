@@ -1,0 +1,71 @@
+import { describe, expect, it } from 'vitest';
+import { getCancerRegions, getPolygonArea, getRegionsGeoJson, getRingArea } from './contours.ts';
+import type { ProbabilityRaster } from './raster.ts';
+import { getRasterRgba } from './raster-image.ts';
+
+function raster(width: number, height: number, cellPx: number, fill: (x: number, y: number) => number): ProbabilityRaster {
+  const values = new Float32Array(width * height);
+  for (let y = 0; y < height; y++) for (let x = 0; x < width; x++) values[y * width + x] = fill(x, y);
+  return { width, height, originX: 100, originY: 50, cellPx, values };
+}
+
+describe('cancer regions from a raster', () => {
+  it('ring and polygon areas', () => {
+    expect(getRingArea([[0, 0], [4, 0], [4, 3], [0, 3]])).toBe(12);
+    expect(getPolygonArea([[[0, 0], [10, 0], [10, 10], [0, 10]], [[2, 2], [4, 2], [4, 4], [2, 4]]])).toBe(96);
+  });
+
+  it('a rectangle of cancer cells with a hole, and a separate blob touching the border', () => {
+    // 40 x 30 cells of 16 level-0 px; NaN (not tissue) in a corner
+    const r = raster(40, 30, 16, (x, y) => {
+      if (x >= 5 && x < 25 && y >= 4 && y < 20) return x >= 12 && x < 16 && y >= 10 && y < 14 ? 0.1 : 0.9; // 20x16 block, 4x4 hole
+      if (x >= 34 && y >= 25) return 0.95; // 6x5 block at the bottom-right border
+      if (x < 3 && y < 3) return Number.NaN;
+      return 0.05;
+    });
+    const regions = getCancerRegions(r, 0.5);
+    expect(regions.polygons.length).toBe(2);
+    // marching squares cuts each corner by an eighth of a cell (d3-contour's unit-square cells):
+    // the big block: 320 cells - 4 outer corners * 1/8, minus the hole, whose ring is cut at its corners too (16 - 4/8)
+    const cell2 = 16 * 16;
+    const big = (320 - 0.5 - (16 - 0.5)) * cell2;
+    const small = (30 - 0.5) * cell2;
+    const sorted = Array.from(regions.areasPx2).sort((a, b) => b - a);
+    expect(sorted[0]).toBeCloseTo(big, 6);
+    expect(sorted[1]).toBeCloseTo(small, 6);
+    expect(regions.totalAreaPx2).toBeCloseTo(big + small, 6);
+    // coordinates are level-0 px: the big block spans x 100 + 5*16 .. 100 + 25*16
+    const bigPoly = regions.polygons[regions.areasPx2[0] > regions.areasPx2[1] ? 0 : 1];
+    const xs = bigPoly[0].map((p) => p[0]);
+    expect(Math.min(...xs)).toBe(100 + 5 * 16);
+    expect(Math.max(...xs)).toBe(100 + 25 * 16);
+    expect(bigPoly.length).toBe(2); // exterior + hole
+  });
+
+  it('GeoJSON follows what QuPath imports', () => {
+    const r = raster(10, 10, 8, (x, y) => (x > 2 && x < 7 && y > 2 && y < 7 ? 1 : 0));
+    const gj = getRegionsGeoJson(getCancerRegions(r, 0.5), 0.5);
+    expect(gj.type).toBe('FeatureCollection');
+    expect(gj.features.length).toBe(1);
+    const f = gj.features[0];
+    expect(f.geometry.type).toBe('Polygon');
+    expect(f.properties.objectType).toBe('annotation');
+    expect(f.properties.classification).toEqual({ name: 'Tumor', color: [200, 0, 0] });
+    for (const ring of f.geometry.coordinates) {
+      expect(ring.length).toBeGreaterThanOrEqual(4);
+      expect(ring[0]).toEqual(ring[ring.length - 1]);
+    }
+    // 16 cells - 4 * 1/8, 64 px^2 each, 0.25 um^2 per px^2
+    expect(f.properties.measurements['Area mm^2']).toBeCloseTo((15.5 * 64 * 0.25) / 1e6, 12);
+    expect(JSON.parse(JSON.stringify(gj))).toEqual(gj);
+  });
+
+  it('empty when nothing reaches the threshold; colours only cells with values', () => {
+    const r = raster(5, 4, 10, (x) => (x === 0 ? Number.NaN : 0.2));
+    expect(getCancerRegions(r, 0.5).polygons).toEqual([]);
+    const img = getRasterRgba(r);
+    expect(img.width).toBe(5);
+    expect(img.data[3]).toBe(0); // NaN cell transparent
+    expect(img.data[4 + 3]).toBe(255);
+  });
+});
