@@ -1,0 +1,22 @@
+import type { ComponentType } from 'react';
+import { AssociatedPanel } from './AssociatedPanel';
+import { SlidePanel } from './SlidePanel';
+
+/**
+ * The side panel's sections, top to bottom. To add a section (ST, Models, ...), write one
+ * component that reads its own store and add one line here; the layout needs no other change.
+ */
+export interface PanelDefinition {
+  id: string;
+  title: string;
+  component: ComponentType;
+  /** open when the app starts (default true) */
+  defaultOpen?: boolean;
+}
+
+export const panels: PanelDefinition[] = [
+  { id: 'slide', title: 'Slide', component: SlidePanel },
+  { id: 'associated', title: 'Associated images', component: AssociatedPanel },
+  // { id: 'st', title: 'Spatial transcriptomics', component: StPanel },   (src/app/st/)
+  // { id: 'model', title: 'Models', component: ModelPanel },               (src/app/model/)
+];

@@ -1,0 +1,80 @@
+import OpenSeadragon from 'openseadragon';
+import { useEffect, useRef } from 'react';
+import { useSlideStore } from '../stores/slideStore';
+import { useViewerStore } from '../stores/viewerStore';
+import { ScaleBarView } from './ScaleBarView';
+import { getImageZoom } from './viewerZoom';
+import { createSlideTileSource } from './slideTileSource';
+
+/**
+ * The OpenSeadragon viewer. No navigation-control images (they would be fetched from a CDN or
+ * a prefixUrl): the toolbar's React buttons drive zoom and home. The viewer instance is published
+ * in useViewerStore for the overlay and the toolbar.
+ */
+export function SlideViewer() {
+  const hostRef = useRef<HTMLDivElement>(null);
+  const handle = useSlideStore((s) => s.handle);
+  const viewer = useViewerStore((s) => s.viewer);
+
+  useEffect(() => {
+    const host = hostRef.current;
+    if (!host) return;
+    const v = OpenSeadragon({
+      element: host,
+      prefixUrl: '',
+      showNavigationControl: false,
+      showNavigator: true,
+      navigatorPosition: 'BOTTOM_RIGHT',
+      navigatorSizeRatio: 0.18,
+      navigatorAutoFade: false,
+      navigatorBackground: '#111318',
+      navigatorBorderColor: '#3b4252',
+      navigatorDisplayRegionColor: '#5fb3f5',
+      animationTime: 0.6,
+      springStiffness: 8,
+      visibilityRatio: 0.3,
+      minZoomImageRatio: 0.6,
+      maxZoomPixelRatio: 4,
+      immediateRender: false,
+      imageLoaderLimit: 8,
+      gestureSettingsMouse: { clickToZoom: false, dblClickToZoom: true, scrollToZoom: true },
+      keyboardNavEnabled: true,
+      preserveViewport: false,
+      crossOriginPolicy: false,
+    } as OpenSeadragon.Options);
+    const store = useViewerStore.getState();
+    const updateZoom = () => useViewerStore.getState().setImageZoom(getImageZoom(v));
+    v.addHandler('open', () => {
+      updateZoom();
+      // keyboard pan/zoom works once the viewer's canvas has focus
+      (v.canvas as HTMLElement).focus({ preventScroll: true });
+    });
+    v.addHandler('animation', updateZoom);
+    v.addHandler('update-viewport', updateZoom);
+    v.addHandler('resize', updateZoom);
+    v.addHandler('tile-loaded', () => useViewerStore.getState().countTile(true));
+    v.addHandler('tile-load-failed', () => useViewerStore.getState().countTile(false));
+    store.setViewer(v);
+    return () => {
+      useViewerStore.getState().setViewer(null);
+      v.destroy();
+    };
+  }, []);
+
+  useEffect(() => {
+    if (!viewer) return;
+    if (!handle) {
+      viewer.close();
+      return;
+    }
+    useViewerStore.getState().resetTileCounts();
+    viewer.open(createSlideTileSource(handle) as unknown as OpenSeadragon.TileSourceSpecifier);
+  }, [viewer, handle]);
+
+  return (
+    <div className="viewer" data-testid="viewer">
+      <div ref={hostRef} className="viewer-osd" />
+      <ScaleBarView />
+    </div>
+  );
+}
