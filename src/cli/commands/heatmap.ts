@@ -1,5 +1,123 @@
-// Placeholder until the heatmap command lands; replaced by its real implementation.
-export async function run(_argv: string[]): Promise<number> {
-  process.stderr.write('fusescope heatmap: this command is not available in this build yet\n');
-  return 1;
+/**
+ * `fusescope heatmap --slide <slide> [--model <dir>] [--mpp M] --out heatmap.png [--geojson regions.json] [--json]`
+ * The histology-only student over a sliding window on the tissue (the same src/core code as the
+ * browser): a PNG of the probability raster (magma, one pixel per window position, transparent
+ * outside tissue), cancer regions as QuPath-importable GeoJSON (level-0 px), and with --json the
+ * whole-slide numbers `{slideScore, cancerFraction, cancerAreaMm2, tissueAreaMm2, ...}` on stdout.
+ */
+import { writeFile } from 'node:fs/promises';
+import { parseArgs } from 'node:util';
+import sharp from 'sharp';
+import { createNodeCodec } from '../../core/image/node/sharp-codec.ts';
+import { getHeatmapSummary, loadHeatmapPlan, runHeatmap } from '../../core/model/heatmap.ts';
+import { getMppResolution } from '../../core/model/mpp.ts';
+import { loadNodeModel } from '../../core/model/node-model.ts';
+import { getRegionsGeoJson } from '../../core/regions/contours.ts';
+import { getRasterRgba } from '../../core/regions/raster-image.ts';
+import { openNodeSlideInput } from '../../core/slide/bytes/node-file-source.ts';
+import { loadSlide } from '../../core/slide/load-slide.ts';
+import { createProgressWriter, getDefaultModelDir, parsePositive } from '../model-options.ts';
+
+export const HEATMAP_USAGE =
+  'usage: fusescope heatmap --slide <slide> [--model <dir>] [--mpp <um/px>] [--threshold <0-1>] [--batch <n>] --out heatmap.png [--geojson regions.json] [--json]';
+
+export async function run(argv: string[]): Promise<number> {
+  let parsed: ReturnType<typeof parse>;
+  function parse() {
+    return parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        slide: { type: 'string' },
+        model: { type: 'string' },
+        mpp: { type: 'string' },
+        threshold: { type: 'string' },
+        batch: { type: 'string' },
+        out: { type: 'string', short: 'o' },
+        geojson: { type: 'string' },
+        json: { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    });
+  }
+  try {
+    parsed = parse();
+  } catch (e) {
+    throw new Error(`${e instanceof Error ? e.message : String(e)} (${HEATMAP_USAGE})`);
+  }
+  const v = parsed.values;
+  if (v.help) {
+    process.stdout.write(`${HEATMAP_USAGE}\n`);
+    return 0;
+  }
+  const slidePath = v.slide ?? (parsed.positionals.length === 1 ? parsed.positionals[0] : undefined);
+  if (!slidePath) throw new Error(`--slide is required (${HEATMAP_USAGE})`);
+  if (!v.out && !v.geojson && !v.json) throw new Error(`give at least one of --out, --geojson, --json (${HEATMAP_USAGE})`);
+  if (v.out && !/\.png$/i.test(v.out)) throw new Error(`--out must name a .png file, got '${v.out}'`);
+  const userMpp = parsePositive('mpp', v.mpp);
+  const batchSize = parsePositive('batch', v.batch);
+  let threshold: number | undefined;
+  if (v.threshold !== undefined) {
+    threshold = Number(v.threshold);
+    if (!(threshold >= 0 && threshold <= 1)) throw new Error(`--threshold must be a number in [0, 1], got '${v.threshold}'`);
+  }
+  const t0 = performance.now();
+  const log = (s: string) => process.stderr.write(`${s}\n`);
+
+  const modelDir = v.model ?? getDefaultModelDir();
+  const { model } = await loadNodeModel(modelDir);
+  log(`model: ${model.manifest.name} ${model.manifest.version} (${modelDir}), ${model.runtimeName}`);
+  const slide = await loadSlide(await openNodeSlideInput(slidePath), { codec: createNodeCodec() });
+  try {
+    const res = getMppResolution({ slide: slide.meta, userMpp });
+    log(`um/px: ${res.detail}`);
+    if (!res.mpp) throw new Error(`${slide.meta.name}: the slide has no um/px; give it with --mpp (e.g. --mpp 0.5 for a 20x scan).`);
+    const plan = await loadHeatmapPlan(slide, model.manifest, res.mpp);
+    const r = plan.raster;
+    log(
+      `tissue: ${plan.cells.length} of ${r.width * r.height} windows (saturation >= ${plan.tissue.saturationThreshold.toFixed(3)}, ${plan.tissue.thresholdSource}); window ${model.patchPx} px at ${model.manifest.histology.mpp} um/px from level ${plan.patch.level}, stride ${r.cellPx.toFixed(1)} level-0 px`,
+    );
+    const progress = createProgressWriter('heatmap');
+    const tRun = performance.now();
+    await runHeatmap(plan, model, slide, { batchSize, onProgress: (d, t) => progress.update(d, t, 'windows') });
+    progress.end();
+    const runMs = performance.now() - tRun;
+    const summary = getHeatmapSummary(plan, model.manifest, threshold);
+    log(`threshold: ${summary.threshold.threshold.toFixed(4)} (${summary.threshold.detail}); ${summary.regions.polygons.length} regions`);
+    log(`slideScore: ${summary.slideScoreRule}`);
+    if (v.out) {
+      const img = getRasterRgba(r);
+      await sharp(Buffer.from(img.data.buffer, img.data.byteOffset, img.data.byteLength), { raw: { width: img.width, height: img.height, channels: 4 } })
+        .png()
+        .toFile(v.out);
+      log(`wrote ${v.out} (${img.width} x ${img.height}, one pixel = ${r.cellPx.toFixed(1)} level-0 px)`);
+    }
+    if (v.geojson) {
+      await writeFile(v.geojson, JSON.stringify(getRegionsGeoJson(summary.regions, res.mpp)));
+      log(`wrote ${summary.regions.polygons.length} regions to ${v.geojson}`);
+    }
+    log(`heatmap: ${plan.cells.length} windows in ${(runMs / 1000).toFixed(1)} s, total ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+    if (v.json) {
+      const out = {
+        slideScore: summary.slideScore,
+        cancerFraction: summary.cancerFraction,
+        cancerAreaMm2: summary.cancerAreaMm2,
+        tissueAreaMm2: summary.tissueAreaMm2,
+        threshold: summary.threshold.threshold,
+        thresholdMethod: summary.threshold.method,
+        slideScoreRule: summary.slideScoreRule,
+        regions: summary.regions.polygons.length,
+        windows: summary.windows,
+        mpp: res.mpp,
+        mppSource: res.source,
+        raster: { width: r.width, height: r.height, cellPx: r.cellPx, originX: r.originX, originY: r.originY },
+        model: `${model.manifest.name} ${model.manifest.version}`,
+      };
+      process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
+    }
+    return 0;
+  } finally {
+    slide.close();
+    await model.release();
+  }
 }

@@ -1,0 +1,42 @@
+/**
+ * Options and output shared by the model commands (predict, heatmap): the default model package,
+ * number options, progress lines on stderr.
+ */
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** models/default next to src/, found from this file's location (not the working directory). */
+export function getDefaultModelDir(): string {
+  return resolve(dirname(fileURLToPath(import.meta.url)), '../../models/default');
+}
+
+export function parsePositive(name: string, value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0) throw new Error(`--${name} must be a positive number, got '${value}'`);
+  return n;
+}
+
+/** Progress on stderr, at most a few lines per second; a TTY gets one updating line. */
+export function createProgressWriter(label: string): { update: (done: number, total: number, what: string) => void; end: () => void } {
+  let last = 0;
+  const tty = process.stderr.isTTY;
+  let open = false;
+  return {
+    update(done, total, what) {
+      const now = Date.now();
+      if (done < total && now - last < (tty ? 200 : 2000)) return;
+      last = now;
+      const line = `${label}: ${what} ${done}/${total}`;
+      if (tty) {
+        process.stderr.write(`\r${line}\x1b[K`);
+        open = true;
+      } else process.stderr.write(`${line}\n`);
+    },
+    end() {
+      if (open) process.stderr.write('\n');
+      open = false;
+    },
+  };
+}
+
