@@ -27,8 +27,14 @@ export async function loadSlide(input: SlideInput, options: LoadSlideOptions): P
   if (options.mpp !== undefined && !(Number.isFinite(options.mpp) && options.mpp > 0)) {
     throw new SlideError(source.name, `was given an invalid mpp (${options.mpp}).`, 'mpp must be a positive number of micrometres per pixel.');
   }
-  const head = source.size > 0 ? await source.read(0, Math.min(source.size, 64 * 1024), signal) : new Uint8Array(0);
-  const detector = detectFormat(head, source.name, source.size);
+  let detector: ReturnType<typeof detectFormat>;
+  try {
+    const head = source.size > 0 ? await source.read(0, Math.min(source.size, 64 * 1024), signal) : new Uint8Array(0);
+    detector = detectFormat(head, source.name, source.size);
+  } catch (e) {
+    await source.close?.();
+    throw e;
+  }
   const opts = { codec: options.codec, mpp: options.mpp, cacheBytes: options.cacheBytes };
   try {
     switch (detector.id) {
@@ -44,6 +50,7 @@ export async function loadSlide(input: SlideInput, options: LoadSlideOptions): P
         return await ImageSlide.open(source, detector.id, opts, signal);
     }
   } catch (e) {
+    await source.close?.();
     if (e instanceof SlideError) throw e;
     if (e instanceof DOMException && e.name === 'AbortError') throw e;
     if (e instanceof Error && e.name === 'AbortError') throw e;

@@ -62,7 +62,12 @@ export class DziSlide extends TiledSlide {
 
   static async open(src: ByteSource, siblings: SiblingReader | undefined, opts: DziOptions, signal?: AbortSignal): Promise<DziSlide> {
     if (!siblings) throw new SlideError(src.name, 'is a Deep Zoom descriptor without its tile folder.', `Open the whole folder (the .dzi and its _files folder together).`);
-    const xml = new TextDecoder().decode(await readExact(src, 0, src.size, signal));
+    let xml: string;
+    try {
+      xml = new TextDecoder().decode(await readExact(src, 0, src.size, signal));
+    } finally {
+      await src.close?.();
+    }
     const dzi = parseDzi(xml, src.name);
     const sizes: { width: number; height: number; tileWidth: number; tileHeight: number }[] = [];
     let w = dzi.width;

@@ -31,7 +31,13 @@ export class ImageSlide extends TiledSlide {
   }
 
   static async open(src: ByteSource, format: string, opts: ImageSlideOptions, signal?: AbortSignal): Promise<ImageSlide> {
-    const bytes = await readExact(src, 0, src.size, signal);
+    let bytes: Uint8Array;
+    try {
+      bytes = await readExact(src, 0, src.size, signal);
+    } finally {
+      // everything is in memory from here on
+      await src.close?.();
+    }
     let base: RgbaImage;
     try {
       base = await opts.codec.decodeImage(bytes);

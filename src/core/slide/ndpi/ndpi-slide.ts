@@ -5,11 +5,13 @@
  * high 32 bits come from NDPI tag 65324 (offset high bytes) when present, otherwise openslide's
  * rule (same 4 GiB window as the IFD, before it). A level's JPEG is decoded once and kept in a
  * byte-bounded LRU; the slide is served as a virtual 512 px tile grid cut from it.
+ * Like openslide, the smallest JPEG also gives up to three smaller levels (1/2, 1/4, 1/8: openslide
+ * uses libjpeg's DCT scaling, we halve the decoded level with a 2x2 box filter).
  * mpp from XResolution/ResolutionUnit (cm), objective from tag 65421 of level 0, properties
  * from the key=value lines of tag 65449.
  */
 import type { ImageCodec } from '../../image/codec.ts';
-import { crop } from '../../image/rgba.ts';
+import { crop, halve } from '../../image/rgba.ts';
 import { readJpegFrame } from '../../image/jpeg.ts';
 import { readExact } from '../bytes/byte-source.ts';
 import { ByteLruCache } from '../lru-cache.ts';
@@ -36,6 +38,10 @@ interface NdpiImage {
   info: IfdInfo;
   offset: number;
   length: number;
+  /** Levels made from the smallest JPEG: how many times it is halved (0 = the JPEG itself). */
+  halvings?: number;
+  width?: number;
+  height?: number;
 }
 
 /** openslide's fix for 32-bit NDPI offsets in files over 4 GiB. */
@@ -107,6 +113,16 @@ export class NdpiSlide extends TiledSlide {
     }
     if (levels.length === 0 || !l0info) throw new SlideError(src.name, 'is an NDPI file without any slide level.', 'Check the file.');
     levels.sort((a, b) => b.info.width - a.info.width);
+    {
+      const smallest = levels[levels.length - 1];
+      let w = smallest.info.width;
+      let h = smallest.info.height;
+      for (let k = 1; k <= 3 && (w > 1 || h > 1); k++) {
+        w = Math.ceil(w / 2);
+        h = Math.ceil(h / 2);
+        levels.push({ ...smallest, halvings: k, width: w, height: h });
+      }
+    }
     const map = await tagString(l0info.ifd, TAG_PROPERTY_MAP);
     if (map) {
       for (const line of map.split(/\r?\n/)) {
@@ -120,7 +136,7 @@ export class NdpiSlide extends TiledSlide {
       mpp = opts.mpp;
       mppSource = 'user';
     }
-    const lv = makeLevels(levels.map((l) => ({ width: l.info.width, height: l.info.height, tileWidth: NDPI_TILE, tileHeight: NDPI_TILE })));
+    const lv = makeLevels(levels.map((l) => ({ width: l.width ?? l.info.width, height: l.height ?? l.info.height, tileWidth: NDPI_TILE, tileHeight: NDPI_TILE })));
     const meta: SlideMetadata = {
       format: 'ndpi',
       name: src.name,
@@ -156,8 +172,18 @@ export class NdpiSlide extends TiledSlide {
     return crop(decoded, 0, 0, img.info.width, img.info.height);
   }
 
+  private levelImage(level: number, signal?: AbortSignal): Promise<RgbaImage> {
+    return this.levelCache.getOrCreate(String(level), async () => {
+      const img = this.levelImages[level];
+      if (!img.halvings) return this.decodeImage(img, signal);
+      const prev = await this.levelImage(level - 1, signal);
+      const h = halve(prev.data, prev.width, prev.height, 4);
+      return { width: h.width, height: h.height, data: new Uint8ClampedArray(h.data.buffer) };
+    });
+  }
+
   protected async decodeTile(level: number, col: number, row: number, signal?: AbortSignal): Promise<RgbaImage> {
-    const whole = await this.levelCache.getOrCreate(String(level), () => this.decodeImage(this.levelImages[level], signal));
+    const whole = await this.levelImage(level, signal);
     const l = this.meta.levels[level];
     const x = col * l.tileWidth;
     const y = row * l.tileHeight;
