@@ -41,6 +41,8 @@ export interface ScoreSpotsOptions {
   signal?: AbortSignal;
   onProgress?: (p: SpotScoreProgress) => void;
   onBatch?: (b: SpotScoreBatch) => void;
+  /** once, after the gene head ran on every in-tissue spot (before any histology): paint the gene overlay early */
+  onGeneScores?: (spots: Int32Array, gene: Float32Array) => void;
 }
 
 export interface SpotScores {
@@ -82,7 +84,7 @@ export function getInTissueSpots(st: StDataset): { spots: Int32Array; warning: s
 }
 
 export async function scoreSpots(opts: ScoreSpotsOptions): Promise<SpotScores> {
-  const { model, st, slide, signal, onProgress, onBatch } = opts;
+  const { model, st, slide, signal, onProgress, onBatch, onGeneScores } = opts;
   const m = model.manifest;
   const batchSize = Math.max(1, opts.batchSize ?? 32);
   const nAll = st.spots.ids.length;
@@ -131,6 +133,7 @@ export async function scoreSpots(opts: ScoreSpotsOptions): Promise<SpotScores> {
     for (let i = 0; i < c; i++) gene[spots[s + i]] = out.prob[i];
     onProgress?.({ stage: 'genes', done: s + c, total: n });
   }
+  onGeneScores?.(spots, Float32Array.from(spots, (d) => gene[d]));
 
   // position of each dataset spot in the in-tissue list
   const pos = new Int32Array(nAll).fill(-1);
