@@ -24,7 +24,20 @@ function intOption(name: string, value: string | undefined, min: number): number
   return n;
 }
 
-export async function run(argv: string[]): Promise<number> {
+/** `--x -40` reads as an option to parseArgs: glue negative numbers to --x / --y. */
+function glueNegatives(argv: string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    if ((argv[i] === '--x' || argv[i] === '--y') && /^-\d+$/.test(argv[i + 1] ?? '')) {
+      out.push(`${argv[i]}=${argv[i + 1]}`);
+      i++;
+    } else out.push(argv[i]);
+  }
+  return out;
+}
+
+export async function run(rawArgv: string[]): Promise<number> {
+  const argv = glueNegatives(rawArgv);
   let parsed: ReturnType<typeof parse>;
   function parse() {
     return parseArgs({

@@ -25,6 +25,7 @@ export async function loadSlide(input: SlideInput, options: LoadSlideOptions): P
   const { source } = input;
   const { signal } = options;
   if (options.mpp !== undefined && !(Number.isFinite(options.mpp) && options.mpp > 0)) {
+    await source.close?.();
     throw new SlideError(source.name, `was given an invalid mpp (${options.mpp}).`, 'mpp must be a positive number of micrometres per pixel.');
   }
   let detector: ReturnType<typeof detectFormat>;

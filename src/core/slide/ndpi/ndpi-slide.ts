@@ -80,6 +80,21 @@ export class NdpiSlide extends TiledSlide {
 
   static async open(src: ByteSource, opts: NdpiOptions, signal?: AbortSignal): Promise<NdpiSlide> {
     const file = await TiffFile.open(src, signal);
+    try {
+      return await NdpiSlide.fromTiff(file, opts);
+    } catch (e) {
+      file.close();
+      throw e;
+    }
+  }
+
+  /** Whether an opened TIFF is an NDPI (its first IFD has NDPI's format flag tag 65420). */
+  static isNdpi(file: TiffFile): boolean {
+    return file.ifds[0].hasTag(65420 as never);
+  }
+
+  static async fromTiff(file: TiffFile, opts: NdpiOptions): Promise<NdpiSlide> {
+    const src = file.src;
     const levels: NdpiImage[] = [];
     const associated: Record<string, NdpiImage> = {};
     // IFD offsets, for openslide's >4 GiB offset rule
