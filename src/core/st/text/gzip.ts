@@ -1,0 +1,34 @@
+/** gzip for the ST text formats through fflate (works the same in Node and in workers). */
+import { Gunzip, gunzipSync } from 'fflate';
+import { StError } from '../types.ts';
+
+export function isGzipBytes(b: Uint8Array): boolean {
+  return b.length >= 2 && b[0] === 0x1f && b[1] === 0x8b;
+}
+
+/** The bytes, gunzipped when they start with the gzip magic number. */
+export function getPlainBytes(bytes: Uint8Array, what: string): Uint8Array {
+  if (!isGzipBytes(bytes)) return bytes;
+  try {
+    return gunzipSync(bytes);
+  } catch (err) {
+    throw new StError(what, `is not valid gzip (${(err as Error).message}).`, 'The download may be truncated; fetch the file again.');
+  }
+}
+
+/** Stream the (possibly gzipped) bytes to `onChunk` in pieces, without holding the whole text. */
+export function forEachPlainChunk(bytes: Uint8Array, what: string, onChunk: (chunk: Uint8Array) => void): void {
+  if (!isGzipBytes(bytes)) {
+    const step = 1 << 22;
+    for (let i = 0; i < bytes.length; i += step) onChunk(bytes.subarray(i, Math.min(bytes.length, i + step)));
+    return;
+  }
+  const g = new Gunzip((chunk) => onChunk(chunk));
+  try {
+    const step = 1 << 20;
+    for (let i = 0; i < bytes.length; i += step) g.push(bytes.subarray(i, Math.min(bytes.length, i + step)), i + step >= bytes.length);
+  } catch (err) {
+    if (err instanceof StError) throw err;
+    throw new StError(what, `is not valid gzip (${(err as Error).message}).`, 'The download may be truncated; fetch the file again.');
+  }
+}

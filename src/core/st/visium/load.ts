@@ -1,0 +1,199 @@
+/**
+ * 10x Visium (Space Ranger outs/): a count matrix (filtered_feature_bc_matrix.h5, or the MEX
+ * folder) joined by barcode to spatial/tissue_positions(_list).csv, with scalefactors_json.json
+ * and the hires / lowres PNGs. A spatial folder without a matrix loads as spots only.
+ */
+import { getAssembledDataset } from '../assemble.ts';
+import { loadJoinedAnnotations } from '../annotations.ts';
+import type { StClassifiedFile, StFileSet } from '../file-set.ts';
+import type { StFormat } from '../format.ts';
+import { getGeneTable } from '../genes.ts';
+import type { ReadProgress } from '../hdf5/read.ts';
+import { getCsrRows } from '../matrix.ts';
+import { type AnnotationColumn, type CsrMatrix, StError, type StFormatId } from '../types.ts';
+import { readTenxH5 } from './h5.ts';
+import { loadMexMatrix } from './mex.ts';
+import { getFrameScales, loadVisiumImages, loadVisiumPositions, loadVisiumScalefactors, type VisiumScalefactors } from './spatial.ts';
+
+interface MexGroup {
+  dir: string;
+  matrix: StClassifiedFile;
+  barcodes: StClassifiedFile;
+  features: StClassifiedFile;
+}
+
+function getMexGroups(set: StFileSet): MexGroup[] {
+  const out: MexGroup[] = [];
+  for (const m of set.of('mtx')) {
+    const barcodes = set.of('barcodes').find((f) => f.dir === m.dir);
+    const features = set.of('features').find((f) => f.dir === m.dir);
+    if (barcodes && features) out.push({ dir: m.dir, matrix: m, barcodes, features });
+  }
+  return out;
+}
+
+/** filtered before raw, then shorter paths */
+function rankMatrixName(label: string): number {
+  return (/filtered/i.test(label) ? 0 : /raw/i.test(label) ? 2 : 1) * 1000 + label.length;
+}
+
+async function getTenxH5Items(set: StFileSet): Promise<StClassifiedFile[]> {
+  const out: StClassifiedFile[] = [];
+  for (const item of set.of('hdf5')) {
+    if (/\.h5ad$/i.test(item.file.name)) continue;
+    if ((await set.getHdf5Content(item)) === 'tenx') out.push(item);
+  }
+  return out.sort((a, b) => rankMatrixName(a.label) - rankMatrixName(b.label));
+}
+
+export const visiumFormat: StFormat = {
+  id: 'visium',
+  async detect(set) {
+    if (set.of('positions').length || set.of('positions-parquet').length) return 10;
+    if (getMexGroups(set).length) return 8;
+    if ((await getTenxH5Items(set)).length) return 8;
+    return 0;
+  },
+  async load(set, opts, progress) {
+    const files: { name: string; role: string }[] = [];
+    const warnings: string[] = [];
+    const h5Items = await getTenxH5Items(set);
+    const mexGroups = getMexGroups(set).sort((a, b) => rankMatrixName(a.dir) - rankMatrixName(b.dir));
+    const positionsItems = set.of('positions');
+    if (!positionsItems.length && set.of('positions-parquet').length) {
+      throw new StError(set.of('positions-parquet')[0].label, 'is a Parquet positions file (Space Ranger 3 / Visium HD), which FuseScope does not read.', 'Give the tissue_positions.csv of a Visium (55 um spot) run.');
+    }
+
+    // 1. the count matrix
+    let matrix: CsrMatrix | null = null;
+    let barcodes: string[] = [];
+    let symbols: string[] = [];
+    let geneIds: string[] = [];
+    let format: StFormatId = 'visium-spots';
+    let matrixLabel = '';
+    const rp: ReadProgress = { signal: progress.signal, onChunk: (f) => progress.report(0.05 + 0.75 * f, 'Reading the count matrix') };
+    if (h5Items.length) {
+      const item = h5Items[0];
+      matrixLabel = item.label;
+      progress.report(0.05, `Reading ${item.label}`);
+      const m = readTenxH5(await set.openHdf5(item), item.label, rp);
+      ({ matrix, barcodes, symbols } = m);
+      geneIds = m.ids;
+      format = 'visium-h5';
+      files.push({ name: item.label, role: `count matrix (10x HDF5 ${m.layout}${m.softwareVersion ? `, ${m.softwareVersion}` : ''})` });
+      for (const [t, n] of Object.entries(m.droppedFeatures)) warnings.push(`${n} '${t}' features left out (only Gene Expression is kept).`);
+      const others = [...h5Items.slice(1).map((i) => i.label), ...mexGroups.map((g) => g.dir || g.matrix.label)];
+      if (others.length) warnings.push(`Other matrices ignored: ${others.join(', ')}.`);
+    } else if (mexGroups.length) {
+      const g = mexGroups[0];
+      matrixLabel = g.matrix.label;
+      progress.report(0.05, `Reading ${g.matrix.label}`);
+      const m = await loadMexMatrix({ matrix: g.matrix.file, barcodes: g.barcodes.file, features: g.features.file }, { signal: progress.signal });
+      ({ matrix, barcodes, symbols } = m);
+      geneIds = m.ids;
+      format = 'visium-mex';
+      files.push({ name: g.matrix.label, role: 'count matrix (MEX)' }, { name: g.barcodes.label, role: 'barcodes' }, { name: g.features.label, role: 'features' });
+      for (const [t, n] of Object.entries(m.droppedFeatures)) warnings.push(`${n} '${t}' features left out (only Gene Expression is kept).`);
+      if (mexGroups.length > 1) warnings.push(`Other matrices ignored: ${mexGroups.slice(1).map((x) => x.dir).join(', ')}.`);
+    }
+    progress.report(0.8, 'Reading spot positions');
+
+    // 2. positions
+    if (!positionsItems.length) {
+      throw new StError(
+        matrixLabel,
+        'has a count matrix but no spot positions (no spatial coordinates).',
+        'Add the spatial/ folder of the same Space Ranger run (tissue_positions.csv or tissue_positions_list.csv, and scalefactors_json.json).',
+      );
+    }
+    const posItem = positionsItems.sort((a, b) => rankMatrixName(a.label) - rankMatrixName(b.label))[0];
+    if (positionsItems.length > 1) warnings.push(`Several positions files; using ${posItem.label}.`);
+    const pos = await loadVisiumPositions(posItem.file);
+    files.push({ name: posItem.label, role: `positions (Space Ranger ${pos.layout === 'sr1' ? '1, no header' : '2+, header'}; full-resolution pixels)` });
+
+    // 3. scalefactors and images
+    const sfItem = set.of('scalefactors')[0];
+    let sf: VisiumScalefactors | null = null;
+    if (sfItem) {
+      sf = await loadVisiumScalefactors(sfItem.file);
+      files.push({ name: sfItem.label, role: 'scalefactors' });
+    } else {
+      warnings.push('No scalefactors_json.json: positions stay in full-resolution pixels and the spot diameter comes from the platform (55 um).');
+    }
+    const frameScales = getFrameScales(sf);
+    const imageItems = [...set.of('image-hires').map((i) => ({ file: i.file, frame: 'hires' as const })), ...set.of('image-lowres').map((i) => ({ file: i.file, frame: 'lowres' as const }))];
+    const images = await loadVisiumImages(imageItems, frameScales);
+    for (const im of images) files.push({ name: im.file, role: `${im.name} image (${im.width} x ${im.height} px)` });
+
+    // 4. join matrix barcodes to positions
+    const posIndex = new Map(pos.ids.map((id, i) => [id, i]));
+    let rows: Int32Array;
+    let posRows: Int32Array;
+    if (matrix) {
+      const keepRows: number[] = [];
+      const keepPos: number[] = [];
+      barcodes.forEach((b, r) => {
+        const p = posIndex.get(b);
+        if (p !== undefined) {
+          keepRows.push(r);
+          keepPos.push(p);
+        }
+      });
+      if (keepRows.length === 0) {
+        throw new StError(
+          posItem.label,
+          `shares no barcode with ${matrixLabel} (${barcodes.length} barcodes in the matrix, e.g. ${barcodes[0] ?? '-'}; ${pos.ids.length} in the positions, e.g. ${pos.ids[0] ?? '-'}).`,
+          'The matrix and the spatial folder come from different runs; use both from the same Space Ranger outs/ folder.',
+        );
+      }
+      const missing = barcodes.length - keepRows.length;
+      if (missing > 0) {
+        const ex = barcodes.filter((b) => !posIndex.has(b)).slice(0, 3).join(', ');
+        warnings.push(
+          `Partial load: ${missing} of ${barcodes.length} matrix barcodes have no position in ${posItem.label} and were left out (e.g. ${ex}); ${keepRows.length} spots were used.`,
+        );
+      }
+      const inMatrix = new Set(barcodes);
+      const orphan = pos.ids.filter((id, i) => pos.inTissue[i] && !inMatrix.has(id)).length;
+      if (orphan > 0) warnings.push(`${orphan} in-tissue spots of ${posItem.label} have no counts in ${matrixLabel} and were not loaded.`);
+      rows = Int32Array.from(keepRows);
+      posRows = Int32Array.from(keepPos);
+      matrix = getCsrRows(matrix, rows);
+    } else {
+      posRows = Int32Array.from(pos.ids, (_, i) => i);
+      matrix = { nRows: pos.ids.length, nCols: 0, indptr: new Int32Array(pos.ids.length + 1), indices: new Int32Array(0), data: new Float32Array(0) };
+      warnings.push('No count matrix among the files (filtered_feature_bc_matrix.h5 or its MEX folder): spots only, no gene values.');
+    }
+    const ids = Array.from(posRows, (p) => pos.ids[p]);
+    const inTissue = Uint8Array.from(posRows, (p) => pos.inTissue[p]);
+    const annotations: Record<string, AnnotationColumn> = {
+      array_row: { kind: 'numeric', values: Float64Array.from(posRows, (p) => pos.arrayRow[p]) },
+      array_col: { kind: 'numeric', values: Float64Array.from(posRows, (p) => pos.arrayCol[p]) },
+    };
+    const tables = set.of('table');
+    if (tables.length) await loadJoinedAnnotations(tables, ids, { annotations, files, warnings }, opts.includeOffTissue ? undefined : inTissue);
+    const { genes, warnings: gw } = getGeneTable(symbols, geneIds);
+    warnings.push(...gw);
+    progress.report(0.95, 'Placing spots');
+    return getAssembledDataset(
+      {
+        platform: 'visium',
+        format,
+        matrix,
+        genes,
+        ids,
+        x: Float64Array.from(posRows, (p) => pos.x[p]),
+        y: Float64Array.from(posRows, (p) => pos.y[p]),
+        inTissue,
+        annotations,
+        files,
+        warnings,
+        frameScales,
+        frameSource: sfItem ? { file: sfItem.label, kind: 'scalefactors' } : { file: 'spatial/scalefactors_json.json', kind: 'missing' },
+        spotDiameterFullres: sf?.spot_diameter_fullres,
+        images,
+      },
+      opts,
+    );
+  },
+};
