@@ -1,5 +1,140 @@
-// Placeholder until the predict command lands; replaced by its real implementation.
-export async function run(_argv: string[]): Promise<number> {
-  process.stderr.write('fusescope predict: this command is not available in this build yet\n');
-  return 1;
+/**
+ * `fusescope predict --slide <slide> --st <ST files...> [--model <dir>] [--mpp M] --out scores.csv`
+ * Scores every in-tissue spot with the model package's histology, gene and fused heads (the same
+ * src/core pipeline as the browser) and writes `spot_id,x,y,histology,gene,fused,cancer`.
+ * Without --slide only the gene head runs (histology and fused are empty and `cancer` uses the
+ * gene score). `cancer` is 0/1 at the manifest's label-free threshold over this section's scores.
+ */
+import { writeFile } from 'node:fs/promises';
+import { parseArgs } from 'node:util';
+import { createNodeCodec } from '../../core/image/node/sharp-codec.ts';
+import { getMppResolution } from '../../core/model/mpp.ts';
+import { loadNodeModel } from '../../core/model/node-model.ts';
+import { scoreSpots } from '../../core/model/score-spots.ts';
+import { getLabelFreeThreshold } from '../../core/score/threshold.ts';
+import { openNodeSlideInput } from '../../core/slide/bytes/node-file-source.ts';
+import { loadSlide } from '../../core/slide/load-slide.ts';
+import type { SlideSource } from '../../core/slide/types.ts';
+import { loadNodeStFiles } from '../../core/st/files/node.ts';
+import { loadStDataset } from '../../core/st/load.ts';
+import { createProgressWriter, getDefaultModelDir, parsePositive } from '../model-options.ts';
+
+export const PREDICT_USAGE =
+  'usage: fusescope predict [--slide <slide>] --st <ST files or folder...> [--model <dir>] [--mpp <um/px>] [--section <name>] [--batch <n>] --out scores.csv';
+
+/** `--st a b c --out x` -> `--st a --st b --st c --out x` so parseArgs can collect the list. */
+export function expandListOption(argv: string[], name: string): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    if (argv[i] !== `--${name}`) {
+      out.push(argv[i]);
+      continue;
+    }
+    let j = i + 1;
+    while (j < argv.length && !argv[j].startsWith('--')) out.push(`--${name}`, argv[j++]);
+    if (j === i + 1) out.push(argv[i]);
+    i = j - 1;
+  }
+  return out;
+}
+
+function fmt(v: number): string {
+  return Number.isFinite(v) ? v.toFixed(6) : '';
+}
+
+function csvField(s: string): string {
+  return /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}
+
+export async function run(argv: string[]): Promise<number> {
+  let parsed: ReturnType<typeof parse>;
+  function parse() {
+    return parseArgs({
+      args: expandListOption(argv, 'st'),
+      allowPositionals: false,
+      options: {
+        slide: { type: 'string' },
+        st: { type: 'string', multiple: true },
+        model: { type: 'string' },
+        mpp: { type: 'string' },
+        section: { type: 'string' },
+        batch: { type: 'string' },
+        out: { type: 'string', short: 'o' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    });
+  }
+  try {
+    parsed = parse();
+  } catch (e) {
+    throw new Error(`${e instanceof Error ? e.message : String(e)} (${PREDICT_USAGE})`);
+  }
+  const v = parsed.values;
+  if (v.help) {
+    process.stdout.write(`${PREDICT_USAGE}\n`);
+    return 0;
+  }
+  if (!v.st?.length) throw new Error(`--st is required (${PREDICT_USAGE})`);
+  if (!v.out) throw new Error(`--out is required (${PREDICT_USAGE})`);
+  const userMpp = parsePositive('mpp', v.mpp);
+  const batchSize = parsePositive('batch', v.batch);
+  const t0 = performance.now();
+  const log = (s: string) => process.stderr.write(`${s}\n`);
+
+  const modelDir = v.model ?? getDefaultModelDir();
+  const { model } = await loadNodeModel(modelDir);
+  log(`model: ${model.manifest.name} ${model.manifest.version} (${modelDir}), ${model.runtimeName}`);
+
+  let slide: SlideSource | null = null;
+  try {
+    if (v.slide) slide = await loadSlide(await openNodeSlideInput(v.slide), { codec: createNodeCodec() });
+    const files = await loadNodeStFiles(v.st);
+    const st = await loadStDataset(files, { slideMpp: slide?.meta.mpp ?? userMpp ?? null, section: v.section });
+    for (const w of st.warnings) log(`st: ${w}`);
+    const inTissue = st.spots.inTissue.reduce((a: number, b: number) => a + b, 0);
+    log(`st: ${st.platform}, ${st.spots.ids.length} spots (${inTissue} under tissue), ${st.genes.symbols.length} genes`);
+
+    let mpp: number | null = null;
+    if (slide) {
+      const res = getMppResolution({ slide: slide.meta, userMpp, st });
+      log(`um/px: ${res.detail}`);
+      mpp = res.mpp;
+    }
+    const progress = createProgressWriter('predict');
+    const tScore = performance.now();
+    const scores = await scoreSpots({
+      model,
+      st,
+      slide,
+      mpp,
+      batchSize,
+      onProgress: (p) => progress.update(p.done, p.total, p.stage === 'genes' ? 'gene head, spots' : 'spots'),
+    });
+    progress.end();
+    const scoreMs = performance.now() - tScore;
+    const a = scores.alignment;
+    log(`genes: ${a.matched}/${model.panelSize} panel genes found (${(a.coverage * 100).toFixed(1)}%; ${a.matchedByEnsembl} by Ensembl id, ${a.matchedBySymbol} by symbol)`);
+    for (const w of scores.warnings) log(`warning: ${w}`);
+
+    const column = slide ? scores.fused : scores.gene;
+    const values = Float32Array.from(scores.spots, (s) => column[s]);
+    const t = getLabelFreeThreshold(values, model.manifest.threshold.method, model.manifest.threshold.fallback);
+    let nCancer = 0;
+    const lines = ['spot_id,x,y,histology,gene,fused,cancer'];
+    for (const s of scores.spots) {
+      const score = column[s];
+      const cancer = Number.isFinite(score) ? (score >= t.threshold ? 1 : 0) : '';
+      if (cancer === 1) nCancer++;
+      lines.push(
+        `${csvField(st.spots.ids[s])},${st.spots.x[s].toFixed(2)},${st.spots.y[s].toFixed(2)},${fmt(scores.histology[s])},${fmt(scores.gene[s])},${fmt(scores.fused[s])},${cancer}`,
+      );
+    }
+    await writeFile(v.out, `${lines.join('\n')}\n`);
+    log(`cancer: ${slide ? 'fused' : 'gene (no slide)'} score >= ${t.threshold.toFixed(4)} (${t.detail}): ${nCancer}/${scores.spots.length} spots`);
+    log(`wrote ${scores.spots.length} spots to ${v.out} (scoring ${(scoreMs / 1000).toFixed(1)} s, total ${((performance.now() - t0) / 1000).toFixed(1)} s)`);
+    return 0;
+  } finally {
+    slide?.close();
+    await model.release();
+  }
 }
