@@ -119,7 +119,9 @@ export async function loadSlideInWorkers(
   input: File | File[] | string /* URL */,
   opts: LoadSlideInWorkersOptions = {},
 ): Promise<SlideHandle> {
-  const open = (c: WorkerConnection) => c.request({ type: 'open', id: 0, input, mpp: opts.mpp, cacheBytes: opts.cacheBytes });
+  // a relative URL must resolve against the page, not the worker script
+  const target = typeof input === 'string' && typeof location !== 'undefined' ? new URL(input, location.href).href : input;
+  const open = (c: WorkerConnection) => c.request({ type: 'open', id: 0, input: target, mpp: opts.mpp, cacheBytes: opts.cacheBytes });
   const first = new WorkerConnection();
   let meta: SlideMetadata;
   try {

@@ -1,27 +1,20 @@
 /**
  * Slide worker: opens one slide with the browser codec (createImageBitmap + OffscreenCanvas,
- * OpenJPEG WASM for JPEG 2000) and answers tile / region / associated-image requests.
+ * OpenJPEG WASM in a blob sub-worker for JPEG 2000) and answers tile / region / associated-image requests.
  * Tiles go back as transferable ImageBitmaps, regions as transferred RGBA buffers.
  */
 /// <reference lib="webworker" />
-import openJpegWasmUrl from '@cornerstonejs/codec-openjpeg/decodewasm?url';
 import { createCanvasCodec } from '../core/image/browser/canvas-codec.ts';
-import type { OpenJpegModule } from '../core/image/j2k.ts';
 import { slideInputFromFiles } from '../core/slide/bytes/blob-source.ts';
 import { openUrlSlideInput } from '../core/slide/bytes/url-source.ts';
 import { loadSlide } from '../core/slide/load-slide.ts';
 import type { RgbaImage, SlideSource } from '../core/slide/types.ts';
+import { createBlobWorkerJ2kDecoder } from './slide-j2k.ts';
 import type { SlideWorkerRequest, SlideWorkerResponse } from './slide-protocol.ts';
 
 const scope = self as unknown as DedicatedWorkerGlobalScope;
 
-const codec = createCanvasCodec({
-  loadOpenJpeg: async (): Promise<OpenJpegModule> => {
-    const mod = await import('@cornerstonejs/codec-openjpeg/decodewasmjs');
-    const factory = (mod.default ?? mod) as unknown as typeof mod.default;
-    return factory({ locateFile: () => openJpegWasmUrl, print: () => {}, printErr: () => {} } as Parameters<typeof factory>[0]);
-  },
-});
+const codec = createCanvasCodec({ decodeJpeg2000: createBlobWorkerJ2kDecoder() });
 
 let slide: SlideSource | null = null;
 const running = new Map<number, AbortController>();

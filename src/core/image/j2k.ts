@@ -24,6 +24,21 @@ export interface OpenJpegModule {
 }
 export type OpenJpegFactory = (moduleArg?: { locateFile?: (path: string, prefix: string) => string }) => Promise<OpenJpegModule>;
 
+/** Interleaved OpenJPEG output (8- or 16-bit samples) as 8-bit samples. */
+export function j2kTo8Bit(info: OpenJpegFrameInfo, out: Uint8Array): J2kImage {
+  if (info.bitsPerSample > 8) {
+    const n = info.width * info.height * info.componentCount;
+    const src = new Uint16Array(out.buffer, out.byteOffset, n);
+    const data = new Uint8Array(n);
+    const shift = info.bitsPerSample - 8;
+    for (let i = 0; i < n; i++) data[i] = src[i] >> shift;
+    return { width: info.width, height: info.height, components: info.componentCount, data };
+  }
+  return { width: info.width, height: info.height, components: info.componentCount, data: out };
+}
+
+export type { OpenJpegFrameInfo };
+
 export class OpenJpegDecoderPool {
   private module: Promise<OpenJpegModule> | null = null;
   private decoder: OpenJpegDecoder | null = null;
@@ -47,16 +62,7 @@ export class OpenJpegDecoderPool {
       this.decoder = null;
       throw new Error(`JPEG 2000 decode failed: ${e instanceof Error ? e.message : String(e)}`);
     }
-    const info = dec.getFrameInfo();
-    const out = dec.getDecodedBuffer();
-    if (info.bitsPerSample > 8) {
-      const n = info.width * info.height * info.componentCount;
-      const src = new Uint16Array(out.buffer, out.byteOffset, n);
-      const data = new Uint8Array(n);
-      const shift = info.bitsPerSample - 8;
-      for (let i = 0; i < n; i++) data[i] = src[i] >> shift;
-      return { width: info.width, height: info.height, components: info.componentCount, data };
-    }
-    return { width: info.width, height: info.height, components: info.componentCount, data: out.slice() };
+    // copy out of the WASM heap, which the next decode reuses
+    return j2kTo8Bit(dec.getFrameInfo(), dec.getDecodedBuffer().slice());
   }
 }

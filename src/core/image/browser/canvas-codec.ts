@@ -1,11 +1,10 @@
 /**
  * Browser / worker implementation of ImageCodec: the browser's own decoders through
  * createImageBitmap + OffscreenCanvas (about 5x faster than a JS JPEG decoder and pixel-identical
- * to libvips for baseline JPEG), OpenJPEG (WASM) for JPEG 2000. Import only from worker/browser
- * entry points.
+ * to libvips for baseline JPEG); JPEG 2000 through a decoder the entry point passes in.
+ * Import only from worker/browser entry points.
  */
 import type { ImageCodec, J2kImage, JpegDecodeOptions } from '../codec.ts';
-import { type OpenJpegModule, OpenJpegDecoderPool } from '../j2k.ts';
 import { prepareTiffJpeg } from '../jpeg.ts';
 import type { RgbaImage } from '../../slide/types.ts';
 
@@ -30,12 +29,14 @@ function sniffType(bytes: Uint8Array): string {
 }
 
 export interface CanvasCodecOptions {
-  /** Loads the OpenJPEG emscripten module (the worker entry knows the bundled .wasm URL). */
-  loadOpenJpeg: () => Promise<OpenJpegModule>;
+  /**
+   * JPEG 2000 decoder (OpenJPEG WASM). The worker entry provides it because only the edge
+   * knows how the bundler ships the emscripten glue and its .wasm.
+   */
+  decodeJpeg2000: (bytes: Uint8Array) => Promise<J2kImage>;
 }
 
 export function createCanvasCodec(options: CanvasCodecOptions): ImageCodec {
-  const j2k = new OpenJpegDecoderPool(options.loadOpenJpeg);
   return {
     decodeJpeg(bytes: Uint8Array, opts?: JpegDecodeOptions): Promise<RgbaImage> {
       const stream = prepareTiffJpeg(bytes, opts?.tables, opts?.colorTransform);
@@ -45,7 +46,7 @@ export function createCanvasCodec(options: CanvasCodecOptions): ImageCodec {
       return decodeBlob(new Blob([bytes as Uint8Array<ArrayBuffer>], { type: sniffType(bytes) }));
     },
     decodeJpeg2000(bytes: Uint8Array): Promise<J2kImage> {
-      return j2k.decode(bytes);
+      return options.decodeJpeg2000(bytes);
     },
   };
 }
