@@ -1,0 +1,114 @@
+/** Bad input: each gets a specific StError (which file, what is wrong, what to do). */
+import { resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { createBytesStFile } from './files/bytes.ts';
+import { loadNodeStFiles } from './files/node.ts';
+import { loadStDataset } from './load.ts';
+import { checkStFitsSlide, getSlideFit } from './slide-fit.ts';
+import { StError } from './types.ts';
+
+const FX = resolve(__dirname, '../../../tests/fixtures/st');
+
+async function stError(paths: string[], opts = {}): Promise<StError> {
+  try {
+    await loadStDataset(await loadNodeStFiles(paths.map((p) => `${FX}/${p}`)), opts);
+  } catch (e) {
+    expect(e).toBeInstanceOf(StError);
+    return e as StError;
+  }
+  throw new Error('expected an StError');
+}
+
+describe('ST bad input', () => {
+  it('matrix barcodes missing from the positions: partial load that says what was used', async () => {
+    const ds = await loadStDataset(await loadNodeStFiles([`${FX}/visium_sr3/filtered_feature_bc_matrix.h5`, `${FX}/bad/positions_partial`]));
+    expect(ds.spots.ids.length).toBe(280);
+    const w = ds.warnings.join('\n');
+    expect(w).toMatch(/Partial load: 20 of 300 matrix barcodes have no position in positions_partial\/tissue_positions\.csv and were left out \(e\.g\. [ACGT]+-1.*\); 280 spots were used\./);
+    // the reverse: in-tissue positions without counts are reported
+    expect(w).toMatch(/5 in-tissue spots of positions_partial\/tissue_positions\.csv have no counts/);
+  });
+
+  it('positions from another sample (no shared barcode)', async () => {
+    const e = await stError(['visium_sr3/filtered_feature_bc_matrix.h5', 'bad/positions_other_sample']);
+    expect(e.file).toBe('positions_other_sample/tissue_positions.csv');
+    expect(e.problem).toMatch(/shares no barcode with filtered_feature_bc_matrix\.h5/);
+    expect(e.hint).toMatch(/same Space Ranger outs/);
+  });
+
+  it('missing scalefactors when the hires frame is asked for', async () => {
+    const e = await stError(['visium_sr3/filtered_feature_bc_matrix.h5', 'visium_sr3/spatial/tissue_positions.csv'], { targetFrame: 'hires' });
+    expect(e.file).toBe('spatial/scalefactors_json.json');
+    expect(e.problem).toMatch(/is missing, so the spots cannot be mapped to the hires image/);
+    // fullres still loads, with a warning and the platform diameter (55 um) from the slide mpp
+    const ds = await loadStDataset(await loadNodeStFiles([`${FX}/visium_sr3/filtered_feature_bc_matrix.h5`, `${FX}/visium_sr3/spatial/tissue_positions.csv`]), { slideMpp: 0.5 });
+    expect(ds.spots.diameterPx).toBe(110);
+    expect(ds.warnings.join(' ')).toMatch(/No scalefactors_json\.json/);
+  });
+
+  it('a matrix with no spatial coordinates (10x h5, MEX, h5ad)', async () => {
+    let e = await stError(['visium_sr3/filtered_feature_bc_matrix.h5']);
+    expect(e.message).toMatch(/^filtered_feature_bc_matrix\.h5: has a count matrix but no spot positions \(no spatial coordinates\)\. Add the spatial\/ folder/);
+    e = await stError(['visium_sr1_mex/filtered_feature_bc_matrix']);
+    expect(e.problem).toMatch(/no spot positions/);
+    e = await stError(['bad/no_spatial.h5ad']);
+    expect(e.file).toBe('no_spatial.h5ad');
+    expect(e.problem).toMatch(/no spatial coordinates \(no obsm\/spatial/);
+  });
+
+  it('non-numeric counts name the row, the gene column and the value', async () => {
+    const e = await stError(['bad/nonnumeric_wide.csv']);
+    expect(e.file).toBe('nonnumeric_wide.csv');
+    expect(e.problem).toMatch(/^row 7 \([ACGT]+-1\), column "[A-Z0-9]+": "abc" is not a count\.$/);
+  });
+
+  it('a wrong delimiter', async () => {
+    const e = await stError(['bad/pipe_delimited.csv']);
+    expect(e.problem).toMatch(/could not be split into columns: no tab, comma or semicolon .*other separators seen: \|/);
+    expect(e.hint).toMatch(/CSV \(comma\) or TSV \(tab\)/);
+    // semicolons are sniffed, not an error
+    const ds = await loadStDataset(await loadNodeStFiles([`${FX}/csv/semicolon.csv`]));
+    expect(ds.spots.ids.length).toBe(10);
+  });
+
+  it('an HDF5 file that is neither 10x nor AnnData', async () => {
+    const e = await stError(['bad/not_st.h5']);
+    expect(e.problem).toMatch(/neither a 10x feature-barcode matrix .* nor AnnData .*top-level entries are: calibration, images/);
+  });
+
+  it('an empty file, and a text file named .h5', async () => {
+    let e = await stError(['bad/empty.csv']);
+    expect(e.message).toBe('empty.csv: is empty. Export the table again; the file has no content.');
+    try {
+      await loadStDataset([createBytesStFile('filtered_feature_bc_matrix.h5', new TextEncoder().encode('barcode,x,y\n'))]);
+      throw new Error('expected an StError');
+    } catch (err) {
+      e = err as StError;
+    }
+    expect(e).toBeInstanceOf(StError);
+    expect(e.problem).toMatch(/is not an HDF5 file \(no HDF5 signature\)/);
+    e = await (async () => {
+      try {
+        await loadStDataset([]);
+      } catch (err) {
+        return err as StError;
+      }
+      throw new Error('expected an StError');
+    })();
+    expect(e.problem).toMatch(/none were given/);
+  });
+
+  it('a corrupt gzip', async () => {
+    const bytes = new Uint8Array([0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3, 1, 2, 3, 4, 5]);
+    await expect(loadStDataset([createBytesStFile('wide.csv.gz', bytes)])).rejects.toThrow(/wide\.csv\.gz: is not valid gzip/);
+  });
+
+  it('spots that all fall outside the slide', async () => {
+    const ds = await loadStDataset(await loadNodeStFiles([`${FX}/visium_sr3`]));
+    expect(getSlideFit(ds, 30000, 30000).fraction).toBe(1);
+    expect(() => checkStFitsSlide(ds, { width: 2000, height: 2000, name: 'hires.png' })).toThrow(StError);
+    expect(() => checkStFitsSlide(ds, { width: 2000, height: 2000, name: 'hires.png' })).toThrow(
+      /places all 300 spots outside the slide hires\.png \(2000 x 2000 px; spots span x 4587-20303, y 4046-20678, fullres frame\)\. They would fit in the hires frame/,
+    );
+  });
+});
