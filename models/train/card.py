@@ -1,0 +1,203 @@
+"""Step 7: write models/default/README.md (model card) from the results of the same training run."""
+import json
+import os
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import common as C  # noqa: E402
+
+OUT = os.environ.get('FS_OUT', os.path.join(C.REPO, 'models', 'default'))
+
+
+def load(name):
+    p = os.path.join(C.CACHE, name)
+    if not os.path.exists(p):
+        return {}
+    with open(p) as f:
+        return json.load(f) if name.endswith('.json') else {'text': f.read().strip()}
+
+
+def f3(x):
+    return '-' if x is None or x != x else f'{x:.3f}'
+
+
+def row(name, m, note=''):
+    return f'| {name} | {f3(m.get("auc"))} | {f3(m.get("ap"))} | {f3(m.get("f1"))} | {note} |'
+
+
+def main():
+    man = json.load(open(os.path.join(OUT, 'manifest.json')))
+    g, h, fu = load('gene_results.json'), load('histo_results.json'), load('fusion_results.json')
+    lat, tt = load('latency.json'), load('train_time.txt')
+    files = {e['role']: e for e in man['files']}
+    P, mpp = man['histology']['patchPx'], man['histology']['mpp']
+    L = []
+    L.append(f'# FuseScope default model package (v{man["version"]})\n')
+    L.append('HER2-positive breast cancer region detection for FuseScope: per-spot cancer probabilities from H&E '
+             'histology, from spatial gene expression, and from both fused; plus a dense histology-only heatmap over '
+             'whole tissue. **Research use only. Not a medical device; not for diagnosis or treatment decisions.**\n')
+    L.append('## Files\n')
+    L.append('| file | role | input -> output | size |')
+    L.append('|---|---|---|---|')
+    for r, desc in [('histology', f'patch [N,3,{P},{P}] ({P} px at {mpp} um/px = {P * mpp:.0f} um, ImageNet mean/std) -> embedding [N,{files["histology"]["outputs"][0]["shape"][1]}], prob [N]'),
+                    ('gene', f'genes [N,{len(man["gene"]["panel"])}] (panel, log1p CP10k, per-slide {man["gene"]["perSlideScaling"]}) -> embedding [N,{files["gene"]["outputs"][0]["shape"][1]}], prob [N]'),
+                    ('fusion', 'image_tokens [N,7,D], gene_tokens [N,7,E] (spot + 6 nearest spots) -> prob [N], gate [N]')]:
+        L.append(f'| {files[r]["path"]} | {r} | {desc} | {files[r]["bytes"] / 1e6:.2f} MB |')
+    total = sum(e['bytes'] for e in man['files'])
+    L.append(f'\nTotal {total / 1e6:.2f} MB, fp32, ONNX opset 17. Ops used: '
+             + ', '.join(sorted({o for e in man['files'] for o in e.get('ops', [])}))
+             + ' (all on onnxruntime-web\'s WebGPU and WASM operator lists; only the batch dimension is dynamic). '
+             'No fp16/int8 variants are shipped: the package is far below the 40 MB budget, and the fp32 files keep the '
+             'ONNX-PyTorch parity at 1e-4 (tests/fixtures/model-parity, src/core/model/onnx-parity.test.ts).\n')
+
+    L.append('## Models\n')
+    L.append(f'- **Histology encoder / student** (`histology.onnx`): the ImageNet MobileNetV2 of the ONNX Model Zoo '
+             f'(`mobilenetv2-12-int8.onnx`, Apache-2.0) dequantised to float (per-channel int8 weights and int32 '
+             f'biases; BatchNorm already folded) and truncated after block 13 (96 channels, stride 16), then a 1x1 conv '
+             f'to 192 channels, global average pool, a 64-d ReLU embedding and a linear cancer logit. '
+             f'{man["histology"].get("flopsPerPatch", 0) / 1e6:.1f} MFLOPs per {P} px patch. Why: the only openly licensed '
+             f'pretrained image encoder available offline that fits the browser budget (pathology foundation models '
+             f'are gated and 100x larger); the ImageNet low/mid-level filters transfer to H&E texture, the deeper '
+             f'ImageNet-semantic blocks are cut. Patch {P} px at {mpp} um/px covers {P * mpp:.0f} um, about one legacy ST '
+             f'spot (100 um); the coarse patch resolution keeps the gap to low-resolution inputs (Visium hires ~3.8 um/px) small.')
+    L.append(f'- **Gene head / teacher** (`gene.onnx`): MLP {len(man["gene"]["panel"])} -> 128 -> 64 (embedding) -> 1 '
+             f'with input and hidden dropout. Panel: the {len(man["gene"]["panel"])} most variable genes (mean '
+             f'within-section variance of log-CP10k) among genes detected in >= 5% of the spots of every labelled '
+             f'training section (mitochondrial and ribosomal genes excluded), chosen from the training sections only, '
+             f'by symbol (`ensembl` is null: matched by symbol, case-insensitive, so Visium symbol columns read too). '
+             f'Missing genes are zero-filled by the pipeline and the coverage is reported (`minCoverage` '
+             f'{man["gene"]["minCoverage"]}).')
+    L.append('- **Fusion head** (`fusion.onnx`): SpaCRD-lite (methods.md section 1, shrunk): LayerNorm projectors to '
+             '64-d with a symmetric InfoNCE alignment loss (temperature 0.07) on the centre tokens; bidirectional '
+             'cross-attention (64-d, 4 heads) over the 7 tokens of each modality, centre tokens concatenated -> Linear '
+             '+ LayerNorm; the category-regularised VAE encoder (64 -> 32 -> mu, logvar in 16-d, loss = reconstruction '
+             '+ 0.5 KL to the class prototype - 0.1 prototype distance, decoder dropped at export) and a classifier on '
+             '[mu, logvar]. In addition each modality has its own neighbourhood head (centre + mean of the 6 '
+             'neighbours) and a learned per-spot **gate** g: fused logit = g * image logit + (1 - g) * gene logit + '
+             'cross-modal logit. `gate` is exported so the viewer can show where histology was trusted.\n')
+
+    L.append('## Data and licences\n')
+    L.append('- HER2ST (Andersson et al., Nature Communications 12, 6012, 2021; github almaan/her2st, published for '
+             'public use): legacy Spatial Transcriptomics of HER2+ breast cancer, patients B-F. Pathologist spot labels '
+             'for B1, C1, D1, E1, F1 (no images here); full-resolution H&E for B4, C2-C6 (no labels).')
+    L.append('- GlaS (MICCAI 2015 Gland Segmentation Challenge, Warwick-QU; Sirinukunwattana et al., Medical Image '
+             'Analysis 2017; research use): 85 colon H&E training images, 15 patients, image-level benign/malignant.')
+    L.append('- ImageNet MobileNetV2, ONNX Model Zoo (`mobilenetv2-12-int8`, Apache-2.0): encoder initialisation.')
+    L.append('- Labels: cancer = invasive cancer + cancer in situ; connective, adipose, immune infiltrate, breast glands '
+             'and undetermined are negative.\n')
+
+    L.append('## Training recipe\n')
+    L.append('One command, `npm run models:train` (`models/train/train.sh`), rebuilds this folder from `../shared/data` '
+             'with fixed seeds on a 2-core CPU machine (Debian 12 packages: `python3-torch` 1.13, `python3-torchvision`, '
+             '`python3-onnx` 1.12, `python3-sklearn`, `python3-scipy`, `python3-pandas`, `python3-pil`, run with '
+             '`/usr/bin/python3`; node + onnxruntime-node for the latency check). '
+             + (f'This package: {tt["text"]}.' if tt else ''))
+    L.append('1. `prep.py`: counts joined to the in-tissue spots; spot crops of the imaged sections at '
+             f'{mpp} um/px from the 0.69 um/px JPEGs (200 um ST pitch / ~290 px per array step, fitted from the '
+             'selection files); GlaS images resampled from 0.62 um/px.')
+    L.append('2. `gene.py`: gene head, class- and section-balanced BCE, AdamW, expression-noise augmentation; '
+             'leave-one-patient-out validation (panel and model refitted without the held-out patient) and the '
+             'logistic-regression floor.')
+    L.append('3. `histology.py`: the student. HER2ST spot patches (B4, C2-C6) with the gene teacher\'s soft labels '
+             '(teacher logit smoothed with the mean of the 6 nearest spots): KL at temperature 2 (x T^2) + 0.5 x MSE '
+             'between a linear projection of the student embedding and the (standardised) teacher embedding; GlaS '
+             'random crops with their image labels (BCE). Augmentation: scale jitter, rotations/flips, resolution '
+             'degradation (simulated 1.8-4.5 um/px scans upsampled back), Gaussian blur, JPEG q40-90, HED stain '
+             'jitter, brightness/contrast/saturation/hue. Stem and first blocks frozen, pretrained BatchNorm '
+             'statistics kept, AdamW one-cycle.')
+    L.append('4. `fusion.py`: fusion head. No section has both images and pathologist labels, so it is trained on '
+             '(a) the imaged sections with real image tokens (native, 3.2 um/px-degraded and augmented patches) and '
+             'the teacher\'s neighbour-smoothed probabilities as **pseudo-labels** (sharpened at temperature 0.5, '
+             'confidence-weighted), and (b) the labelled sections with the true labels and **uninformative** image '
+             'tokens (embeddings of blank or heavily blurred patches), which trains the gene neighbourhood path on '
+             'real labels and teaches the gate to fall back to genes when histology carries no signal. 10% of the '
+             'imaged spots also get uninformative image tokens.')
+    L.append('5. `export.py`: ONNX export (opset 17), op-set check, manifest, parity fixtures; `latency.mjs`; `card.py`.\n')
+
+    L.append('## Metrics\n')
+    L.append('All thresholds for F1 are label-free: the intersection of a 2-component Gaussian mixture fitted to the '
+             'scores of the evaluated section (Otsu as fallback).\n')
+    L.append('### Gene head: leave-one-patient-out on the labelled sections (true pathologist labels)\n')
+    L.append('| held-out section | gene head AUC | AP | F1 | floor AUC (LR, 1000 HVG + 6-NN mean) |')
+    L.append('|---|---|---|---|---|')
+    for s in C.LABELLED:
+        m = g.get('lopo', {}).get(s, {})
+        fl = g.get('floor_lr_neigh', {}).get(s, {})
+        L.append(f'| {s} ({m.get("pos", "?")}/{m.get("n", "?")} cancer) | {f3(m.get("auc"))} | {f3(m.get("ap"))} | {f3(m.get("f1"))} | {f3(fl.get("auc"))} |')
+    L.append(row('**mean**', g.get('lopo_mean', {}), 'floor mean AUC ' + f3(g.get('floor_lr_neigh_mean', {}).get('auc'))))
+    L.append('')
+    if fu.get('lopo'):
+        L.append('### Fused head, same protocol (labelled sections, fold teacher + fold fusion; no images exist for these '
+                 'sections, so the image tokens are uninformative and this measures the gene-neighbourhood path and '
+                 'the gate\'s fallback)\n')
+        L.append('| held-out section | fused AUC | AP | F1 | gene head AUC (same fold) | mean gate |')
+        L.append('|---|---|---|---|---|---|')
+        for s in C.LABELLED:
+            m = fu['lopo'][s]
+            L.append(f'| {s} | {f3(m["auc"])} | {f3(m["ap"])} | {f3(m["f1"])} | {f3(fu["lopo_gene_head"][s]["auc"])} | {f3(m.get("mean_gate"))} |')
+        L.append(row('**mean**', fu.get('lopo_mean', {}), 'gene head mean AUC ' + f3(fu.get('lopo_gene_head_mean', {}).get('auc'))))
+        L.append('')
+    L.append('### Histology head\n')
+    fl = h.get('floors', {})
+    L.append(f'- GlaS, cross-validation split by patient ({h.get("folds", "?")} folds; image score = mean of the '
+             f'sliding-window probabilities over tissue): **AUC {f3(h.get("glas_cv_auc"))}** '
+             f'(floor: frozen ImageNet MobileNetV2 features + logistic regression, 5 patient-grouped folds: '
+             f'AUC {f3(fl.get("glas_frozen_imagenet_linear_auc"))}).')
+    L.append('- HER2ST imaged sections, cross-patient (student trained with the other patient\'s imaged sections, '
+             'GlaS fold as above). **Weak labels**: the gene teacher\'s neighbour-smoothed probability binarised at '
+             f'its GMM threshold ({f3(h.get("weak_label_threshold"))}); no pathologist labels exist for these sections.\n')
+    L.append('| protocol | AUC | AP | F1 | note |')
+    L.append('|---|---|---|---|---|')
+    for k, note in [('her2st_B4_from_C_native', 'student trained on C2-C6, tested on B4 at 1.5 um/px'),
+                    ('her2st_B4_from_C_3.2mpp', 'same, B4 degraded to 3.2 um/px'),
+                    ('her2st_C_from_B4_native', 'trained on B4, tested on C2-C6'),
+                    ('her2st_C_from_B4_3.2mpp', 'same, C degraded to 3.2 um/px')]:
+        if k in h:
+            L.append(row(k.replace('her2st_', 'histology '), h[k], note))
+    for k, note in [('her2st_frozen_imagenet_linear_B4_native', 'floor: frozen ImageNet MobileNetV2 + LR, trained on C, B4 native'),
+                    ('her2st_frozen_imagenet_linear_B4_3.2mpp', 'floor: same, B4 at 3.2 um/px'),
+                    ('her2st_frozen_imagenet_linear_C_from_B4_3.2mpp', 'floor: trained on B4, C at 3.2 um/px')]:
+        if k in fl:
+            L.append(row(k.replace('her2st_frozen_imagenet_linear_', 'floor '), fl[k], note))
+    L.append('')
+    if fu.get('imaged'):
+        L.append('### Fused vs single heads on the imaged sections (cross-patient B vs C, weak labels as above)\n')
+        L.append('The weak labels are derived from the gene teacher, so the gene head is close to them by '
+                 'construction; the informative comparison is fused vs histology.\n')
+        L.append('| protocol | AUC | AP | F1 | mean gate |')
+        L.append('|---|---|---|---|---|')
+        for k, m in fu['imaged'].items():
+            L.append(f'| {k} | {f3(m["auc"])} | {f3(m["ap"])} | {f3(m["f1"])} | {f3(m.get("mean_gate"))} |')
+        L.append('')
+    if lat:
+        L.append('### Speed (onnxruntime-node, CPU, 2 threads, this machine)\n')
+        L.append(f'- histology: {lat["histology_per_patch_ms_batch32"]:.2f} ms per patch in batches of 32 '
+                 f'({lat["histology_batch1_ms"]:.2f} ms for a single patch); gene head {lat["gene_700_spots_ms"]:.1f} ms '
+                 f'and fusion {lat["fusion_700_spots_ms"]:.1f} ms for 700 spots; a 700-spot section in about '
+                 f'{lat["section_700_spots_total_ms"]:.0f} ms of model time (WASM in a browser was about 4x slower than '
+                 f'native on this machine class, see platform notes).\n')
+    L.append('## Intended use\n')
+    L.append('Research and teaching: exploring where H&E morphology and expression agree on cancer regions in HER2+ '
+             'breast cancer spatial transcriptomics sections, and a histology-only heatmap over whole slides. Not for '
+             'diagnosis, grading or any clinical decision.\n')
+    L.append('## Known limits\n')
+    L.append('- Small training data: five labelled sections (one per patient) for the gene head, six imaged sections '
+             'from two patients for the histology student and the fusion. Cross-patient gene AUC varies a lot by '
+             'patient (see table); sections dominated by one class (C1, F1) are the hardest.')
+    L.append('- The histology student on breast tissue and the fusion head are trained on **pseudo-labels** from the '
+             'gene teacher; they inherit its errors and the HER2ST histology/fusion metrics above are agreement with '
+             'the teacher, not accuracy against a pathologist.')
+    L.append('- GlaS is colon adenocarcinoma vs benign colon mucosa, image-level labels: the histology head\'s notion '
+             'of "cancer" is epithelial malignancy in general, not HER2 status.')
+    L.append('- Per-slide scaling of genes assumes the section contains both tumour and non-tumour spots; a section '
+             'that is almost all tumour or all normal shifts the scaled values and the calibration (AUC is less affected).')
+    L.append('- Resolution: trained with simulated 1.8-4.5 um/px degradation; inputs coarser than ~4 um/px are outside '
+             'the tested range. Stain: HED/colour jitter covers common H&E variation, not special stains or IHC.')
+    L.append('- Probabilities are not calibrated across slides; use the label-free per-slide threshold.')
+    with open(os.path.join(OUT, 'README.md'), 'w') as f:
+        f.write('\n'.join(L) + '\n')
+    print('wrote', os.path.join(OUT, 'README.md'))
+
+
+if __name__ == '__main__':
+    main()

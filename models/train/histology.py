@@ -1,0 +1,286 @@
+"""Step 3: histology student (histology.onnx): distilled from the gene teacher on HER2ST B4/C2-C6 spot
+patches + supervised on GlaS image labels; validation folds + floors.
+
+Folds (each also holds out one HER2ST patient, so the HER2ST numbers are cross-patient):
+  fold k = GlaS patients of group k held out + HER2ST patient B (k even) or C (k odd) held out.
+GlaS: out-of-fold image scores (mean of sliding-window probabilities) -> AUC, grouped by patient.
+HER2ST: out-of-patient spot probabilities vs the teacher's labels (weak labels: gene teacher,
+binarised at its GMM threshold), at the native 1.5 um/px patch and on copies degraded to 3.2 um/px.
+Writes .cache/histo_results.json, .cache/histo_final.pt.
+"""
+import json
+import os
+import sys
+import time
+
+import numpy as np
+import torch
+import torch.nn as nn
+from PIL import Image
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import common as C  # noqa: E402
+import gene as G  # noqa: E402
+import histo_net as H  # noqa: E402
+
+QUICK = os.environ.get('FS_QUICK') == '1'
+EPOCHS = int(os.environ.get('FS_HISTO_EPOCHS', '3' if QUICK else '8'))
+N_FOLDS = int(os.environ.get('FS_HISTO_FOLDS', '0' if QUICK else '4'))
+GLAS_CROPS = 8  # random crops per GlaS image per epoch
+T = 2.0
+A_KL = 1.0
+B_MSE = 0.5
+SEED = 4321
+EVAL_DEGRADE = 3.2
+
+
+def teacher_targets():
+    """Gene-teacher logits / embeddings on the imaged sections; logits neighbour-smoothed (self 0.5, 6 nearest 0.5)."""
+    with open(os.path.join(C.CACHE, 'panel.json')) as f:
+        pj = json.load(f)
+    net = G.GeneNet(len(pj['panel']))
+    net.load_state_dict(torch.load(os.path.join(C.CACHE, 'gene_teacher.pt')))
+    net.eval()
+    out = {}
+    for s in C.IMAGED:
+        sec = C.load_section(s)
+        X, _ = C.gene_matrix(sec, pj['panel'], pj['scaling'])
+        with torch.no_grad():
+            e, logit = net(torch.tensor(X))
+        logit = logit.numpy()
+        nb = C.neighbours(sec['xy'])
+        smooth = 0.5 * logit + 0.5 * logit[nb[:, 1:]].mean(1)
+        out[s] = dict(logit=smooth.astype(np.float32), raw=logit.astype(np.float32), emb=e.numpy())
+    return out
+
+
+def weak_labels(teach):
+    """Binary weak labels for the imaged sections: smoothed teacher probability above its GMM threshold (pooled)."""
+    p = np.concatenate([1 / (1 + np.exp(-teach[s]['logit'])) for s in C.IMAGED])
+    t = C.gmm_threshold(p)
+    return {s: (1 / (1 + np.exp(-teach[s]['logit'])) >= t).astype(np.int64) for s in C.IMAGED}, t
+
+
+def glas_windows(img, px=C.PATCH_PX, stride=None):
+    """Sliding windows over a GlaS image at patch mpp, tissue-only (saturation > 0.07 on >= 30% of pixels)."""
+    stride = stride or px // 2
+    h, w = img.shape[:2]
+    out = []
+    for y in range(0, max(1, h - px + 1), stride):
+        for x in range(0, max(1, w - px + 1), stride):
+            p = img[y:y + px, x:x + px]
+            if tissue_fraction(p) >= 0.3:
+                out.append(p)
+    if not out:
+        out.append(img[:px, :px])
+    return np.stack(out)
+
+
+def tissue_fraction(p):
+    f = p.astype(np.float32) / 255
+    mx, mn = f.max(-1), f.min(-1)
+    sat = (mx - mn) / np.maximum(mx, 1e-6)
+    return float((sat > 0.07).mean())
+
+
+def glas_random_crop(img, rng, ctx=C.CONTEXT_PX):
+    h, w = img.shape[:2]
+    for _ in range(10):
+        y, x = rng.integers(0, h - ctx + 1), rng.integers(0, w - ctx + 1)
+        c = img[y:y + ctx, x:x + ctx]
+        if tissue_fraction(c) >= 0.3:
+            return c
+    return c
+
+
+def to_batch(arrs):
+    return torch.tensor(np.stack([C.to_tensor_norm(a) for a in arrs]))
+
+
+def train_student(crops, teach, glas, glas_idx, her_secs, epochs=EPOCHS, seed=SEED, log=''):
+    """crops: {section: uint8 [S,ctx,ctx,3]}; teach: teacher targets; glas_idx: GlaS images to train on."""
+    C.seed_all(seed)
+    torch.set_num_threads(2)
+    rng = np.random.default_rng(seed)
+    net = H.HistoNet()
+    proj = nn.Linear(64, 64)  # student embedding -> teacher embedding space (training only)
+    # freeze the stem and first blocks (generic edge/colour filters): faster and less overfitting
+    for p in net.trunk[:4].parameters():
+        p.requires_grad = False
+    params = [p for p in net.parameters() if p.requires_grad] + list(proj.parameters())
+    opt = torch.optim.AdamW(params, lr=1e-3, weight_decay=1e-4)
+    her = [(s, i) for s in her_secs for i in range(len(crops[s]))]
+    emb_all = np.concatenate([teach[s]['emb'] for s in her_secs])
+    emb_mu, emb_sd = emb_all.mean(0), emb_all.std(0) + 1e-3
+    items = [('h', s, i) for s, i in her] + [('g', g, k) for g in glas_idx for k in range(GLAS_CROPS)]
+    steps = epochs * ((len(items) + 31) // 32)
+    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=1e-3, total_steps=steps, pct_start=0.15)
+    t0 = time.time()
+    for ep in range(epochs):
+        net.train()
+        for m in net.trunk.modules():  # keep the pretrained BN statistics (small, mixed batches)
+            if isinstance(m, nn.BatchNorm2d):
+                m.eval()
+        order = rng.permutation(len(items))
+        tot = 0.0
+        for bi in range(0, len(order), 32):
+            batch = [items[j] for j in order[bi:bi + 32]]
+            imgs, kind, tl, te, gy = [], [], [], [], []
+            for typ, a, b in batch:
+                if typ == 'h':
+                    src = Image.fromarray(crops[a][b])
+                    tl.append(teach[a]['logit'][b])
+                    te.append((teach[a]['emb'][b] - emb_mu) / emb_sd)
+                    gy.append(0.0)
+                else:
+                    src = Image.fromarray(glas_random_crop(glas['imgs'][a], rng))
+                    tl.append(0.0)
+                    te.append(np.zeros(64, np.float32))
+                    gy.append(float(glas['labels'][a]))
+                kind.append(typ == 'h')
+                imgs.append(C.augment_patch(src, rng))
+            x = to_batch(imgs)
+            kind = torch.tensor(kind)
+            tl = torch.tensor(np.array(tl, np.float32))
+            te = torch.tensor(np.array(te, np.float32))
+            gy = torch.tensor(gy)
+            e, logit = net(x)
+            loss = torch.zeros(())
+            if kind.any():
+                k = kind
+                pt = torch.sigmoid(tl[k] / T)
+                ls = torch.nn.functional.logsigmoid(logit[k] / T)
+                lns = torch.nn.functional.logsigmoid(-logit[k] / T)
+                kl = (pt * (torch.log(pt + 1e-7) - ls) + (1 - pt) * (torch.log(1 - pt + 1e-7) - lns)).mean() * T * T
+                mse = ((proj(e[k]) - te[k]) ** 2).mean()
+                loss = loss + A_KL * kl + B_MSE * mse
+            if (~kind).any():
+                k = ~kind
+                loss = loss + nn.functional.binary_cross_entropy_with_logits(logit[k], gy[k])
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+            sched.step()
+            tot += float(loss) * len(batch)
+        print(f'{log} epoch {ep + 1}/{epochs} loss {tot / len(items):.4f} {time.time() - t0:.0f}s', flush=True)
+    net.eval()
+    return net
+
+
+def predict_patches(net, arrs, bs=128):
+    ps, es = [], []
+    with torch.no_grad():
+        for i in range(0, len(arrs), bs):
+            e, logit = net(to_batch(arrs[i:i + bs]))
+            ps.append(torch.sigmoid(logit).numpy())
+            es.append(e.numpy())
+    return np.concatenate(ps), np.concatenate(es)
+
+
+def spot_patches(crops, s, degrade=None):
+    return [C.center_patch(Image.fromarray(c), degrade_mpp=degrade) for c in crops[s]]
+
+
+def glas_image_score(net, img):
+    p, _ = predict_patches(net, list(glas_windows(img)))
+    return float(p.mean())
+
+
+# ------------------------------------------------------------------ floors
+def imagenet_features(arrs_ctx, degrade=None):
+    """Frozen full ImageNet MobileNetV2 (1280-d GAP) on the 144 um context crop resized to 224 px."""
+    net = H.imagenet_mobilenet_v2().features.eval()
+    out = []
+    with torch.no_grad():
+        for i in range(0, len(arrs_ctx), 64):
+            b = []
+            for a in arrs_ctx[i:i + 64]:
+                im = Image.fromarray(a)
+                if degrade:
+                    small = max(8, int(round(a.shape[0] * C.PATCH_MPP / degrade)))
+                    im = im.resize((small, small), Image.BOX).resize((a.shape[0], a.shape[1]), Image.BILINEAR)
+                b.append(np.asarray(im.resize((224, 224), Image.BILINEAR)))
+            out.append(net(to_batch(b)).mean((2, 3)).numpy())
+    return np.concatenate(out)
+
+
+def floors(crops, glas, weak):
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.metrics import roc_auc_score
+    from sklearn.model_selection import GroupKFold
+    res = {}
+    # GlaS: image features = mean over 144 um tissue windows at 1.5 um/px resized to 224
+    feats = []
+    for img in glas['imgs']:
+        w = glas_windows(img, px=C.CONTEXT_PX, stride=C.CONTEXT_PX)
+        feats.append(imagenet_features(list(w)).mean(0))
+    F = np.array(feats)
+    y, g = glas['labels'], glas['patients']
+    oof = np.zeros(len(y))
+    for tr, te in GroupKFold(5).split(F, y, g):
+        clf = LogisticRegression(C=0.1, max_iter=3000).fit(F[tr], y[tr])
+        oof[te] = clf.predict_proba(F[te])[:, 1]
+    res['glas_frozen_imagenet_linear_auc'] = float(roc_auc_score(y, oof))
+    # HER2ST: train on C2-C6 (native), test on B4 native and degraded to 3.2 um/px; and C<-B4
+    Fc = np.concatenate([imagenet_features(list(crops[s])) for s in C.IMAGED[1:]])
+    yc = np.concatenate([weak[s] for s in C.IMAGED[1:]])
+    clf = LogisticRegression(C=0.1, max_iter=3000).fit(Fc, yc)
+    res['her2st_frozen_imagenet_linear_B4_native'] = C.metrics(weak['B4'], clf.predict_proba(imagenet_features(list(crops['B4'])))[:, 1])
+    res['her2st_frozen_imagenet_linear_B4_3.2mpp'] = C.metrics(
+        weak['B4'], clf.predict_proba(imagenet_features(list(crops['B4']), degrade=EVAL_DEGRADE))[:, 1])
+    Fb = imagenet_features(list(crops['B4']))
+    clf = LogisticRegression(C=0.1, max_iter=3000).fit(Fb, weak['B4'])
+    pc = np.concatenate([clf.predict_proba(imagenet_features(list(crops[s]), degrade=EVAL_DEGRADE))[:, 1] for s in C.IMAGED[1:]])
+    res['her2st_frozen_imagenet_linear_C_from_B4_3.2mpp'] = C.metrics(yc, pc)
+    return res
+
+
+def main():
+    crops = dict(np.load(os.path.join(C.CACHE, 'crops.npz')))
+    glas = dict(np.load(os.path.join(C.CACHE, 'glas.npz'), allow_pickle=True))
+    teach = teacher_targets()
+    weak, thr = weak_labels(teach)
+    res = {'weak_label_threshold': thr, 'weak_label_positive_fraction': {s: float(weak[s].mean()) for s in C.IMAGED},
+           'epochs': EPOCHS, 'folds': N_FOLDS}
+    if os.environ.get('FS_SKIP_FLOORS') != '1':
+        res['floors'] = floors(crops, glas, weak)
+        print('floors', json.dumps(res['floors']), flush=True)
+    if N_FOLDS:
+        pats = np.unique(glas['patients'])
+        rng = np.random.default_rng(7)
+        groups = np.array_split(rng.permutation(pats), N_FOLDS)
+        glas_oof = np.full(len(glas['labels']), np.nan)
+        her_oof = {s: [] for s in C.IMAGED}
+        her_oof_deg = {s: [] for s in C.IMAGED}
+        for k in range(N_FOLDS):
+            held_glas = np.isin(glas['patients'], groups[k])
+            held_her = ['B4'] if k % 2 == 0 else C.IMAGED[1:]
+            train_her = [s for s in C.IMAGED if s not in held_her]
+            net = train_student(crops, teach, glas, np.where(~held_glas)[0], train_her, log=f'fold{k}')
+            for i in np.where(held_glas)[0]:
+                glas_oof[i] = glas_image_score(net, glas['imgs'][i])
+            for s in held_her:
+                her_oof[s].append(predict_patches(net, spot_patches(crops, s))[0])
+                her_oof_deg[s].append(predict_patches(net, spot_patches(crops, s, EVAL_DEGRADE))[0])
+        from sklearn.metrics import roc_auc_score
+        res['glas_cv_auc'] = float(roc_auc_score(glas['labels'], glas_oof))
+        res['glas_cv_groups'] = [g.tolist() for g in groups]
+        for name, src in [('native', her_oof), ('3.2mpp', her_oof_deg)]:
+            pb = np.mean(src['B4'], 0)
+            pc = np.concatenate([np.mean(src[s], 0) for s in C.IMAGED[1:]])
+            yc = np.concatenate([weak[s] for s in C.IMAGED[1:]])
+            res[f'her2st_B4_from_C_{name}'] = C.metrics(weak['B4'], pb)
+            res[f'her2st_C_from_B4_{name}'] = C.metrics(yc, pc)
+            # agreement with the continuous teacher score (Spearman)
+            from scipy.stats import spearmanr
+            res[f'her2st_spearman_teacher_{name}'] = float(spearmanr(
+                np.concatenate([pb, pc]), np.concatenate([teach[s]['logit'] for s in C.IMAGED]))[0])
+        print('cv', json.dumps({k: v for k, v in res.items() if k.startswith(('glas_cv_auc', 'her2st'))}), flush=True)
+    net = train_student(crops, teach, glas, np.arange(len(glas['labels'])), C.IMAGED, log='final')
+    torch.save(net.state_dict(), os.path.join(C.CACHE, 'histo_final.pt'))
+    with open(os.path.join(C.CACHE, 'histo_results.json'), 'w') as f:
+        json.dump(res, f, indent=1)
+
+
+if __name__ == '__main__':
+    main()
