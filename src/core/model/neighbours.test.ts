@@ -20,7 +20,7 @@ describe('getNeighbourGraph', () => {
       s = (Math.imul(s, 1103515245) + 12345) >>> 0;
       return s / 4294967296;
     };
-    const n = 1500;
+    const n = 800;
     const x = new Float64Array(n);
     const y = new Float64Array(n);
     for (let i = 0; i < n; i++) {
