@@ -29,6 +29,9 @@ export default defineConfig({
   preview: { headers: securityHeaders },
   worker: { format: 'es' },
   optimizeDeps: {
+    // Scan the workers too, so their dependencies (e.g. geotiff) are pre-bundled at start-up
+    // instead of being discovered mid-session, which reloads the page (and breaks e2e runs).
+    entries: ['index.html', 'src/workers/*.worker.ts'],
     include: ['openseadragon', '@deck.gl/core', '@deck.gl/layers', 'react', 'react-dom', 'zustand'],
     exclude: ['onnxruntime-web', 'h5wasm', '@cornerstonejs/codec-openjpeg'],
   },

@@ -39,7 +39,11 @@ export async function startAppServer(options: { mode?: 'dev' | 'preview' } = {})
   const mode = options.mode ?? 'dev';
   const common = { root: REPO_ROOT, configFile: resolve(REPO_ROOT, 'vite.config.ts'), logLevel: 'warn' as const, clearScreen: false };
   if (mode === 'dev') {
-    const server = await vite.createServer({ ...common, server: { host: '127.0.0.1', port: 0, strictPort: false, open: false } });
+    // No HMR and no file watching: a test page must not reload because a source file changed.
+    const server = await vite.createServer({
+      ...common,
+      server: { host: '127.0.0.1', port: 0, strictPort: false, open: false, hmr: false, watch: null },
+    });
     await server.listen();
     const url = server.resolvedUrls?.local[0];
     if (!url) throw new Error('Vite dev server did not report a URL');

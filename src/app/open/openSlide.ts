@@ -37,7 +37,7 @@ export async function loadSlide(input: File | File[] | string, request: OpenRequ
   } catch (err) {
     if (useSlideStore.getState().loading?.id !== id) return false;
     useSlideStore.getState().setLoading(null);
-    useSlideStore.getState().setError(describeOpenError(err, request.label));
+    useSlideStore.getState().setError(describeOpenError(err, request.label, request.url));
     return false;
   }
 }
@@ -47,15 +47,15 @@ export function cancelLoad(): void {
   useSlideStore.getState().setLoading(null);
 }
 
-export function describeOpenError(err: unknown, label: string): { file: string; message: string } {
-  if (err instanceof SlideError) return { file: err.file || label, message: `${err.problem}${err.hint ? ` ${err.hint}` : ''}` };
-  if (err instanceof Error) {
-    // The slide client's messages already say which file; avoid repeating the name.
-    const prefix = `${label}: `;
-    const message = err.message.startsWith(prefix) ? err.message.slice(prefix.length) : err.message;
-    return { file: label, message };
+/** Which file and what is wrong, without repeating the file name the message starts with. */
+export function describeOpenError(err: unknown, label: string, url?: string): { file: string; message: string } {
+  if (err instanceof SlideError) return { file: label, message: `${err.problem}${err.hint ? ` ${err.hint}` : ''}` };
+  const text = err instanceof Error ? err.message : String(err);
+  // The slide client's messages start with "<file name or URL>: "
+  for (const prefix of [url, label]) {
+    if (prefix && text.startsWith(`${prefix}: `)) return { file: label, message: text.slice(prefix.length + 2) };
   }
-  return { file: label, message: String(err) };
+  return { file: label, message: text };
 }
 
 function setAddressBarSlide(url: string | null): void {

@@ -4,7 +4,9 @@ import type { SlideMetadata } from '../../core/slide/types';
  * One OpenSeadragon pyramid level. OSD numbers levels from 0 = smallest; slides from
  * 0 = full resolution. Levels the slide has are read tile by tile; when even the slide's
  * coarsest level is large, coarser "synthetic" levels are added that downsample a region of the
- * coarsest level, so a zoomed-out view needs a handful of tiles, not hundreds.
+ * coarsest level (the finest synthetic level) or compose four tiles of the next finer synthetic
+ * level, so a zoomed-out view needs a handful of tiles, not hundreds, and every source pixel is
+ * read once.
  */
 export interface OsdLevel {
   /** level width / level-0 width */
@@ -20,10 +22,8 @@ export interface OsdLevel {
 }
 
 export const SYNTHETIC_TILE = 256;
-/** Largest source region (level pixels per side) one synthetic tile may read. */
-export const MAX_SYNTHETIC_SOURCE = 2048;
-/** Stop adding synthetic levels once the level fits in this many pixels. */
-export const MIN_LEVEL_SIZE = 512;
+/** Stop adding synthetic levels once a level fits in this many pixels. */
+export const MIN_LEVEL_SIZE = 256;
 
 export function getOsdLevels(meta: SlideMetadata): OsdLevel[] {
   const slideLevels = meta.levels.map((l, i) => ({ ...l, index: i })).sort((a, b) => a.width - b.width);
@@ -33,10 +33,7 @@ export function getOsdLevels(meta: SlideMetadata): OsdLevel[] {
     const coarseScale = coarsest.width / meta.width;
     let factor = 2;
     const synthetic: OsdLevel[] = [];
-    while (
-      Math.max(coarsest.width, coarsest.height) / (factor / 2) > MIN_LEVEL_SIZE &&
-      SYNTHETIC_TILE * factor <= MAX_SYNTHETIC_SOURCE
-    ) {
+    while (Math.max(coarsest.width, coarsest.height) / (factor / 2) > MIN_LEVEL_SIZE) {
       const scale = coarseScale / factor;
       synthetic.push({
         scale,

@@ -47,6 +47,7 @@ export function createSlideTileSource(handle: SlideHandle, meta: SlideMetadata =
     ready: true,
   } as unknown as OpenSeadragon.TileSourceOptions);
   const controllers = new WeakMap<ImageJob, AbortController>();
+  const synthetic = createSyntheticTiles(handle, meta, levels);
 
   const level = (l: number): OsdLevel => levels[Math.max(0, Math.min(levels.length - 1, l))];
   const overrides: TileSourceOverrides = {
@@ -71,14 +72,13 @@ export function createSlideTileSource(handle: SlideHandle, meta: SlideMetadata =
       }
       const controller = new AbortController();
       controllers.set(job, controller);
-      const bitmap = v.synthetic
-        ? readSyntheticTile(handle, meta, v, x, y, controller.signal)
-        : handle.getTile(v.slideLevel, x, y, controller.signal);
+      const bitmap = v.synthetic ? synthetic.get(l, x, y) : handle.getTile(v.slideLevel, x, y, controller.signal);
       bitmap.then(
         (bmp: ImageBitmap) => {
           controllers.delete(job);
           if (controller.signal.aborted) {
-            bmp.close();
+            // synthetic tiles stay cached (and shared with the navigator); worker tiles are ours
+            if (!v.synthetic) bmp.close();
             return;
           }
           job.finish(bmp, null, 'imageBitmap');
@@ -100,16 +100,70 @@ export function createSlideTileSource(handle: SlideHandle, meta: SlideMetadata =
   return source;
 }
 
-async function readSyntheticTile(
-  handle: SlideHandle,
-  meta: SlideMetadata,
-  level: OsdLevel,
-  col: number,
-  row: number,
-  signal: AbortSignal,
-): Promise<ImageBitmap> {
+/** Synthetic tiles kept per slide (about 256 KiB each). */
+const SYNTHETIC_CACHE_TILES = 384;
+
+/**
+ * Synthetic (coarser than the slide's coarsest level) tiles, made once and shared by the main
+ * viewer and the navigator: the finest synthetic level reads a region of the slide's coarsest
+ * level; each coarser one draws four tiles of the level below at half size. Reads are not
+ * cancelled when OSD drops a tile, because the result is cached for the next request.
+ */
+function createSyntheticTiles(handle: SlideHandle, meta: SlideMetadata, levels: OsdLevel[]) {
+  const cache = new Map<string, Promise<ImageBitmap>>();
+
+  const get = (l: number, x: number, y: number): Promise<ImageBitmap> => {
+    const key = `${l}/${x}/${y}`;
+    const hit = cache.get(key);
+    if (hit) {
+      cache.delete(key);
+      cache.set(key, hit);
+      return hit;
+    }
+    const p = make(l, x, y);
+    p.catch(() => cache.delete(key));
+    cache.set(key, p);
+    while (cache.size > SYNTHETIC_CACHE_TILES) {
+      const oldest = cache.keys().next().value;
+      if (oldest === undefined) break;
+      cache.delete(oldest);
+    }
+    return p;
+  };
+
+  const make = async (l: number, x: number, y: number): Promise<ImageBitmap> => {
+    const v = levels[l];
+    const finer = levels[l + 1];
+    if (!finer?.synthetic) return readSyntheticTile(handle, meta, v, x, y);
+    const outW = Math.min(v.tileWidth, v.width - x * v.tileWidth);
+    const outH = Math.min(v.tileHeight, v.height - y * v.tileHeight);
+    const ratio = v.scale / finer.scale;
+    const children: Promise<{ bmp: ImageBitmap; dx: number; dy: number }>[] = [];
+    for (let dy = 0; dy < 2; dy++) {
+      for (let dx = 0; dx < 2; dx++) {
+        const cx = 2 * x + dx;
+        const cy = 2 * y + dy;
+        if (cx * finer.tileWidth >= finer.width || cy * finer.tileHeight >= finer.height) continue;
+        children.push(get(l + 1, cx, cy).then((bmp) => ({ bmp, dx, dy })));
+      }
+    }
+    const canvas = new OffscreenCanvas(Math.max(1, outW), Math.max(1, outH));
+    const ctx = canvas.getContext('2d');
+    if (!ctx) throw new Error('no 2D canvas context for a downsampled tile');
+    ctx.imageSmoothingEnabled = true;
+    ctx.imageSmoothingQuality = 'medium';
+    for (const { bmp, dx, dy } of await Promise.all(children)) {
+      ctx.drawImage(bmp, dx * finer.tileWidth * ratio, dy * finer.tileHeight * ratio, bmp.width * ratio, bmp.height * ratio);
+    }
+    return canvas.transferToImageBitmap();
+  };
+
+  return { get };
+}
+
+async function readSyntheticTile(handle: SlideHandle, meta: SlideMetadata, level: OsdLevel, col: number, row: number): Promise<ImageBitmap> {
   const r = getSyntheticRegion(meta, level, col, row);
-  const img: RgbaImage = await handle.readRegion(level.slideLevel, r.x, r.y, r.width, r.height, signal);
+  const img: RgbaImage = await handle.readRegion(level.slideLevel, r.x, r.y, r.width, r.height);
   const data = new ImageData(getImageDataArray(img.data), img.width, img.height);
   return createImageBitmap(data, {
     resizeWidth: Math.max(1, r.outWidth),
@@ -117,4 +171,3 @@ async function readSyntheticTile(
     resizeQuality: 'medium',
   });
 }
-

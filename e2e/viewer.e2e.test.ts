@@ -1,0 +1,276 @@
+/**
+ * The viewer in real Chromium: drop a real SVS, corrupt drops keep the open slide, ?slide=<url>
+ * with and without Range support, the 9272 x 9923 HER2ST JPEG stays responsive, the demo.
+ */
+import { mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import type { Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  type AppServer,
+  dropPaths,
+  getAppState,
+  getPixelStats,
+  HER2ST_DIR,
+  launchBrowser,
+  openApp,
+  REPO_ROOT,
+  SLIDES_DIR,
+  screenshotViewer,
+  startAppServer,
+  startFileServer,
+  waitForAppState,
+  waitForSlide,
+  waitForViewerIdle,
+} from './harness';
+
+const CMU = resolve(SLIDES_DIR, 'CMU-1-Small-Region.svs');
+const TCGA = resolve(SLIDES_DIR, 'TCGA-CR-7395-01A-01-TS1.svs');
+const B4 = resolve(HER2ST_DIR, 'images/B4.jpg');
+const OUT = resolve(REPO_ROOT, 'e2e/out');
+
+let app: AppServer;
+let browser: Browser;
+
+beforeAll(async () => {
+  mkdirSync(OUT, { recursive: true });
+  app = await startAppServer();
+  browser = await launchBrowser();
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await app?.close();
+});
+
+describe('viewer', () => {
+  it('(1) a dropped SVS shows tissue, 0.499 um/px in the panel and a um scale bar; 1:1 zooms to native', async () => {
+    const s = await openApp(browser, app, { query: 'demo=0' });
+    try {
+      await dropPaths(s.page, [CMU]);
+      const state = await waitForSlide(s.page, 'CMU-1-Small-Region.svs');
+      expect(state.format).toBe('aperio-svs');
+      expect(state.mpp).toBeCloseTo(0.499, 3);
+      expect(state.mppSource).toBe('file');
+      expect(state.tilesFailed).toBe(0);
+
+      const stats = getPixelStats(await screenshotViewer(s.page, join(OUT, 'viewer-cmu.png')));
+      expect(stats.tissueFraction).toBeGreaterThan(0.1);
+      expect(stats.lumaVariance).toBeGreaterThan(300);
+
+      await expect.poll(() => s.page.getByTestId('mpp-value').textContent()).toBe('0.4990');
+      expect(await s.page.getByTestId('mpp-source').textContent()).toBe('from file');
+      expect(await s.page.getByTestId('meta-levels').locator('tbody tr').count()).toBe(1);
+      expect(await s.page.getByTestId('scalebar').textContent()).toMatch(/^\d+ (µm|mm)$/);
+
+      await s.page.getByTestId('zoom-native').click();
+      await waitForAppState(s.page, (st) => Math.abs(st.imageZoom - 1) < 0.01, 10_000, 'native zoom');
+      await waitForViewerIdle(s.page);
+      expect((await getAppState(s.page)).imageZoom).toBeCloseTo(1, 3);
+      // at 1:1 with 0.499 um/px a 50 um bar is 100.2 px long
+      expect(await s.page.getByTestId('scalebar').textContent()).toBe('50 µm');
+      const barWidth = await s.page.locator('.scalebar-bar').evaluate((e) => e.getBoundingClientRect().width);
+      expect(barWidth).toBeCloseTo(50 / 0.499, 0);
+      expect(getPixelStats(await screenshotViewer(s.page)).tissueFraction).toBeGreaterThan(0.1);
+
+      // associated images are listed and readable
+      const assoc = await s.page.getByTestId('associated-list').locator('button').allTextContents();
+      expect(assoc).toEqual(expect.arrayContaining(['label', 'macro', 'thumbnail']));
+      await s.page.getByTestId('associated-list').getByText('thumbnail').click();
+      await s.page.getByTestId('associated-dialog').locator('canvas').waitFor();
+      await s.page.screenshot({ path: join(OUT, 'viewer-cmu-thumbnail.png') });
+      await s.page.keyboard.press('Escape');
+      expect(s.cspViolations).toEqual([]);
+      expect(s.consoleErrors).toEqual([]);
+    } finally {
+      await s.close();
+    }
+  });
+
+  it('(2) a corrupt drop shows which file and what is wrong, and the open slide stays', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'fusescope-e2e-'));
+    // a truncated SVS (the first 40 KiB of the real one) and random bytes with a slide extension
+    const truncated = join(dir, 'truncated-CMU-1.svs');
+    writeFileSync(truncated, readFileSync(CMU).subarray(0, 40 * 1024));
+    const garbage = join(dir, 'garbage.svs');
+    const g = new Uint8Array(20_000);
+    for (let i = 0; i < g.length; i++) g[i] = (i * 2654435761) >>> 24;
+    writeFileSync(garbage, g);
+
+    const s = await openApp(browser, app, { query: 'demo=0' });
+    try {
+      await dropPaths(s.page, [CMU]);
+      const before = await waitForSlide(s.page, 'CMU-1-Small-Region.svs');
+      const shotBefore = getPixelStats(await screenshotViewer(s.page));
+
+      for (const [path, name] of [
+        [truncated, 'truncated-CMU-1.svs'],
+        [garbage, 'garbage.svs'],
+      ] as const) {
+        await dropPaths(s.page, [path]);
+        const after = await waitForAppState(s.page, (st) => st.error !== null && !st.loading, 30_000, `error for ${name}`);
+        expect(after.error?.file).toBe(name);
+        expect(after.error?.message.length).toBeGreaterThan(20);
+        const banner = s.page.getByTestId('error-banner');
+        await banner.waitFor();
+        expect(await banner.textContent()).toContain(name);
+        // the slide that was open is still open and drawn
+        expect(after.name).toBe(before.name);
+        expect(after.mpp).toBe(before.mpp);
+        expect(await s.page.getByTestId('meta-name').textContent()).toBe('CMU-1-Small-Region.svs');
+        const shot = getPixelStats(await screenshotViewer(s.page, join(OUT, `viewer-error-${name}.png`)));
+        expect(shot.tissueFraction).toBeGreaterThan(0.1);
+        expect(Math.abs(shot.tissueFraction - shotBefore.tissueFraction)).toBeLessThan(0.05);
+        console.log(`${name}: "${after.error?.message}"`);
+      }
+      // the viewer still works after the errors: a pan loads and draws
+      await s.page.getByRole('button', { name: 'Dismiss' }).click();
+      expect(await s.page.getByTestId('error-banner').count()).toBe(0);
+    } finally {
+      await s.close();
+    }
+  });
+
+  it('(3) ?slide=<url> reads with Range requests; a server without Range gets a clear error', async () => {
+    const files = { 'CMU-1-Small-Region.svs': CMU, 'TCGA-CR-7395-01A-01-TS1.svs': TCGA };
+    const ranged = await startFileServer(files, { ranges: true });
+    const plain = await startFileServer(files, { ranges: false });
+    try {
+      // CMU-1-Small-Region has one level: the whole-slide view needs every tile, but never
+      // the label, macro and thumbnail: fewer bytes than the file, all by Range
+      let s = await openApp(browser, app, { query: `slide=${encodeURIComponent(ranged.url('CMU-1-Small-Region.svs'))}` });
+      try {
+        const st = await waitForSlide(s.page, 'CMU-1-Small-Region.svs');
+        expect(st.mpp).toBeCloseTo(0.499, 3);
+        expect(getPixelStats(await screenshotViewer(s.page)).tissueFraction).toBeGreaterThan(0.1);
+        const gets = ranged.log.filter((e) => e.method === 'GET');
+        expect(gets.length).toBeGreaterThan(1);
+        for (const e of gets) {
+          expect(e.range).toMatch(/^bytes=\d+-\d+$/);
+          expect(e.status).toBe(206);
+        }
+        const size = statSync(CMU).size;
+        console.log(`CMU by URL: ${gets.length} range requests, ${ranged.bytesSent()} of ${size} bytes (${((100 * ranged.bytesSent()) / size).toFixed(1)}%)`);
+        expect(ranged.bytesSent()).toBeLessThan(size);
+        expect(new URL(s.page.url()).searchParams.get('slide')).toBe(ranged.url('CMU-1-Small-Region.svs'));
+      } finally {
+        await s.close();
+      }
+
+      // a pyramid (2 levels, JPEG 2000): the overview reads only the small level
+      const sent0 = ranged.bytesSent();
+      s = await openApp(browser, app, { query: `slide=${encodeURIComponent(ranged.url('TCGA-CR-7395-01A-01-TS1.svs'))}` });
+      try {
+        await waitForSlide(s.page, 'TCGA-CR-7395-01A-01-TS1.svs');
+        const size = statSync(TCGA).size;
+        const sent = ranged.bytesSent() - sent0;
+        console.log(`TCGA by URL: ${sent} of ${size} bytes (${((100 * sent) / size).toFixed(1)}%)`);
+        expect(sent).toBeLessThan(size * 0.5);
+        expect(getPixelStats(await screenshotViewer(s.page, join(OUT, 'viewer-tcga-url.png'))).tissueFraction).toBeGreaterThan(0.1);
+      } finally {
+        await s.close();
+      }
+
+      // no Range support: a specific error, nothing opened
+      s = await openApp(browser, app, { query: `slide=${encodeURIComponent(plain.url('CMU-1-Small-Region.svs'))}` });
+      try {
+        const st = await waitForAppState(s.page, (x) => x.error !== null, 30_000, 'range error');
+        expect(st.name).toBeNull();
+        expect(st.error?.file).toBe('CMU-1-Small-Region.svs');
+        expect(st.error?.message).toMatch(/Range/);
+        console.log(`no-range server: "${st.error?.message}"`);
+        await s.page.getByTestId('error-banner').waitFor();
+        await s.page.screenshot({ path: join(OUT, 'viewer-no-range.png') });
+      } finally {
+        await s.close();
+      }
+    } finally {
+      await ranged.close();
+      await plain.close();
+    }
+  });
+
+  it('(5) the 9272 x 9923 HER2ST JPEG opens, the page keeps drawing frames while it decodes, and pans/zooms load tiles', async () => {
+    const s = await openApp(browser, app, { query: 'demo=0' });
+    try {
+      await s.page.evaluate(() => {
+        const w = window as unknown as { __frames: number[] };
+        w.__frames = [];
+        const tick = (t: number) => {
+          w.__frames.push(t);
+          requestAnimationFrame(tick);
+        };
+        requestAnimationFrame(tick);
+      });
+      const t0 = Date.now();
+      await dropPaths(s.page, [B4]);
+      await waitForAppState(s.page, (st) => st.loading, 10_000, 'loading to start');
+      await s.page.getByTestId('loading').waitFor();
+      const opened = await waitForAppState(s.page, (st) => st.name === 'B4.jpg' && !st.loading, 120_000, 'B4.jpg open');
+      const openMs = Date.now() - t0;
+      const frames = await s.page.evaluate(() => (window as unknown as { __frames: number[] }).__frames);
+      let maxGap = 0;
+      for (let i = 1; i < frames.length; i++) maxGap = Math.max(maxGap, frames[i] - frames[i - 1]);
+      console.log(`B4.jpg opened in ${openMs} ms; ${frames.length} animation frames meanwhile, longest gap ${maxGap.toFixed(0)} ms`);
+      expect(opened.format).toBe('image');
+      expect(frames.length).toBeGreaterThan(openMs / 1000 * 10);
+      expect(maxGap).toBeLessThan(1000);
+
+      await waitForSlide(s.page, 'B4.jpg');
+      const home = await getAppState(s.page);
+      expect(getPixelStats(await screenshotViewer(s.page, join(OUT, 'viewer-b4-home.png'))).tissueFraction).toBeGreaterThan(0.05);
+
+      // keyboard zoom and pan (OpenSeadragon's own key handling on the focused viewer)
+      await s.page.locator('.viewer-osd .openseadragon-canvas').first().focus();
+      // OSD 6 zooms (1% per frame) and pans continuously while a key is held
+      await s.page.keyboard.down('Equal');
+      await waitForAppState(s.page, (st) => st.imageZoom > home.imageZoom * 2.5, 30_000, 'keyboard zoom');
+      await s.page.keyboard.up('Equal');
+      await s.page.keyboard.down('ArrowRight');
+      await s.page.waitForTimeout(500);
+      await s.page.keyboard.up('ArrowRight');
+      await waitForViewerIdle(s.page);
+      const zoomed = await getAppState(s.page);
+      expect(zoomed.imageZoom).toBeGreaterThan(home.imageZoom * 2);
+      expect(zoomed.tilesLoaded).toBeGreaterThan(home.tilesLoaded);
+      // mouse drag pans too
+      const box = (await s.page.getByTestId('viewer').boundingBox())!;
+      await s.page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+      await s.page.mouse.down();
+      await s.page.mouse.move(box.x + box.width / 2 - 300, box.y + box.height / 2 - 150, { steps: 8 });
+      await s.page.mouse.up();
+      await waitForViewerIdle(s.page);
+      const panned = await getAppState(s.page);
+      expect(panned.tilesLoaded).toBeGreaterThan(zoomed.tilesLoaded);
+      expect(panned.tilesFailed).toBe(0);
+      const stats = getPixelStats(await screenshotViewer(s.page, join(OUT, 'viewer-b4-zoomed.png')));
+      expect(stats.lumaVariance).toBeGreaterThan(100);
+    } finally {
+      await s.close();
+    }
+  });
+
+  it('(6) the bundled demo opens by default and "Load demo" brings it back', async () => {
+    const s = await openApp(browser, app);
+    try {
+      const st = await waitForSlide(s.page, 'C2.tif');
+      expect(st.mpp).toBeCloseTo(1.3798, 3);
+      const stats = getPixelStats(await s.page.screenshot({ path: join(OUT, 'app-demo.png') }));
+      expect(stats.tissueFraction).toBeGreaterThan(0.03);
+      const demoCase = await s.page.evaluate(() => window.fusescope?.case.getState().current);
+      expect(demoCase?.stUrls.map((u) => u.split('/').pop())).toEqual(['C2.tsv.gz', 'C2_selection.tsv']);
+      expect(demoCase?.mpp).toBeCloseTo(1.3798, 4);
+
+      await dropPaths(s.page, [CMU]);
+      await waitForSlide(s.page, 'CMU-1-Small-Region.svs');
+      expect(await s.page.evaluate(() => window.fusescope?.case.getState().current ?? null)).toBeNull();
+      await s.page.getByTestId('load-demo').click();
+      await waitForSlide(s.page, 'C2.tif');
+      expect(s.cspViolations).toEqual([]);
+      expect(s.consoleErrors).toEqual([]);
+    } finally {
+      await s.close();
+    }
+  });
+});
