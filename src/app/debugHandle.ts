@@ -4,7 +4,8 @@ import { useViewerStore } from './stores/viewerStore';
 
 /**
  * The zustand stores on `window.fusescope`, read by the e2e tests (and handy in the console).
- * They hold only what the page already shows; nothing is sent anywhere.
+ * They hold only what the page already shows; nothing is sent anywhere. Other modules extend
+ * this interface (declaration merging) and add their functions to the same object.
  */
 export interface FuseScopeDebug {
   slide: typeof useSlideStore;
@@ -18,6 +19,7 @@ declare global {
   }
 }
 
+/** Adds the stores to window.fusescope, keeping what other modules put there (see api.ts). */
 export function exposeStoresForTests(): void {
-  window.fusescope = { slide: useSlideStore, viewer: useViewerStore, case: useCaseStore };
+  window.fusescope = Object.assign(window.fusescope ?? ({} as FuseScopeDebug), { slide: useSlideStore, viewer: useViewerStore, case: useCaseStore });
 }
