@@ -3,8 +3,9 @@ import { createRoot } from 'react-dom/client';
 import { App } from './App';
 import './app.css';
 import { exposeStoresForTests } from './debugHandle';
+import { installModel } from './model/install';
+import { loadCaseFromUrlParams } from './model/openCase';
 import { loadDemo } from './open/loadDemo';
-import { loadSlideFromUrl } from './open/openSlide';
 
 const root = document.getElementById('root');
 if (!root) throw new Error('index.html has no #root element');
@@ -14,8 +15,10 @@ createRoot(root).render(
   </StrictMode>,
 );
 exposeStoresForTests();
+installModel();
 
-// ?slide=<url> opens that slide (read with HTTP range requests); otherwise the bundled demo.
-const slideParam = new URLSearchParams(window.location.search).get('slide');
-if (slideParam) void loadSlideFromUrl(slideParam);
-else if (new URLSearchParams(window.location.search).get('demo') !== '0') void loadDemo();
+// ?slide=<url>&st=<url>&st=<url>[&model=<url>][&mpp=][&mode=] opens that case (slides read with
+// HTTP range requests); otherwise the bundled demo.
+if (loadCaseFromUrlParams()) {
+  // opening
+} else if (new URLSearchParams(window.location.search).get('demo') !== '0') void loadDemo();

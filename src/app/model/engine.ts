@@ -1,0 +1,374 @@
+/**
+ * The in-browser inference engine: one inference worker, the model package (the bundled default
+ * or a dropped folder), the ST data the spots come from and the open slide (read through the
+ * viewer's SlideHandle). Runs are serialised: spot scores first (visible spots first), then the
+ * dense histology-only heatmap (viewport first). A new slide, ST set, model or backend cancels the
+ * current run and schedules a fresh one. `whenIdle()` resolves when every requested score is in.
+ */
+import type { InferenceBackend, ModelSource, StSource } from '../../workers/inference-protocol';
+import { InferenceClient } from '../../workers/inference-client';
+import type { SlideHandle } from '../../workers/slide-client';
+import { useSlideStore } from '../stores/slideStore';
+import { useViewerStore } from '../stores/viewerStore';
+import { loadCachedScores, saveCachedScores } from './resultCache';
+import { useModelStore } from './modelStore';
+
+let client: InferenceClient | null = null;
+let initPromise: Promise<void> | null = null;
+let slideHandle: SlideHandle | null = null;
+let slideKey: string | null = null;
+let stKey: string | null = null;
+let running: AbortController | null = null;
+let queue: Promise<void> = Promise.resolve();
+let generation = 0;
+let pendingTasks = 0;
+let idleWaiters: (() => void)[] = [];
+
+function getClient(): InferenceClient {
+  if (client) return client;
+  client = new InferenceClient();
+  client.onBackendLost = (reason, backend) => {
+    useModelStore.getState().set({ backend, backendNote: `WebGPU was lost (${reason}); continued on WASM without losing results.` });
+  };
+  return client;
+}
+
+function message(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+function isAbort(err: unknown): boolean {
+  return (err instanceof DOMException || err instanceof Error) && err.name === 'AbortError';
+}
+
+function taskStarted(): void {
+  pendingTasks++;
+}
+
+function taskEnded(): void {
+  pendingTasks = Math.max(0, pendingTasks - 1);
+  if (pendingTasks === 0) {
+    const w = idleWaiters;
+    idleWaiters = [];
+    for (const fn of w) fn();
+  }
+}
+
+/** Resolves when no model load, ST load or scoring run is pending. */
+export function whenIdle(): Promise<void> {
+  if (pendingTasks === 0) return Promise.resolve();
+  return new Promise((resolve) => idleWaiters.push(resolve));
+}
+
+/** Run `fn` after everything queued before it (the worker runs one job at a time). */
+function enqueue(fn: () => Promise<void>): Promise<void> {
+  taskStarted();
+  const p = queue.then(fn).finally(taskEnded);
+  queue = p.catch(() => {});
+  return p;
+}
+
+/** Choose the backend: WebGPU when the worker gets an adapter (and the user did not pick WASM). */
+export function initEngine(preferred?: InferenceBackend): Promise<void> {
+  if (initPromise) return initPromise;
+  const hasGpu = typeof navigator !== 'undefined' && 'gpu' in navigator;
+  const wanted: InferenceBackend = preferred ?? (hasGpu ? 'webgpu' : 'wasm');
+  const isolated = typeof crossOriginIsolated !== 'undefined' && crossOriginIsolated;
+  const threads = isolated ? Math.max(1, Math.min(4, navigator.hardwareConcurrency || 2)) : 1;
+  taskStarted();
+  initPromise = getClient()
+    .init(wanted, threads)
+    .then((r) => {
+      useModelStore.getState().set({ webgpuAvailable: r.webgpu, isolated: r.isolated, threads, backend: wanted === 'webgpu' && r.webgpu ? 'webgpu' : 'wasm' });
+    })
+    .finally(taskEnded);
+  return initPromise;
+}
+
+/** URLs of the bundled default package (models/default), served from the app's own origin. */
+export function getDefaultModelSource(): ModelSource | null {
+  const found = import.meta.glob('../../../models/default/*.{json,onnx}', { query: '?url', import: 'default', eager: true }) as Record<string, string>;
+  const urls: Record<string, string> = {};
+  for (const [path, url] of Object.entries(found)) urls[path.split('/').pop() ?? path] = url;
+  if (!urls['manifest.json']) return null;
+  return { kind: 'urls', name: 'models/default', urls };
+}
+
+/** Load a model package (default: the bundled one); the current scores are recomputed with it. */
+export function loadModel(source?: ModelSource | null): Promise<void> {
+  const src = source ?? getDefaultModelSource();
+  return enqueue(async () => {
+    await initEngine();
+    const store = useModelStore.getState();
+    if (!src) {
+      store.set({ modelError: 'models/default: the default model package is not in this build (no manifest.json). Run `npm run models:train` or drop a model package folder.' });
+      return;
+    }
+    cancelRun();
+    store.set({ progress: { task: 'model', stage: `loading ${src.name}`, done: 0, total: 1 }, modelError: null });
+    try {
+      const info = await getClient().loadModel(src);
+      useModelStore.getState().set({ model: info, backend: info.backend, progress: null });
+    } catch (err) {
+      useModelStore.getState().set({ modelError: message(err), progress: null });
+      return;
+    }
+    schedule();
+  });
+}
+
+/** A model package folder the user dropped or picked (files with paths relative to the folder). */
+export function getDroppedModelSource(files: File[], paths?: string[]): ModelSource {
+  const map: Record<string, Blob> = {};
+  let name = 'dropped model';
+  files.forEach((f, i) => {
+    const rel = paths?.[i] || f.webkitRelativePath || f.name;
+    const parts = rel.split('/');
+    if (parts.length > 1) name = parts[0];
+    map[parts.length > 1 ? parts.slice(1).join('/') : rel] = f;
+  });
+  return { kind: 'blobs', name, files: map };
+}
+
+export function setBackend(backend: InferenceBackend): Promise<void> {
+  return enqueue(async () => {
+    await initEngine(backend);
+    cancelRun();
+    const info = await getClient().setBackend(backend);
+    useModelStore.getState().set({ backend: info?.backend ?? backend, backendNote: info && info.backend !== backend ? 'WebGPU is not available here; running on WASM.' : null });
+    if (info) useModelStore.getState().set({ model: info });
+    resetResults();
+    schedule();
+  });
+}
+
+function resetResults(): void {
+  useModelStore.getState().set({ scores: null, heatmap: null, spotsDone: 0, spotsTotal: 0, spotsMs: null, runError: null, coverage: null, warnings: [] });
+}
+
+/** Describe an ST source for the result cache key. */
+function getStSourceKey(source: StSource): string {
+  if (source.kind === 'urls') return source.urls.join('|');
+  if (source.kind === 'files') return source.files.map((f) => `${f.name}:${f.size}:${f.lastModified}`).join('|');
+  return `dataset:${source.dataset.files.map((f) => f.name).join('|')}:${source.dataset.spots.ids.length}`;
+}
+
+/** The spatial-transcriptomics data to score (null: none). Loaded in the inference worker by the same core loader as the CLI. */
+export function setInferenceSt(source: StSource | null, options: { section?: string } = {}): Promise<void> {
+  return enqueue(async () => {
+    await initEngine();
+    cancelRun();
+    resetResults();
+    const store = useModelStore.getState();
+    if (!source) {
+      await getClient().setSt(null);
+      stKey = null;
+      store.set({ st: null, stError: null });
+      schedule();
+      return;
+    }
+    store.set({ progress: { task: 'st', stage: 'reading ST files', done: 0, total: 1 }, stError: null });
+    try {
+      const raw = useSlideStore.getState().handle?.meta.mpp ?? useSlideStore.getState().meta?.mpp ?? null;
+      const info = await getClient().setSt(source, { slideMpp: raw, section: options.section });
+      stKey = getStSourceKey(source);
+      useModelStore.getState().set({ st: info, progress: null });
+    } catch (err) {
+      stKey = null;
+      useModelStore.getState().set({ st: null, stError: message(err), progress: null });
+      return;
+    }
+    schedule();
+  });
+}
+
+/** Point the worker at the viewer's slide. */
+function setSlide(handle: SlideHandle | null): Promise<void> {
+  return enqueue(async () => {
+    await initEngine();
+    cancelRun();
+    slideHandle = handle;
+    slideKey = handle ? `${handle.meta.name}|${handle.meta.width}x${handle.meta.height}|${handle.meta.levels.length}` : null;
+    await getClient().setSlide(handle);
+    resetResults();
+    schedule();
+  });
+}
+
+export function cancelRun(): void {
+  running?.abort();
+  running = null;
+  useModelStore.getState().set({ progress: null });
+}
+
+/** The user's um/px (or the case's) when the slide file has none; the file's otherwise. */
+function getUserMpp(): number | null {
+  const meta = useSlideStore.getState().meta;
+  if (!meta || meta.mpp == null) return null;
+  return meta.mppSource === 'file' ? null : meta.mpp;
+}
+
+/** Visible area in level-0 px, or null. */
+function getViewportRect(): { x0: number; y0: number; x1: number; y1: number } | null {
+  const viewer = useViewerStore.getState().viewer;
+  if (!viewer?.world.getItemAt(0)) return null;
+  const r = viewer.viewport.viewportToImageRectangle(viewer.viewport.getBounds(true));
+  return { x0: r.x, y0: r.y, x1: r.x + r.width, y1: r.y + r.height };
+}
+
+/** Every spot, the visible ones first (nearest the view centre first); scoreSpots keeps the in-tissue ones. */
+function getVisibleFirstOrder(x: Float64Array, y: Float64Array): Int32Array {
+  const rect = getViewportRect();
+  const idx = Array.from({ length: x.length }, (_, i) => i);
+  if (!rect) return Int32Array.from(idx);
+  const cx = (rect.x0 + rect.x1) / 2;
+  const cy = (rect.y0 + rect.y1) / 2;
+  const inside = (i: number) => x[i] >= rect.x0 && x[i] <= rect.x1 && y[i] >= rect.y0 && y[i] <= rect.y1;
+  idx.sort((a, b) => {
+    const ia = inside(a) ? 0 : 1;
+    const ib = inside(b) ? 0 : 1;
+    if (ia !== ib) return ia - ib;
+    return Math.hypot(x[a] - cx, y[a] - cy) - Math.hypot(x[b] - cx, y[b] - cy);
+  });
+  return Int32Array.from(idx);
+}
+
+/** Cancel what runs and compute what the current model / slide / ST need (spots, then heatmap). */
+export function schedule(): void {
+  const gen = ++generation;
+  void enqueue(async () => {
+    if (gen !== generation) return;
+    const s = useModelStore.getState();
+    if (!s.model) return;
+    const ctrl = new AbortController();
+    running = ctrl;
+    try {
+      if (s.st) await runSpotScores(ctrl.signal);
+      if (gen !== generation || ctrl.signal.aborted) return;
+      if (slideHandle) await runDenseHeatmap(ctrl.signal);
+    } catch (err) {
+      if (!isAbort(err)) useModelStore.getState().set({ runError: message(err) });
+    } finally {
+      if (running === ctrl) running = null;
+      useModelStore.getState().set({ progress: null });
+    }
+  });
+}
+
+async function runSpotScores(signal: AbortSignal): Promise<void> {
+  const store = useModelStore.getState();
+  const st = store.st!;
+  const model = store.model!;
+  const n = st.ids.length;
+  const scores = {
+    histology: new Float32Array(n).fill(Number.NaN),
+    gene: new Float32Array(n).fill(Number.NaN),
+    fused: new Float32Array(n).fill(Number.NaN),
+  };
+  let total = 0;
+  for (let i = 0; i < n; i++) total += st.inTissue[i];
+  if (total === 0) total = n;
+  const cacheKey = stKey ? { slide: slideKey ?? 'none', st: stKey, model: model.sha, mpp: getUserMpp() } : null;
+  const cached = cacheKey ? await loadCachedScores(cacheKey).catch(() => null) : null;
+  if (cached && cached.histology.length === n) {
+    store.set({ scores: cached, spotsDone: total, spotsTotal: total, spotsMs: 0, runError: null });
+    store.bump();
+    return;
+  }
+  store.set({ scores, spotsDone: 0, spotsTotal: total, spotsMs: null, runError: null, progress: { task: 'spots', stage: 'gene head', done: 0, total } });
+  const t0 = performance.now();
+  const order = getVisibleFirstOrder(st.x, st.y);
+  let pendingBump = false;
+  const bumpSoon = () => {
+    if (pendingBump) return;
+    pendingBump = true;
+    requestAnimationFrame(() => {
+      pendingBump = false;
+      useModelStore.getState().bump();
+    });
+  };
+  await getClient().scoreSpots({
+    mpp: getUserMpp(),
+    order,
+    batchSize: 32,
+    signal,
+    onStarted: (info) => useModelStore.getState().set({ coverage: info.coverage, warnings: info.warnings, mpp: info.mpp, mppDetail: info.mppDetail }),
+    onBatch: (b) => {
+      for (let i = 0; i < b.spots.length; i++) {
+        const s = b.spots[i];
+        scores.histology[s] = b.histology[i];
+        scores.gene[s] = b.gene[i];
+        scores.fused[s] = b.fused[i];
+      }
+      bumpSoon();
+    },
+    onProgress: (p) => {
+      const patch: Partial<ReturnType<typeof useModelStore.getState>> = { progress: { task: 'spots', stage: p.stage === 'genes' ? 'gene head' : 'spots', done: p.done, total: p.total } };
+      if (p.stage === 'spots') patch.spotsDone = p.done;
+      useModelStore.getState().set(patch);
+    },
+  });
+  useModelStore.getState().set({ spotsDone: total, spotsMs: performance.now() - t0 });
+  useModelStore.getState().bump();
+  if (cacheKey) void saveCachedScores(cacheKey, scores).catch(() => {});
+}
+
+async function runDenseHeatmap(signal: AbortSignal): Promise<void> {
+  const store = useModelStore.getState();
+  const meta = useSlideStore.getState().meta;
+  const mpp = meta?.mpp ?? store.mpp;
+  if (!mpp) {
+    store.set({ runError: 'The dense heatmap needs the slide um/px: the slide file has none; set it in the Slide panel.' });
+    return;
+  }
+  let values: Float32Array | null = null;
+  await getClient().heatmap({
+    mpp,
+    priority: getViewportRect(),
+    batchSize: 32,
+    signal,
+    onPlan: (plan) => {
+      values = new Float32Array(plan.raster.width * plan.raster.height).fill(Number.NaN);
+      useModelStore.getState().set({ heatmap: { raster: plan.raster, values, cells: plan.cells, tissueAreaPx2: plan.tissueAreaPx2, done: 0, total: plan.cells.length } });
+      useModelStore.getState().bumpHeatmap();
+    },
+    onBatch: (cells, probs) => {
+      const h = useModelStore.getState().heatmap;
+      if (!h || !values) return;
+      for (let i = 0; i < cells.length; i++) values[cells[i]] = probs[i];
+      h.done = Math.min(h.total, h.done + cells.length);
+      useModelStore.getState().bumpHeatmap();
+    },
+    onProgress: (p) => useModelStore.getState().set({ progress: { task: 'heatmap', stage: p.stage === 'tissue' ? 'tissue mask' : 'heatmap windows', done: p.done, total: p.total } }),
+  });
+  const h = useModelStore.getState().heatmap;
+  if (h) {
+    h.done = h.total;
+    useModelStore.getState().bumpHeatmap();
+  }
+}
+
+/** Patch + top genes of a spot, for the hover card. */
+export function loadSpotDetail(spot: number) {
+  return getClient().spotDetail(spot, 8, getUserMpp());
+}
+
+/** Test hook: lose the WebGPU device now. */
+export function debugLoseGpu(): void {
+  getClient().debugLoseGpu();
+}
+
+/** Follow the viewer's slide: every new handle goes to the worker and triggers a run. */
+export function startEngineSync(): void {
+  let last: SlideHandle | null = null;
+  useSlideStore.subscribe((s) => {
+    if (s.handle !== last) {
+      last = s.handle;
+      void setSlide(s.handle);
+    }
+  });
+  if (useSlideStore.getState().handle) {
+    last = useSlideStore.getState().handle;
+    void setSlide(last);
+  }
+}

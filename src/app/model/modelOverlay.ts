@@ -1,0 +1,144 @@
+/**
+ * Wires the model results into the views: the spot colours (the ST overlay's colour source
+ * `{kind: 'score'}`), the dense heatmap BitmapLayer and the region outlines (src/overlay/), all
+ * with one colour map and one range so the spot layer and the dense layer share one legend.
+ * Also follows the applied ST dataset (registered positions) into the inference worker.
+ */
+import { getAffineFromParams } from '../../core/st/registration';
+import type { StDataset } from '../../core/st/types';
+import type { ContinuousMapId } from '../../overlay/colour';
+import { createHeatmapLayer, getHeatmapImage, HEATMAP_LAYER_ID } from '../../overlay/heatmapLayer';
+import { useOverlayStore } from '../../overlay/overlayStore';
+import { createRegionsLayer, REGIONS_LAYER_ID } from '../../overlay/regionsLayer';
+import { getDisplaySpots, getRegistrationAffine } from '../st/registration';
+import { useStStore } from '../st/stStore';
+import { useSlideStore } from '../stores/slideStore';
+import { setInferenceSt } from './engine';
+import { getModeValues, type ModelState, type OverlayMode, useModelStore } from './modelStore';
+import { getRegionSummary, getSpotRaster, getThreshold, type RegionSummary } from './scoreField';
+
+export const MODE_LABEL: Record<OverlayMode, string> = {
+  histology: 'Histology-only cancer probability',
+  gene: 'Gene-only cancer probability',
+  fused: 'Fused cancer probability',
+  difference: 'Fused minus histology',
+};
+
+/** Colour map and range of a mode: probabilities on magma [0, 1], the difference diverging on [-1, 1]. */
+export function getModeScale(mode: OverlayMode): { map: ContinuousMapId; lo: number; hi: number } {
+  return mode === 'difference' ? { map: 'rdbu-r', lo: -1, hi: 1 } : { map: 'magma', lo: 0, hi: 1 };
+}
+
+/** The registered dataset the model sees (positions as drawn); the same object when unregistered. */
+function getRegisteredDataset(ds: StDataset): StDataset {
+  const reg = useStStore.getState().registration;
+  const identity = getAffineFromParams({ scale: 1, rotationDeg: 0, flipX: false, flipY: false, offsetX: 0, offsetY: 0, centerX: 0, centerY: 0 });
+  const t = getRegistrationAffine(ds, reg);
+  if (t.every((v, i) => Math.abs(v - identity[i]) < 1e-12)) return ds;
+  const moved = getDisplaySpots(ds, t);
+  return { ...ds, spots: { ...ds.spots, x: moved.x, y: moved.y, diameterPx: moved.diameterPx } };
+}
+
+let regionCache: { key: string; summary: RegionSummary | null } | null = null;
+
+/** Threshold, regions and areas of the current mode's score field (memoised per results version). */
+export function getCurrentRegions(s: ModelState = useModelStore.getState()): RegionSummary | null {
+  const key = `${s.mode}|${s.version}|${s.heatmapVersion}|${s.thresholdOverride}|${s.st ? 1 : 0}`;
+  if (regionCache?.key === key) return regionCache.summary;
+  const manifest = s.model?.manifest;
+  let summary: RegionSummary | null = null;
+  const mpp = useSlideStore.getState().meta?.mpp ?? s.mpp;
+  if (manifest) {
+    const method = manifest.threshold.method;
+    const fallback = manifest.threshold.fallback;
+    const useDense = s.heatmap && (s.mode === 'histology' || !s.scores || !s.st);
+    if (useDense && s.heatmap) {
+      const h = s.heatmap;
+      const raster = { ...h.raster, values: h.values };
+      const cellValues = Float32Array.from(h.cells, (c) => h.values[c]);
+      summary = getRegionSummary(raster, getThreshold(cellValues, method, fallback, s.thresholdOverride), mpp, h.tissueAreaPx2);
+    } else if (s.scores && s.st && s.mode !== 'difference') {
+      const values = getModeValues(s.scores, s.mode);
+      const raster = getSpotRaster(s.st.x, s.st.y, values);
+      if (raster) summary = getRegionSummary(raster, getThreshold(values, method, fallback, s.thresholdOverride), mpp, s.heatmap?.tissueAreaPx2 ?? null);
+    }
+  }
+  regionCache = { key, summary };
+  return summary;
+}
+
+function pushSpotColours(s: ModelState): void {
+  const st = useStStore.getState();
+  if (!s.scores || !st.dataset || st.dataset.spots.ids.length !== s.scores.fused.length) return;
+  const src = st.colour.source;
+  // only while the spots show model scores (or nothing yet): a gene the user picked stays
+  if (src.kind !== 'score' && src.kind !== 'uniform') return;
+  const values = getModeValues(s.scores, s.mode).slice();
+  const scale = getModeScale(s.mode);
+  st.setColourSource({ kind: 'score', values, label: MODE_LABEL[s.mode] });
+  useStStore.getState().setColour({ map: scale.map, range: [scale.lo, scale.hi] });
+}
+
+let heatmapImageKey = '';
+let heatmapImage: ImageData | null = null;
+
+function pushLayers(s: ModelState): void {
+  const overlay = useOverlayStore.getState();
+  const h = s.heatmap;
+  if (h) {
+    const scale = getModeScale(s.mode === 'difference' ? 'histology' : s.mode);
+    const key = `${s.heatmapVersion}|${scale.map}`;
+    if (key !== heatmapImageKey || !heatmapImage) {
+      heatmapImage = getHeatmapImage(h.raster, h.values, scale.map, scale.lo, scale.hi);
+      heatmapImageKey = key;
+    }
+    overlay.setLayer(HEATMAP_LAYER_ID, createHeatmapLayer({ raster: h.raster, image: heatmapImage, opacity: s.opacity, visible: s.showHeatmap, version: s.heatmapVersion }), -10);
+  } else overlay.setLayer(HEATMAP_LAYER_ID, null);
+  const regions = getCurrentRegions(s);
+  if (regions?.regions.polygons.length) overlay.setLayer(REGIONS_LAYER_ID, createRegionsLayer({ polygons: regions.regions.polygons, visible: s.showRegions }), 20);
+  else overlay.setLayer(REGIONS_LAYER_ID, null);
+}
+
+/** Start following the stores (called once at app start). */
+export function startModelOverlay(): void {
+  let frame = 0;
+  const update = () => {
+    frame = 0;
+    const s = useModelStore.getState();
+    pushSpotColours(s);
+    pushLayers(s);
+  };
+  useModelStore.subscribe((s, prev) => {
+    if (
+      s.version !== prev.version ||
+      s.heatmapVersion !== prev.heatmapVersion ||
+      s.mode !== prev.mode ||
+      s.thresholdOverride !== prev.thresholdOverride ||
+      s.opacity !== prev.opacity ||
+      s.showHeatmap !== prev.showHeatmap ||
+      s.showRegions !== prev.showRegions ||
+      s.scores !== prev.scores ||
+      s.heatmap !== prev.heatmap
+    ) {
+      if (!frame) frame = requestAnimationFrame(update);
+    }
+  });
+  let lastDs: StDataset | null = null;
+  let lastReg = useStStore.getState().registration;
+  let timer = 0;
+  useStStore.subscribe((st) => {
+    if (st.dataset === lastDs && st.registration === lastReg) return;
+    const changedData = st.dataset !== lastDs;
+    lastDs = st.dataset;
+    lastReg = st.registration;
+    window.clearTimeout(timer);
+    // registration edits come in bursts (typing, dragging): rescore once they settle
+    timer = window.setTimeout(
+      () => {
+        const ds = useStStore.getState().dataset;
+        void setInferenceSt(ds ? { kind: 'dataset', dataset: getRegisteredDataset(ds) } : null);
+      },
+      changedData ? 0 : 600,
+    );
+  });
+}

@@ -1,0 +1,78 @@
+/**
+ * Spot scores cached in IndexedDB, keyed by the slide, the ST inputs, the model's sha256s and the
+ * um/px used, so reopening the same case costs nothing. Only scores are stored (no patient data
+ * beyond what the page already shows), in this browser profile only.
+ */
+import type { SpotScoreArrays } from './modelStore';
+
+const DB_NAME = 'fusescope-results';
+const STORE = 'spot-scores';
+
+export interface ResultKey {
+  slide: string;
+  st: string;
+  model: string;
+  mpp: number | null;
+}
+
+function getKeyString(k: ResultKey): string {
+  return `v1|${k.model}|${k.slide}|${k.st}|${k.mpp ?? ''}`;
+}
+
+function openDb(): Promise<IDBDatabase> {
+  return new Promise((resolve, reject) => {
+    if (typeof indexedDB === 'undefined') {
+      reject(new Error('IndexedDB is not available'));
+      return;
+    }
+    const req = indexedDB.open(DB_NAME, 1);
+    req.onupgradeneeded = () => req.result.createObjectStore(STORE);
+    req.onsuccess = () => resolve(req.result);
+    req.onerror = () => reject(req.error ?? new Error('IndexedDB open failed'));
+  });
+}
+
+export async function loadCachedScores(key: ResultKey): Promise<SpotScoreArrays | null> {
+  const db = await openDb();
+  try {
+    return await new Promise<SpotScoreArrays | null>((resolve, reject) => {
+      const req = db.transaction(STORE, 'readonly').objectStore(STORE).get(getKeyString(key));
+      req.onsuccess = () => {
+        const v = req.result as SpotScoreArrays | undefined;
+        resolve(v && v.histology instanceof Float32Array ? v : null);
+      };
+      req.onerror = () => reject(req.error);
+    });
+  } finally {
+    db.close();
+  }
+}
+
+export async function saveCachedScores(key: ResultKey, scores: SpotScoreArrays): Promise<void> {
+  const db = await openDb();
+  try {
+    await new Promise<void>((resolve, reject) => {
+      const tx = db.transaction(STORE, 'readwrite');
+      tx.objectStore(STORE).put({ histology: scores.histology.slice(), gene: scores.gene.slice(), fused: scores.fused.slice() }, getKeyString(key));
+      tx.oncomplete = () => resolve();
+      tx.onerror = () => reject(tx.error);
+    });
+  } finally {
+    db.close();
+  }
+}
+
+/** Remove every cached result (the panel's "clear cache"). */
+export async function clearCachedScores(): Promise<void> {
+  const db = await openDb();
+  try {
+    await new Promise<void>((resolve, reject) => {
+      const tx = db.transaction(STORE, 'readwrite');
+      tx.objectStore(STORE).clear();
+      tx.oncomplete = () => resolve();
+      tx.onerror = () => reject(tx.error);
+    });
+  } finally {
+    db.close();
+  }
+}

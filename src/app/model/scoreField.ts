@@ -1,0 +1,105 @@
+/**
+ * The score field the cancer regions are drawn from: the dense histology raster in histology mode
+ * (covers tissue without spots), or the spot scores of the current mode painted onto a grid of half
+ * the spot spacing (each cell takes its nearest spot within 0.75 spacing). Regions = contours at
+ * the threshold (label-free GMM / Otsu from the model, or the user's), with areas in mm2.
+ */
+import { type CancerRegions, getCancerRegions } from '../../core/regions/contours';
+import type { ProbabilityRaster } from '../../core/regions/raster';
+import { getLabelFreeThreshold, type ThresholdMethod, type ThresholdResult } from '../../core/score/threshold';
+import { getSpotPitch } from '../../core/st/pitch';
+
+/** Paint spot values onto a grid (level-0 px geometry); NaN where no spot is near. */
+export function getSpotRaster(x: ArrayLike<number>, y: ArrayLike<number>, values: ArrayLike<number>): ProbabilityRaster | null {
+  const idx: number[] = [];
+  for (let i = 0; i < values.length; i++) if (Number.isFinite(values[i])) idx.push(i);
+  if (idx.length < 2) return null;
+  const fx = idx.map((i) => x[i]);
+  const fy = idx.map((i) => y[i]);
+  const spacing = getSpotPitch(fx, fy).pitchPx;
+  if (!(spacing > 0)) return null;
+  const cellPx = spacing / 2;
+  const reach = spacing * 0.75;
+  let minX = Number.POSITIVE_INFINITY;
+  let minY = Number.POSITIVE_INFINITY;
+  let maxX = Number.NEGATIVE_INFINITY;
+  let maxY = Number.NEGATIVE_INFINITY;
+  for (let k = 0; k < idx.length; k++) {
+    minX = Math.min(minX, fx[k]);
+    maxX = Math.max(maxX, fx[k]);
+    minY = Math.min(minY, fy[k]);
+    maxY = Math.max(maxY, fy[k]);
+  }
+  const originX = minX - reach - cellPx;
+  const originY = minY - reach - cellPx;
+  const width = Math.ceil((maxX - originX + reach + cellPx) / cellPx) + 1;
+  const height = Math.ceil((maxY - originY + reach + cellPx) / cellPx) + 1;
+  if (width * height > 16_000_000) return null;
+  const out = new Float32Array(width * height).fill(Number.NaN);
+  const dist = new Float32Array(width * height).fill(Number.POSITIVE_INFINITY);
+  const r = Math.ceil(reach / cellPx);
+  for (let k = 0; k < idx.length; k++) {
+    const v = values[idx[k]];
+    const c0 = Math.floor((fx[k] - originX) / cellPx);
+    const r0 = Math.floor((fy[k] - originY) / cellPx);
+    for (let row = Math.max(0, r0 - r); row <= Math.min(height - 1, r0 + r); row++) {
+      for (let col = Math.max(0, c0 - r); col <= Math.min(width - 1, c0 + r); col++) {
+        const d = Math.hypot(originX + (col + 0.5) * cellPx - fx[k], originY + (row + 0.5) * cellPx - fy[k]);
+        const q = row * width + col;
+        if (d <= reach && d < dist[q]) {
+          dist[q] = d;
+          out[q] = v;
+        }
+      }
+    }
+  }
+  return { width, height, originX, originY, cellPx, values: out };
+}
+
+export interface RegionSummary {
+  threshold: ThresholdResult;
+  regions: CancerRegions;
+  /** null when the um/px is unknown */
+  cancerAreaMm2: number | null;
+  tissueAreaMm2: number | null;
+  cancerFraction: number | null;
+}
+
+export function getThreshold(values: ArrayLike<number>, method: ThresholdMethod, fallback: number, override: number | null): ThresholdResult {
+  if (override != null) return { threshold: override, method: 'fallback', detail: `set by the user (${override.toFixed(3)})`, gmm: null };
+  const finite: number[] = [];
+  for (let i = 0; i < values.length; i++) if (Number.isFinite(values[i])) finite.push(values[i]);
+  return getLabelFreeThreshold(Float32Array.from(finite), method, fallback);
+}
+
+/** Regions + areas from a raster at a threshold; `tissueAreaPx2` null = use the field's own finite cells. */
+export function getRegionSummary(raster: ProbabilityRaster, threshold: ThresholdResult, mpp: number | null, tissueAreaPx2: number | null): RegionSummary {
+  const regions = getCancerRegions(raster, threshold.threshold);
+  let tissue = tissueAreaPx2;
+  if (tissue == null) {
+    let n = 0;
+    for (const v of raster.values) if (Number.isFinite(v)) n++;
+    tissue = n * raster.cellPx * raster.cellPx;
+  }
+  const k = mpp ? (mpp * mpp) / 1e6 : null;
+  return {
+    threshold,
+    regions,
+    cancerAreaMm2: k ? regions.totalAreaPx2 * k : null,
+    tissueAreaMm2: k ? tissue * k : null,
+    cancerFraction: tissue > 0 ? Math.min(1, regions.totalAreaPx2 / tissue) : null,
+  };
+}
+
+/** Histogram of the finite values in [0, 1] (values outside clamp to the end bins). */
+export function getHistogram(values: ArrayLike<number>, bins = 40, lo = 0, hi = 1): Uint32Array {
+  const h = new Uint32Array(bins);
+  const span = hi - lo;
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (!Number.isFinite(v)) continue;
+    const b = Math.min(bins - 1, Math.max(0, Math.floor(((v - lo) / span) * bins)));
+    h[b]++;
+  }
+  return h;
+}

@@ -1,0 +1,99 @@
+/**
+ * Messages between inference-client.ts (main thread) and inference.worker.ts.
+ * The worker runs onnxruntime-web (WebGPU or WASM) over the shared src/core/model pipeline. It
+ * reads slide pixels through the main thread's SlideHandle (the same slide workers the viewer
+ * uses): it asks with `readRegion`, the client answers with `region`.
+ */
+import type { ModelManifest } from '../core/model/manifest.ts';
+import type { SlideMetadata } from '../core/slide/types.ts';
+import type { LoadStOptions, StDataset } from '../core/st/types.ts';
+
+export type InferenceBackend = 'webgpu' | 'wasm';
+
+/** Where a model package's files come from: URLs per package path, or dropped blobs per path. */
+export type ModelSource =
+  | { kind: 'urls'; name: string; urls: Record<string, string> }
+  | { kind: 'blobs'; name: string; files: Record<string, Blob> };
+
+/** ST inputs for the worker to load (same core loader as the CLI), or a dataset already loaded. */
+export type StSource =
+  | { kind: 'files'; files: File[]; paths?: string[] }
+  | { kind: 'urls'; urls: string[] }
+  | { kind: 'dataset'; dataset: StDataset };
+
+export interface ModelInfo {
+  manifest: ModelManifest;
+  /** sha256 of each ONNX file, joined: identifies the model in the result cache */
+  sha: string;
+  source: string;
+  backend: InferenceBackend;
+  /** e.g. 'onnxruntime-web wasm' */
+  runtimeName: string;
+  threads: number;
+}
+
+export interface StInfo {
+  ids: string[];
+  x: Float64Array;
+  y: Float64Array;
+  inTissue: Uint8Array;
+  diameterPx: number;
+  platform: string;
+  nGenes: number;
+  warnings: string[];
+  files: string[];
+  /** um/px the loader was told (CLI: slide file mpp ?? --mpp) */
+  slideMpp: number | null;
+}
+
+export interface GeneCoverage {
+  matched: number;
+  panel: number;
+  coverage: number;
+  minCoverage: number;
+  missing: string[];
+}
+
+export interface RasterGeometry {
+  width: number;
+  height: number;
+  originX: number;
+  originY: number;
+  cellPx: number;
+}
+
+export type InferenceRequest =
+  | { type: 'init'; id: number; backend: InferenceBackend; threads: number }
+  | { type: 'loadModel'; id: number; source: ModelSource }
+  | { type: 'setBackend'; id: number; backend: InferenceBackend }
+  | { type: 'setSlide'; id: number; meta: SlideMetadata | null }
+  | { type: 'setSt'; id: number; source: StSource | null; options: Pick<LoadStOptions, 'slideMpp' | 'section' | 'targetFrame'> }
+  | { type: 'scoreSpots'; id: number; mpp: number | null; order: Int32Array; batchSize: number }
+  | { type: 'heatmap'; id: number; mpp: number; priority: { x0: number; y0: number; x1: number; y1: number } | null; batchSize: number }
+  | { type: 'spotDetail'; id: number; spot: number; topGenes: number; mpp: number | null }
+  | { type: 'cancel'; id: number; target: number }
+  | { type: 'debugLoseGpu'; id: number }
+  | { type: 'region'; id: number; ok: true; width: number; height: number; buffer: ArrayBuffer }
+  | { type: 'region'; id: number; ok: false; name: string; message: string };
+
+export type InferenceEvent =
+  | { type: 'reply'; id: number; ok: true; value: unknown }
+  | { type: 'reply'; id: number; ok: false; name: string; message: string }
+  | { type: 'readRegion'; id: number; level: number; x: number; y: number; width: number; height: number }
+  | { type: 'progress'; id: number; stage: 'genes' | 'spots' | 'tissue' | 'windows'; done: number; total: number }
+  | { type: 'spotBatch'; id: number; spots: Int32Array; histology: Float32Array; gene: Float32Array; fused: Float32Array }
+  | { type: 'spotsStarted'; id: number; coverage: GeneCoverage; warnings: string[]; mpp: number | null; mppDetail: string }
+  | { type: 'heatmapPlan'; id: number; raster: RasterGeometry; cells: Int32Array; tissueAreaPx2: number; tissue: { width: number; height: number; cellPx: number; mask: Uint8Array } }
+  | { type: 'heatmapBatch'; id: number; cells: Int32Array; probs: Float32Array }
+  | { type: 'backendLost'; reason: string; backend: InferenceBackend };
+
+export interface SpotDetail {
+  spot: number;
+  id: string;
+  x: number;
+  y: number;
+  /** the panel genes with the highest normalised values at this spot */
+  topGenes: { symbol: string; value: number }[];
+  /** the patch the histology encoder saw (RGBA, patchPx x patchPx) */
+  patch: { width: number; height: number; data: Uint8ClampedArray } | null;
+}

@@ -1,0 +1,476 @@
+/**
+ * Inference worker: onnxruntime-web (WebGPU when an adapter is available and chosen, else WASM with
+ * SIMD + threads) over the shared core pipeline (src/core/model): spot scores (histology, gene,
+ * fused heads) streamed batch by batch in priority order, and the dense histology-only heatmap over
+ * the tissue. Slide pixels come from the main thread's SlideHandle (the viewer's slide workers).
+ * If the WebGPU device is lost mid-run, the worker reloads the sessions on WASM and continues with
+ * the spots / windows not done yet; results already sent are kept.
+ */
+/// <reference lib="webworker" />
+import * as ort from 'onnxruntime-web';
+import { getGeneAlignment, getNormalisedGenes } from '../core/model/genes.ts';
+import { type HeatmapPlan, loadHeatmapPlan, runHeatmap } from '../core/model/heatmap.ts';
+import { loadModelPackage, type ModelPackage } from '../core/model/manifest.ts';
+import { type FuseModel, loadFuseModel } from '../core/model/model.ts';
+import { getMppResolution } from '../core/model/mpp.ts';
+import { getBlobPackageFiles, type PackageFiles } from '../core/model/package-files.ts';
+import { getPatchGeometry, readPatchRgb } from '../core/model/patch.ts';
+import { getWebRuntime } from '../core/model/runtime-web.ts';
+import { getInTissueSpots, scoreSpots } from '../core/model/score-spots.ts';
+import { getCellCentre } from '../core/regions/raster.ts';
+import type { RgbaImage, SlideMetadata, SlideSource } from '../core/slide/types.ts';
+import { getBrowserStFiles } from '../core/st/files/browser.ts';
+import { createBytesStFile } from '../core/st/files/bytes.ts';
+import { loadStDataset } from '../core/st/load.ts';
+import type { StDataset } from '../core/st/types.ts';
+import type { InferenceBackend, InferenceEvent, InferenceRequest, ModelInfo, ModelSource, SpotDetail, StInfo, StSource } from './inference-protocol.ts';
+
+const scope = self as unknown as DedicatedWorkerGlobalScope;
+
+function post(msg: InferenceEvent, transfer: Transferable[] = []): void {
+  scope.postMessage(msg, transfer);
+}
+
+// ---- slide pixels through the main thread ----
+let nextRegionId = 1;
+const regionWaits = new Map<number, { resolve: (img: RgbaImage) => void; reject: (e: Error) => void }>();
+
+function getProxySlide(meta: SlideMetadata): SlideSource {
+  const unsupported = () => Promise.reject(new Error('the inference worker reads regions only'));
+  return {
+    meta,
+    readRegion(level, x, y, width, height, signal) {
+      signal?.throwIfAborted();
+      const id = nextRegionId++;
+      return new Promise<RgbaImage>((resolve, reject) => {
+        regionWaits.set(id, { resolve, reject });
+        post({ type: 'readRegion', id, level, x, y, width, height });
+      });
+    },
+    readTile: unsupported,
+    readAssociated: unsupported,
+    close() {},
+  };
+}
+
+// ---- state ----
+let backend: InferenceBackend = 'wasm';
+let threads = 1;
+let pkg: ModelPackage | null = null;
+let modelSha = '';
+let model: FuseModel | null = null;
+let gpuLost: string | null = null;
+let slide: SlideSource | null = null;
+let st: StDataset | null = null;
+let stSlideMpp: number | null = null;
+let normalisedCache: { key: string; spots: Int32Array; genes: Float32Array } | null = null;
+let heatmapCache: { key: string; plan: HeatmapPlan } | null = null;
+const runs = new Map<number, AbortController>();
+
+interface GpuDeviceLike {
+  lost: Promise<{ message: string; reason?: string }>;
+  destroy(): void;
+}
+interface GpuLike {
+  requestAdapter(): Promise<{ requestDevice(): Promise<GpuDeviceLike>; isFallbackAdapter?: boolean } | null>;
+}
+let gpuDevice: GpuDeviceLike | null = null;
+
+async function setUpWebGpu(): Promise<boolean> {
+  if (gpuDevice && !gpuLost) return true;
+  if (gpuLost) return false; // one loss per worker: stay on WASM
+  const gpu = (navigator as unknown as { gpu?: GpuLike }).gpu;
+  if (!gpu) return false;
+  const adapter = await gpu.requestAdapter().catch(() => null);
+  if (!adapter) return false;
+  const device = await adapter.requestDevice().catch(() => null);
+  if (!device) return false;
+  gpuDevice = device;
+  (ort.env.webgpu as unknown as { device: GpuDeviceLike }).device = device;
+  void device.lost.then((info) => {
+    gpuLost = info.message || info.reason || 'device lost';
+    if (backend === 'webgpu') post({ type: 'backendLost', reason: gpuLost, backend: 'wasm' });
+  });
+  return true;
+}
+
+async function openModel(p: ModelPackage, wanted: InferenceBackend): Promise<FuseModel> {
+  let use: InferenceBackend = wanted;
+  if (use === 'webgpu' && !(await setUpWebGpu())) use = 'wasm';
+  const runtime = getWebRuntime({ executionProviders: use === 'webgpu' ? ['webgpu', 'wasm'] : ['wasm'] });
+  const m = await loadFuseModel(p, runtime);
+  backend = use;
+  return m;
+}
+
+function getModelInfo(): ModelInfo {
+  if (!pkg || !model) throw new Error('no model is loaded');
+  return { manifest: pkg.manifest, sha: modelSha, source: pkg.source, backend, runtimeName: model.runtimeName, threads };
+}
+
+function getUrlPackageFiles(name: string, urls: Record<string, string>): PackageFiles {
+  return {
+    name,
+    async read(path) {
+      const url = urls[path];
+      if (!url) throw new Error(`the package has no file ${path}`);
+      const res = await fetch(url);
+      if (!res.ok) throw new Error(`HTTP ${res.status} for ${path}`);
+      return new Uint8Array(await res.arrayBuffer());
+    },
+  };
+}
+
+async function loadModel(source: ModelSource): Promise<ModelInfo> {
+  const files = source.kind === 'urls' ? getUrlPackageFiles(source.name, source.urls) : getBlobPackageFiles(source.name, new Map(Object.entries(source.files)));
+  const p = await loadModelPackage(files);
+  const m = await openModel(p, backend);
+  await model?.release();
+  pkg = p;
+  model = m;
+  modelSha = p.manifest.files
+    .slice()
+    .sort((a, b) => a.role.localeCompare(b.role))
+    .map((f) => f.sha256.toLowerCase())
+    .join('');
+  normalisedCache = null;
+  heatmapCache = null;
+  return getModelInfo();
+}
+
+/** Reload the sessions on WASM after a WebGPU failure. */
+async function fallBackToWasm(): Promise<void> {
+  if (!pkg) throw new Error('no model is loaded');
+  const old = model;
+  model = await openModel(pkg, 'wasm');
+  await old?.release().catch(() => {});
+  post({ type: 'backendLost', reason: gpuLost ?? 'WebGPU failed', backend: 'wasm' });
+}
+
+function isGpuFailure(err: unknown): boolean {
+  if (backend !== 'webgpu') return false;
+  if (gpuLost) return true;
+  const msg = err instanceof Error ? err.message : String(err);
+  return /webgpu|gpu|device/i.test(msg);
+}
+
+async function loadSt(source: StSource | null, options: { slideMpp?: number | null; section?: string }): Promise<StInfo | null> {
+  normalisedCache = null;
+  if (!source) {
+    st = null;
+    return null;
+  }
+  let ds: StDataset;
+  if (source.kind === 'dataset') ds = source.dataset;
+  else {
+    const files =
+      source.kind === 'files'
+        ? getBrowserStFiles(source.files, source.paths)
+        : await Promise.all(
+            source.urls.map(async (url) => {
+              const res = await fetch(url);
+              if (!res.ok) throw new Error(`${url}: HTTP ${res.status}; check the URL.`);
+              const name = decodeURIComponent(new URL(url, location.href).pathname.split('/').pop() ?? 'st');
+              return createBytesStFile(name, new Uint8Array(await res.arrayBuffer()));
+            }),
+          );
+    ds = await loadStDataset(files, { slideMpp: options.slideMpp ?? null, section: options.section });
+  }
+  st = ds;
+  stSlideMpp = options.slideMpp ?? null;
+  return {
+    ids: ds.spots.ids,
+    x: ds.spots.x,
+    y: ds.spots.y,
+    inTissue: ds.spots.inTissue,
+    diameterPx: ds.spots.diameterPx,
+    platform: ds.platform,
+    nGenes: ds.genes.symbols.length,
+    warnings: ds.warnings,
+    files: ds.files.map((f) => f.name),
+    slideMpp: stSlideMpp,
+  };
+}
+
+function resolveMpp(userMpp: number | null): { mpp: number | null; detail: string } {
+  const res = getMppResolution({ slide: slide?.meta ?? null, userMpp, st });
+  return { mpp: res.mpp, detail: res.detail };
+}
+
+async function runSpots(id: number, req: Extract<InferenceRequest, { type: 'scoreSpots' }>, signal: AbortSignal): Promise<{ done: number; backend: InferenceBackend }> {
+  if (!model || !pkg) throw new Error('no model is loaded');
+  if (!st) throw new Error('no spatial-transcriptomics data is loaded');
+  const data = st;
+  const nAll = data.spots.ids.length;
+  const { spots: inTissue } = getInTissueSpots(data);
+  const doneMask = new Uint8Array(nAll);
+  let doneCount = 0;
+  const { mpp, detail } = slide ? resolveMpp(req.mpp) : { mpp: null, detail: 'no slide: gene head only' };
+  let order: Int32Array = req.order;
+  let announced = false;
+  for (;;) {
+    const inner = new AbortController();
+    const onOuter = () => inner.abort(signal.reason);
+    signal.addEventListener('abort', onOuter, { once: true });
+    let complete = false;
+    try {
+      await scoreSpots({
+        model,
+        st: data,
+        slide,
+        mpp,
+        order,
+        batchSize: req.batchSize,
+        signal: inner.signal,
+        onProgress: (p) => {
+          if (p.stage === 'genes') post({ type: 'progress', id, stage: 'genes', done: p.done, total: p.total });
+        },
+        onBatch: (b) => {
+          if (!announced) announced = true;
+          const keep: number[] = [];
+          for (let i = 0; i < b.spots.length; i++) {
+            if (!doneMask[b.spots[i]]) {
+              doneMask[b.spots[i]] = 1;
+              doneCount++;
+              keep.push(i);
+            }
+          }
+          if (keep.length) {
+            const spots = Int32Array.from(keep, (i) => b.spots[i]);
+            const histology = Float32Array.from(keep, (i) => b.histology[i]);
+            const gene = Float32Array.from(keep, (i) => b.gene[i]);
+            const fused = Float32Array.from(keep, (i) => b.fused[i]);
+            post({ type: 'spotBatch', id, spots, histology, gene, fused }, [spots.buffer, histology.buffer, gene.buffer, fused.buffer]);
+          }
+          post({ type: 'progress', id, stage: 'spots', done: doneCount, total: inTissue.length });
+          if (doneCount >= inTissue.length) {
+            complete = true;
+            inner.abort(new DOMException('complete', 'AbortError'));
+          }
+        },
+      });
+      break;
+    } catch (err) {
+      if (complete) break;
+      if (signal.aborted) throw err;
+      if (!isGpuFailure(err)) throw err;
+      await fallBackToWasm();
+      // the spots not done yet go first; the run stops as soon as they are all in
+      const rest: number[] = [];
+      for (const s of order) if (!doneMask[s]) rest.push(s);
+      for (const s of inTissue) if (!doneMask[s]) rest.push(s);
+      order = Int32Array.from(rest);
+    } finally {
+      signal.removeEventListener('abort', onOuter);
+    }
+  }
+  void detail;
+  return { done: doneCount, backend };
+}
+
+async function runDense(id: number, req: Extract<InferenceRequest, { type: 'heatmap' }>, signal: AbortSignal): Promise<{ done: number; total: number; backend: InferenceBackend }> {
+  if (!model || !pkg) throw new Error('no model is loaded');
+  if (!slide) throw new Error('no slide is open');
+  const key = `${modelSha}|${slide.meta.name}|${slide.meta.width}x${slide.meta.height}|${req.mpp}`;
+  let plan: HeatmapPlan;
+  if (heatmapCache?.key === key) plan = heatmapCache.plan;
+  else {
+    post({ type: 'progress', id, stage: 'tissue', done: 0, total: 1 });
+    plan = await loadHeatmapPlan(slide, pkg.manifest, req.mpp, signal);
+    heatmapCache = { key, plan };
+  }
+  const { raster } = plan;
+  const maskCopy = plan.tissue.mask.slice();
+  post({
+    type: 'heatmapPlan',
+    id,
+    raster: { width: raster.width, height: raster.height, originX: raster.originX, originY: raster.originY, cellPx: raster.cellPx },
+    cells: plan.cells.slice(),
+    tissueAreaPx2: plan.tissueAreaPx2,
+    tissue: { width: plan.tissue.width, height: plan.tissue.height, cellPx: plan.tissue.cellPx, mask: maskCopy },
+  });
+  // values computed by an earlier (cancelled) run
+  const known: number[] = [];
+  for (const c of plan.cells) if (!Number.isNaN(raster.values[c])) known.push(c);
+  if (known.length) {
+    const cells = Int32Array.from(known);
+    const probs = Float32Array.from(known, (c) => raster.values[c]);
+    post({ type: 'heatmapBatch', id, cells, probs }, [cells.buffer, probs.buffer]);
+  }
+  // viewport first, nearest the viewport centre first
+  let order: Int32Array | undefined;
+  if (req.priority) {
+    const { x0, y0, x1, y1 } = req.priority;
+    const cx = (x0 + x1) / 2;
+    const cy = (y0 + y1) / 2;
+    const inView: { c: number; d: number }[] = [];
+    for (const c of plan.cells) {
+      const [x, y] = getCellCentre(raster, c);
+      if (x >= x0 - raster.cellPx && x <= x1 + raster.cellPx && y >= y0 - raster.cellPx && y <= y1 + raster.cellPx) inView.push({ c, d: Math.hypot(x - cx, y - cy) });
+    }
+    inView.sort((a, b) => a.d - b.d);
+    order = Int32Array.from(inView, (v) => v.c);
+  }
+  const total = plan.cells.length;
+  let done = known.length;
+  for (;;) {
+    try {
+      await runHeatmap(plan, model, slide, {
+        order,
+        batchSize: req.batchSize,
+        resume: true,
+        signal,
+        onBatch: (cells, probs) => {
+          done += cells.length;
+          const c2 = cells.slice();
+          const p2 = probs.slice();
+          post({ type: 'heatmapBatch', id, cells: c2, probs: p2 }, [c2.buffer, p2.buffer]);
+          post({ type: 'progress', id, stage: 'windows', done, total });
+        },
+      });
+      break;
+    } catch (err) {
+      if (signal.aborted) throw err;
+      if (!isGpuFailure(err)) throw err;
+      await fallBackToWasm();
+    }
+  }
+  post({ type: 'progress', id, stage: 'windows', done: total, total });
+  return { done: total, total, backend };
+}
+
+async function getSpotDetail(spot: number, topGenes: number, userMpp: number | null): Promise<SpotDetail> {
+  if (!st || !pkg) throw new Error('no model or ST data');
+  const m = pkg.manifest;
+  const key = modelSha;
+  if (normalisedCache?.key !== key) {
+    const { spots } = getInTissueSpots(st);
+    const alignment = getGeneAlignment(m.gene.panel, st.genes);
+    normalisedCache = { key, spots, genes: getNormalisedGenes(st.matrix, spots, alignment, m.gene) };
+  }
+  const { spots, genes } = normalisedCache;
+  const G = m.gene.panel.length;
+  let pos = -1;
+  for (let i = 0; i < spots.length; i++) if (spots[i] === spot) pos = i;
+  const top: { symbol: string; value: number }[] = [];
+  if (pos >= 0) {
+    const row = genes.subarray(pos * G, (pos + 1) * G);
+    const idx = Array.from({ length: G }, (_, g) => g).sort((a, b) => row[b] - row[a]);
+    for (const g of idx.slice(0, topGenes)) top.push({ symbol: m.gene.panel[g].symbol, value: row[g] });
+  }
+  let patch: SpotDetail['patch'] = null;
+  if (slide) {
+    const { mpp } = resolveMpp(userMpp);
+    if (mpp) {
+      const geom = getPatchGeometry(slide.meta, mpp, m.histology.patchPx, m.histology.mpp);
+      const rgb = await readPatchRgb(slide, geom, st.spots.x[spot], st.spots.y[spot]);
+      const P = m.histology.patchPx;
+      const data = new Uint8ClampedArray(P * P * 4);
+      for (let p = 0; p < P * P; p++) {
+        data[p * 4] = rgb[p * 3];
+        data[p * 4 + 1] = rgb[p * 3 + 1];
+        data[p * 4 + 2] = rgb[p * 3 + 2];
+        data[p * 4 + 3] = 255;
+      }
+      patch = { width: P, height: P, data };
+    }
+  }
+  return { spot, id: st.spots.ids[spot], x: st.spots.x[spot], y: st.spots.y[spot], topGenes: top, patch };
+}
+
+function errorReply(id: number, e: unknown): void {
+  const name = e instanceof Error || e instanceof DOMException ? e.name : 'Error';
+  const message = e instanceof Error || e instanceof DOMException ? e.message : String(e);
+  post({ type: 'reply', id, ok: false, name, message });
+}
+
+async function handle(msg: InferenceRequest): Promise<void> {
+  if (msg.type === 'region') {
+    const w = regionWaits.get(msg.id);
+    if (!w) return;
+    regionWaits.delete(msg.id);
+    if (msg.ok) w.resolve({ width: msg.width, height: msg.height, data: new Uint8ClampedArray(msg.buffer) });
+    else {
+      const e = new Error(msg.message);
+      e.name = msg.name;
+      w.reject(e);
+    }
+    return;
+  }
+  if (msg.type === 'debugLoseGpu') {
+    // test hook (e2e): destroy the WebGPU device to exercise the fallback to WASM
+    gpuDevice?.destroy();
+    return;
+  }
+  if (msg.type === 'cancel') {
+    runs.get(msg.target)?.abort(new DOMException('The operation was aborted.', 'AbortError'));
+    return;
+  }
+  const ctrl = new AbortController();
+  runs.set(msg.id, ctrl);
+  try {
+    let value: unknown = null;
+    switch (msg.type) {
+      case 'init':
+        threads = Math.max(1, msg.threads);
+        ort.env.wasm.numThreads = threads;
+        ort.env.wasm.simd = true;
+        backend = msg.backend;
+        value = { webgpu: msg.backend === 'webgpu' ? await setUpWebGpu() : Boolean((navigator as unknown as { gpu?: unknown }).gpu), isolated: self.crossOriginIsolated };
+        break;
+      case 'loadModel':
+        value = await loadModel(msg.source);
+        break;
+      case 'setBackend': {
+        backend = msg.backend;
+        if (pkg) {
+          const old = model;
+          model = await openModel(pkg, msg.backend);
+          await old?.release().catch(() => {});
+          value = getModelInfo();
+        } else value = null;
+        break;
+      }
+      case 'setSlide':
+        slide = msg.meta ? getProxySlide(msg.meta) : null;
+        heatmapCache = null;
+        break;
+      case 'setSt':
+        value = await loadSt(msg.source, msg.options);
+        break;
+      case 'scoreSpots': {
+        if (!model || !st) throw new Error(!model ? 'no model is loaded' : 'no spatial-transcriptomics data is loaded');
+        const m = pkg!.manifest;
+        const alignment = getGeneAlignment(m.gene.panel, st.genes);
+        const resolved = slide ? resolveMpp(msg.mpp) : { mpp: null, detail: 'no slide: only the gene head runs' };
+        const warnings: string[] = [];
+        if (alignment.coverage < m.gene.minCoverage) warnings.push(`only ${(alignment.coverage * 100).toFixed(1)}% of the model's gene panel is in the data (${alignment.matched}/${m.gene.panel.length})`);
+        post({
+          type: 'spotsStarted',
+          id: msg.id,
+          coverage: { matched: alignment.matched, panel: m.gene.panel.length, coverage: alignment.coverage, minCoverage: m.gene.minCoverage, missing: alignment.missing.slice(0, 50) },
+          warnings,
+          mpp: resolved.mpp,
+          mppDetail: resolved.detail,
+        });
+        value = await runSpots(msg.id, msg, ctrl.signal);
+        break;
+      }
+      case 'heatmap':
+        value = await runDense(msg.id, msg, ctrl.signal);
+        break;
+      case 'spotDetail':
+        value = await getSpotDetail(msg.spot, msg.topGenes, msg.mpp);
+        break;
+    }
+    post({ type: 'reply', id: msg.id, ok: true, value });
+  } catch (e) {
+    errorReply(msg.id, e);
+  } finally {
+    runs.delete(msg.id);
+  }
+}
+
+scope.onmessage = (ev: MessageEvent<InferenceRequest>) => {
+  void handle(ev.data);
+};
