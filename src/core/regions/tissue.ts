@@ -2,8 +2,10 @@
  * Tissue mask from a low-resolution view of the slide ("saturation-otsu"): the slide is resampled
  * (area averaging) to `thumbnailMpp` um/px from the coarsest level at or finer than that, HSV
  * saturation (max - min) / max per pixel, Otsu's threshold on it, raised to at least
- * `minSaturation`; tissue = saturation >= threshold. White glass and the area outside the slide
- * have saturation ~0.
+ * `minSaturation`; tissue = saturation >= threshold, then a morphological closing joins tissue
+ * across gaps narrower than ~50 um and holes (background not connected to the image border: pale
+ * stroma, fat, lumens inside a section) are filled. White glass and the area
+ * outside the slide have saturation ~0.
  */
 import { getOtsuThreshold } from '../score/threshold.ts';
 import type { SlideSource } from '../slide/types.ts';
@@ -35,6 +37,82 @@ export function getSaturation(rgb: Float32Array): Float32Array {
     const mn = Math.min(r, g, b);
     out[i] = mx > 0 ? (mx - mn) / mx : 0;
   }
+  return out;
+}
+
+/** Square dilation (max) or erosion (min) of a 0/1 mask by radius r; outside the image counts as 0. */
+function getMorphed(mask: Uint8Array, width: number, height: number, r: number, dilate: boolean): Uint8Array {
+  const pass = (src: Uint8Array, horizontal: boolean): Uint8Array => {
+    const out = new Uint8Array(src.length);
+    const n = horizontal ? width : height;
+    const m = horizontal ? height : width;
+    const hit = dilate ? 1 : 0;
+    for (let j = 0; j < m; j++) {
+      for (let i = 0; i < n; i++) {
+        let v = 1 - hit;
+        for (let d = -r; d <= r; d++) {
+          const k = i + d;
+          const x = k < 0 || k >= n ? 0 : src[horizontal ? j * width + k : k * width + j];
+          if (x === hit) {
+            v = hit;
+            break;
+          }
+        }
+        out[horizontal ? j * width + i : i * width + j] = v;
+      }
+    }
+    return out;
+  };
+  return pass(pass(mask, true), false);
+}
+
+/**
+ * Morphological closing (dilate, then erode) by a square of radius r: joins tissue separated by
+ * gaps up to 2r pixels. Computed on a copy padded with r + 1 background pixels, so the outline at
+ * the image border is kept.
+ */
+export function getClosedMask(mask: Uint8Array, width: number, height: number, r: number): Uint8Array {
+  if (r <= 0) return mask;
+  const pad = r + 1;
+  const pw = width + 2 * pad;
+  const ph = height + 2 * pad;
+  const padded = new Uint8Array(pw * ph);
+  for (let y = 0; y < height; y++) padded.set(mask.subarray(y * width, (y + 1) * width), (y + pad) * pw + pad);
+  const closed = getMorphed(getMorphed(padded, pw, ph, r, true), pw, ph, r, false);
+  const out = new Uint8Array(width * height);
+  for (let y = 0; y < height; y++) out.set(closed.subarray((y + pad) * pw + pad, (y + pad) * pw + pad + width), y * width);
+  return out;
+}
+
+/** Set to 1 every 0-pixel that is not 4-connected to the image border (fills enclosed holes). */
+export function getHoleFilledMask(mask: Uint8Array, width: number, height: number): Uint8Array {
+  const outside = new Uint8Array(mask.length);
+  const stack = new Int32Array(mask.length);
+  let top = 0;
+  const seed = (i: number) => {
+    if (!mask[i] && !outside[i]) {
+      outside[i] = 1;
+      stack[top++] = i;
+    }
+  };
+  for (let x = 0; x < width; x++) {
+    seed(x);
+    seed((height - 1) * width + x);
+  }
+  for (let y = 0; y < height; y++) {
+    seed(y * width);
+    seed(y * width + width - 1);
+  }
+  while (top > 0) {
+    const i = stack[--top];
+    const x = i % width;
+    if (x > 0) seed(i - 1);
+    if (x < width - 1) seed(i + 1);
+    if (i >= width) seed(i - width);
+    if (i < mask.length - width) seed(i + width);
+  }
+  const out = new Uint8Array(mask.length);
+  for (let i = 0; i < mask.length; i++) out[i] = outside[i] ? 0 : 1;
   return out;
 }
 
@@ -76,7 +154,11 @@ export async function loadThumbnailRgb(slide: SlideSource, slideMpp: number, thu
 
 export async function loadTissueMask(slide: SlideSource, slideMpp: number, tissue: { minSaturation: number; thumbnailMpp: number }, signal?: AbortSignal): Promise<TissueMask> {
   const thumb = await loadThumbnailRgb(slide, slideMpp, tissue.thumbnailMpp, signal);
-  const { mask, threshold, source } = getTissueMaskFromSaturation(getSaturation(thumb.rgb), tissue.minSaturation);
+  const raw = getTissueMaskFromSaturation(getSaturation(thumb.rgb), tissue.minSaturation);
+  const { threshold, source } = raw;
+  // close gaps narrower than ~50 um (loose stroma), then fill enclosed holes
+  const r = Math.max(1, Math.round(25 / tissue.thumbnailMpp));
+  const mask = getHoleFilledMask(getClosedMask(raw.mask, thumb.width, thumb.height, r), thumb.width, thumb.height);
   let count = 0;
   for (let i = 0; i < mask.length; i++) count += mask[i];
   return {
