@@ -1,5 +1,7 @@
 import { DropTarget } from './DropTarget';
+import { ModelStageOverlay } from './model/ModelPanel';
 import { SidePanel } from './panels/SidePanel';
+import { StStage } from './st/StStage';
 import { EmptyState, ErrorBanner, LoadingCard } from './StatusOverlays';
 import { Toolbar } from './toolbar/Toolbar';
 import { SlideViewer } from './viewer/SlideViewer';
@@ -11,6 +13,8 @@ export function App() {
       <main className="workspace">
         <section className="stage">
           <SlideViewer />
+          <StStage />
+          <ModelStageOverlay />
           <EmptyState />
           <ErrorBanner />
           <LoadingCard />

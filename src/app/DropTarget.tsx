@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'react';
 import { collectDroppedFiles } from './open/droppedFiles';
-import { loadSlideFromFiles } from './open/openSlide';
+import { loadDroppedFiles } from './st/loadSt';
 import { useSlideStore } from './stores/slideStore';
 
 function hasFiles(e: DragEvent): boolean {
@@ -36,7 +36,8 @@ export function DropTarget() {
       const dt = e.dataTransfer;
       collectDroppedFiles(dt).then(
         (files) => {
-          if (files.length > 0) void loadSlideFromFiles(files);
+          // slide files open as the slide, ST files go to the ST loader (src/app/st/loadSt.ts)
+          if (files.length > 0) void loadDroppedFiles(files);
         },
         (err: unknown) =>
           useSlideStore.getState().setError({ file: 'dropped item', message: `could not be read (${err instanceof Error ? err.message : String(err)}).` }),

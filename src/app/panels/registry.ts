@@ -1,6 +1,8 @@
 import type { ComponentType } from 'react';
+import { ModelPanel } from '../model/ModelPanel';
 import { AssociatedPanel } from './AssociatedPanel';
 import { SlidePanel } from './SlidePanel';
+import { StPanel } from '../st/StPanel';
 
 /**
  * The side panel's sections, top to bottom. To add a section (ST, Models, ...), write one
@@ -17,6 +19,6 @@ export interface PanelDefinition {
 export const panels: PanelDefinition[] = [
   { id: 'slide', title: 'Slide', component: SlidePanel },
   { id: 'associated', title: 'Associated images', component: AssociatedPanel },
-  // { id: 'st', title: 'Spatial transcriptomics', component: StPanel },   (src/app/st/)
-  // { id: 'model', title: 'Models', component: ModelPanel },               (src/app/model/)
+  { id: 'st', title: 'Spatial transcriptomics', component: StPanel },
+  { id: 'model', title: 'Models', component: ModelPanel },
 ];
