@@ -15,6 +15,7 @@ import { getLabelFreeThreshold } from '../../core/score/threshold.ts';
 import { openNodeSlideInput } from '../../core/slide/bytes/node-file-source.ts';
 import { loadSlide } from '../../core/slide/load-slide.ts';
 import type { SlideSource } from '../../core/slide/types.ts';
+import { getStDatasetInFrame } from '../../core/st/assemble.ts';
 import { loadNodeStFiles } from '../../core/st/files/node.ts';
 import { loadStDataset } from '../../core/st/load.ts';
 import { createProgressWriter, getDefaultModelDir, parsePositive } from '../model-options.ts';
@@ -89,7 +90,13 @@ export async function run(argv: string[]): Promise<number> {
   try {
     if (v.slide) slide = await loadSlide(await openNodeSlideInput(v.slide), { codec: createNodeCodec() });
     const files = await loadNodeStFiles(v.st);
-    const st = await loadStDataset(files, { slideMpp: slide?.meta.mpp ?? userMpp ?? null, section: v.section });
+    let st = await loadStDataset(files, { slideMpp: slide?.meta.mpp ?? userMpp ?? null, section: v.section });
+    // positions come in full-resolution pixels; a Space Ranger hires/lowres PNG opened as the slide needs its frame
+    const image = slide ? st.images?.find((im) => im.file.split('/').pop() === slide?.meta.name) : undefined;
+    if (image && image.name !== st.frame.name) {
+      st = getStDatasetInFrame(st, image.name);
+      log(`st: spot positions mapped to the ${image.name} image (${image.file}, scale ${image.scale})`);
+    }
     for (const w of st.warnings) log(`st: ${w}`);
     const inTissue = st.spots.inTissue.reduce((a: number, b: number) => a + b, 0);
     log(`st: ${st.platform}, ${st.spots.ids.length} spots (${inTissue} under tissue), ${st.genes.symbols.length} genes`);

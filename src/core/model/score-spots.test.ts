@@ -196,6 +196,11 @@ describe('spot scoring on a real HER2ST section (B4: H&E image + counts + select
     }
   });
 
+  it('spot positions that do not lie on the slide fail with a clear message', async () => {
+    const far = { ...st, spots: { ...st.spots, x: st.spots.x.map((v) => v * 10), y: st.spots.y.map((v) => v * 10) } };
+    await expect(scoreSpots({ model, st: far, slide, mpp: 0.69 })).rejects.toThrow(/in-tissue spots lie outside the slide B4\.jpg .*another image frame/);
+  });
+
   it('a model whose genes do not fit the data fails with a clear message', async () => {
     const bad = { ...st, genes: { ...st.genes, symbols: st.genes.symbols.map((s) => `X_${s}`), ids: st.genes.ids.map(() => '') } };
     await expect(scoreSpots({ model, st: bad })).rejects.toThrow(/none of the model's \d+ panel genes .* is in the data/);

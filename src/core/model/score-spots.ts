@@ -111,6 +111,19 @@ export async function scoreSpots(opts: ScoreSpotsOptions): Promise<SpotScores> {
       throw new ModelDataMismatchError(`${slide.meta.name}: the slide's um/px is unknown; give it (--mpp) so patches can be cut at the model's ${m.histology.mpp} um/px.`);
     }
     patch = getPatchGeometry(slide.meta, opts.mpp, m.histology.patchPx, m.histology.mpp);
+    const { width: W, height: H } = slide.meta;
+    let outside = 0;
+    for (const s of spots) {
+      const x = st.spots.x[s];
+      const y = st.spots.y[s];
+      if (!(x >= 0 && y >= 0 && x < W && y < H)) outside++;
+    }
+    if (outside > n / 2) {
+      throw new ModelDataMismatchError(
+        `${dataName}: ${outside} of ${n} in-tissue spots lie outside the slide ${slide.meta.name} (${W} x ${H} px); the spot positions are in another image frame (full resolution vs hires/lowres) or belong to another section. Open the image the positions refer to.`,
+      );
+    }
+    if (outside > 0) warnings.push(`${outside} of ${n} in-tissue spots lie outside the slide; their patches are partly or wholly white`);
   }
 
   const histology = new Float32Array(nAll).fill(Number.NaN);
