@@ -77,6 +77,9 @@ export async function run(argv: string[]): Promise<number> {
     log(
       `tissue: ${plan.cells.length} of ${r.width * r.height} windows (saturation >= ${plan.tissue.saturationThreshold.toFixed(3)}, ${plan.tissue.thresholdSource}); window ${model.patchPx} px at ${model.manifest.histology.mpp} um/px from level ${plan.patch.level}, stride ${r.cellPx.toFixed(1)} level-0 px`,
     );
+    if (plan.patch.scale < 0.5) {
+      log(`warning: the slide (${res.mpp.toFixed(3)} um/px) is more than 2x coarser than the model's ${model.manifest.histology.mpp} um/px: windows are upsampled ${(1 / plan.patch.scale).toFixed(1)}x and scores are unreliable`);
+    }
     const progress = createProgressWriter('heatmap');
     const tRun = performance.now();
     await runHeatmap(plan, model, slide, { batchSize, onProgress: (d, t) => progress.update(d, t, 'windows') });

@@ -111,6 +111,9 @@ export async function scoreSpots(opts: ScoreSpotsOptions): Promise<SpotScores> {
       throw new ModelDataMismatchError(`${slide.meta.name}: the slide's um/px is unknown; give it (--mpp) so patches can be cut at the model's ${m.histology.mpp} um/px.`);
     }
     patch = getPatchGeometry(slide.meta, opts.mpp, m.histology.patchPx, m.histology.mpp);
+    if (patch.scale < 0.5) {
+      warnings.push(`the slide (${opts.mpp.toFixed(3)} um/px) is more than 2x coarser than the model's ${m.histology.mpp} um/px: patches are upsampled ${(1 / patch.scale).toFixed(1)}x and histology scores are unreliable`);
+    }
     const { width: W, height: H } = slide.meta;
     let outside = 0;
     for (const s of spots) {
