@@ -236,14 +236,14 @@ export async function waitForAppState(page: Page, pred: (s: AppState) => boolean
 }
 
 /** Wait until a slide named `name` is open and OSD has drawn its tiles (fully loaded viewport). */
-export async function waitForSlide(page: Page, name: string, timeoutMs = 90_000): Promise<AppState> {
+export async function waitForSlide(page: Page, name: string, timeoutMs = 120_000): Promise<AppState> {
   await waitForAppState(page, (s) => s.name === name && !s.loading && s.tilesLoaded > 0, timeoutMs, `slide ${name} with tiles`);
   await waitForViewerIdle(page, timeoutMs);
   return getAppState(page);
 }
 
 /** Wait until OpenSeadragon has no tile in flight and is not animating. */
-export async function waitForViewerIdle(page: Page, timeoutMs = 60_000): Promise<void> {
+export async function waitForViewerIdle(page: Page, timeoutMs = 120_000): Promise<void> {
   await page.waitForFunction(
     () => {
       const v = window.fusescope?.viewer.getState().viewer;

@@ -37,6 +37,9 @@ export function SlideViewer() {
       maxZoomPixelRatio: 4,
       immediateRender: false,
       imageLoaderLimit: 8,
+      // tiles are decoded in workers; on a busy machine a coarse synthetic tile (which needs a
+      // whole region of the slide decoded) can take longer than OSD's default 30 s
+      timeout: 120_000,
       gestureSettingsMouse: { clickToZoom: false, dblClickToZoom: true, scrollToZoom: true },
       keyboardNavEnabled: true,
       preserveViewport: false,
