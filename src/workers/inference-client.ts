@@ -90,7 +90,16 @@ export class InferenceClient {
   private async answerRegion(ev: Extract<InferenceEvent, { type: 'readRegion' }>): Promise<void> {
     try {
       if (!this.slide) throw new Error('no slide is open');
-      const img: RgbaImage = await this.slide.readRegion(ev.level, ev.x, ev.y, ev.width, ev.height);
+      const slide = this.slide;
+      let img: RgbaImage;
+      try {
+        img = await slide.readRegion(ev.level, ev.x, ev.y, ev.width, ev.height);
+      } catch (first) {
+        // a read can fail transiently (a short HTTP range answer under load): try once more
+        if (slide !== this.slide || (first instanceof Error && first.name === 'AbortError')) throw first;
+        await new Promise((r) => setTimeout(r, 100));
+        img = await slide.readRegion(ev.level, ev.x, ev.y, ev.width, ev.height);
+      }
       const buffer = img.data.buffer as ArrayBuffer;
       this.worker.postMessage({ type: 'region', id: ev.id, ok: true, width: img.width, height: img.height, buffer } satisfies InferenceRequest, [buffer]);
     } catch (e) {
@@ -125,7 +134,7 @@ export class InferenceClient {
     return this.nextId++;
   }
 
-  init(backend: InferenceBackend, threads: number): Promise<{ webgpu: boolean; isolated: boolean }> {
+  init(backend: InferenceBackend | 'auto', threads: number): Promise<{ webgpu: boolean; hardwareGpu: boolean; backend: InferenceBackend; isolated: boolean }> {
     return this.request({ type: 'init', id: this.id(), backend, threads });
   }
 

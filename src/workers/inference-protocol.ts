@@ -63,7 +63,8 @@ export interface RasterGeometry {
 }
 
 export type InferenceRequest =
-  | { type: 'init'; id: number; backend: InferenceBackend; threads: number }
+  /** backend 'auto': WebGPU when a hardware adapter exists (a software fallback adapter is slower than WASM), else WASM */
+  | { type: 'init'; id: number; backend: InferenceBackend | 'auto'; threads: number }
   | { type: 'loadModel'; id: number; source: ModelSource }
   | { type: 'setBackend'; id: number; backend: InferenceBackend }
   | { type: 'setSlide'; id: number; meta: SlideMetadata | null }

@@ -71,8 +71,23 @@ interface GpuDeviceLike {
   lost: Promise<{ message: string; reason?: string }>;
   destroy(): void;
 }
+interface GpuAdapterLike {
+  requestDevice(): Promise<GpuDeviceLike>;
+  isFallbackAdapter?: boolean;
+  info?: { isFallbackAdapter?: boolean };
+}
 interface GpuLike {
-  requestAdapter(): Promise<{ requestDevice(): Promise<GpuDeviceLike>; isFallbackAdapter?: boolean } | null>;
+  requestAdapter(): Promise<GpuAdapterLike | null>;
+}
+
+/** Whether a WebGPU adapter exists, and whether it is hardware (not a software fallback such as SwiftShader). */
+async function probeWebGpu(): Promise<{ available: boolean; hardware: boolean }> {
+  const gpu = (navigator as unknown as { gpu?: GpuLike }).gpu;
+  if (!gpu) return { available: false, hardware: false };
+  const adapter = await gpu.requestAdapter().catch(() => null);
+  if (!adapter) return { available: false, hardware: false };
+  const fallback = adapter.info?.isFallbackAdapter ?? adapter.isFallbackAdapter ?? false;
+  return { available: true, hardware: !fallback };
 }
 let gpuDevice: GpuDeviceLike | null = null;
 
@@ -411,13 +426,16 @@ async function handle(msg: InferenceRequest): Promise<void> {
   try {
     let value: unknown = null;
     switch (msg.type) {
-      case 'init':
+      case 'init': {
         threads = Math.max(1, msg.threads);
         ort.env.wasm.numThreads = threads;
         ort.env.wasm.simd = true;
-        backend = msg.backend;
-        value = { webgpu: msg.backend === 'webgpu' ? await setUpWebGpu() : Boolean((navigator as unknown as { gpu?: unknown }).gpu), isolated: self.crossOriginIsolated };
+        const probe = await probeWebGpu();
+        backend = msg.backend === 'auto' ? (probe.hardware ? 'webgpu' : 'wasm') : msg.backend;
+        if (backend === 'webgpu' && !(await setUpWebGpu())) backend = 'wasm';
+        value = { webgpu: probe.available, hardwareGpu: probe.hardware, backend, isolated: self.crossOriginIsolated };
         break;
+      }
       case 'loadModel':
         value = await loadModel(msg.source);
         break;

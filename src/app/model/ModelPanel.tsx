@@ -3,6 +3,7 @@ import { getGradientCss } from '../../overlay/colour';
 import { useOverlayStore } from '../../overlay/overlayStore';
 import { SPOT_LAYER_ID } from '../../overlay/spotLayer';
 import { loadDemo } from '../open/loadDemo';
+import { useStStore } from '../st/stStore';
 import { useSlideStore } from '../stores/slideStore';
 import { cancelRun, getDroppedModelSource, loadModel, loadSpotDetail, schedule, setBackend } from './engine';
 import { downloadBlob, downloadText, getExportBaseName, getRegionsGeoJsonText, getSpotCsv, getViewPng } from './exports';
@@ -351,6 +352,8 @@ export function ModelStageOverlay() {
     c.height = detail.patch.height;
     c.getContext('2d')?.putImageData(new ImageData(new Uint8ClampedArray(detail.patch.data), detail.patch.width, detail.patch.height), 0, 0);
   }, [detail]);
+  // the ST panel's legend already explains the spot colours (same map and range): one legend only
+  const stShowsScores = useStStore((st) => st.dataset !== null && st.display.visible && st.colour.source.kind === 'score');
   if (!hasResults) return null;
   const scale = getModeScale(mode);
   const s = useModelStore.getState();
@@ -358,7 +361,7 @@ export function ModelStageOverlay() {
   const showCard = spotIndex >= 0 && s.scores;
   return (
     <>
-      <div className="model-legend" data-testid="model-legend">
+      <div className="model-legend" data-testid="model-legend" hidden={stShowsScores}>
         <div className="model-legend-label">{MODE_LABEL[mode]}</div>
         <div className="model-legend-bar" style={{ background: getGradientCss(scale.map) }} />
         <div className="model-legend-ticks">

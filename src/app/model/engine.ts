@@ -71,18 +71,30 @@ function enqueue(fn: () => Promise<void>): Promise<void> {
 /** Choose the backend: WebGPU when the worker gets an adapter (and the user did not pick WASM). */
 export function initEngine(preferred?: InferenceBackend): Promise<void> {
   if (initPromise) return initPromise;
-  const hasGpu = typeof navigator !== 'undefined' && 'gpu' in navigator;
-  const wanted: InferenceBackend = preferred ?? (hasGpu ? 'webgpu' : 'wasm');
+  const wanted: InferenceBackend | 'auto' = preferred ?? getBackendParam() ?? 'auto';
   const isolated = typeof crossOriginIsolated !== 'undefined' && crossOriginIsolated;
   const threads = isolated ? Math.max(1, Math.min(4, navigator.hardwareConcurrency || 2)) : 1;
   taskStarted();
   initPromise = getClient()
     .init(wanted, threads)
     .then((r) => {
-      useModelStore.getState().set({ webgpuAvailable: r.webgpu, isolated: r.isolated, threads, backend: wanted === 'webgpu' && r.webgpu ? 'webgpu' : 'wasm' });
+      useModelStore.getState().set({
+        webgpuAvailable: r.webgpu,
+        isolated: r.isolated,
+        threads,
+        backend: r.backend,
+        backendNote: r.webgpu && !r.hardwareGpu && r.backend === 'wasm' ? 'Only a software WebGPU adapter is available: WASM is faster here (you can still pick WebGPU).' : null,
+      });
     })
     .finally(taskEnded);
   return initPromise;
+}
+
+/** `?backend=wasm|webgpu` picks the backend at start (default: automatic). */
+function getBackendParam(): InferenceBackend | null {
+  if (typeof location === 'undefined') return null;
+  const b = new URLSearchParams(location.search).get('backend');
+  return b === 'wasm' || b === 'webgpu' ? b : null;
 }
 
 /** URLs of the bundled default package (models/default), served from the app's own origin. */
@@ -97,6 +109,7 @@ export function getDefaultModelSource(): ModelSource | null {
 /** Load a model package (default: the bundled one); the current scores are recomputed with it. */
 export function loadModel(source?: ModelSource | null): Promise<void> {
   const src = source ?? getDefaultModelSource();
+  cancelRun();
   return enqueue(async () => {
     await initEngine();
     const store = useModelStore.getState();
@@ -131,6 +144,7 @@ export function getDroppedModelSource(files: File[], paths?: string[]): ModelSou
 }
 
 export function setBackend(backend: InferenceBackend): Promise<void> {
+  cancelRun();
   return enqueue(async () => {
     await initEngine(backend);
     cancelRun();
@@ -155,6 +169,8 @@ function getStSourceKey(source: StSource): string {
 
 /** The spatial-transcriptomics data to score (null: none). Loaded in the inference worker by the same core loader as the CLI. */
 export function setInferenceSt(source: StSource | null, options: { section?: string } = {}): Promise<void> {
+  cancelRun();
+  generation++;
   return enqueue(async () => {
     await initEngine();
     cancelRun();
@@ -184,6 +200,8 @@ export function setInferenceSt(source: StSource | null, options: { section?: str
 
 /** Point the worker at the viewer's slide. */
 function setSlide(handle: SlideHandle | null): Promise<void> {
+  cancelRun();
+  generation++;
   return enqueue(async () => {
     await initEngine();
     cancelRun();
