@@ -1,10 +1,6 @@
-/**
- * Parse dropped ST files into an StDataset. TEMPORARY: runs the ST core on the main thread
- * until src/workers/st-client.ts (the ST helper's worker client) lands; then this calls it.
- */
-import { getBrowserStFile } from '../../core/st/files/browser';
-import { loadStDataset } from '../../core/st/load';
+/** Parse dropped ST files into an StDataset in the ST worker (src/workers/st-client.ts). */
 import type { LoadStOptions, StDataset } from '../../core/st/types';
+import { loadStInWorker } from '../../workers/st-client';
 
 /** Dropped files are named by their relative path ("outs/spatial/x.csv"); the ST core wants name + path. */
 export function getStInputs(files: File[]): { file: File; name: string; path: string }[] {
@@ -14,7 +10,12 @@ export function getStInputs(files: File[]): { file: File; name: string; path: st
   });
 }
 
-export async function loadStFromFiles(files: File[], opts: LoadStOptions): Promise<StDataset> {
-  const inputs = getStInputs(files).map(({ file, name, path }) => getBrowserStFile(Object.assign(file.slice(), { name }), path));
-  return loadStDataset(inputs, opts);
+export function loadStFromFiles(files: File[], opts: LoadStOptions): Promise<StDataset> {
+  const inputs = getStInputs(files);
+  const { onProgress, signal, ...rest } = opts;
+  return loadStInWorker(
+    // wrapping a File in a File does not copy its bytes
+    inputs.map(({ file, name }) => (name === file.name ? file : new File([file], name, { type: file.type, lastModified: file.lastModified }))),
+    { ...rest, onProgress, signal, paths: inputs.map((i) => i.path) },
+  );
 }
