@@ -74,6 +74,22 @@ describe('patch extraction on a real slide (CMU-1-Small-Region.svs)', () => {
     }
   });
 
+  it('a batch of neighbouring patches (one region read) equals patches read one by one', async () => {
+    const mpp = slide.meta.mpp!;
+    const P = 24;
+    const geom = getPatchGeometry(slide.meta, mpp, P, 1.5); // ~3 level-0 px per patch px, area averaging
+    const cx = [500.3, 560.7, 621.1, 681.5, 741.9];
+    const cy = [800.2, 800.2, 800.2, 830.9, 800.2];
+    const mean = [0.485, 0.456, 0.406];
+    const std = [0.229, 0.224, 0.225];
+    const batch = await readPatchBatch(slide, geom, cx, cy, mean, std);
+    const plane = 3 * P * P;
+    for (let i = 0; i < cx.length; i++) {
+      const one = await readPatchBatch(slide, geom, [cx[i]], [cy[i]], mean, std);
+      for (let q = 0; q < plane; q += 7) expect(batch[i * plane + q]).toBeCloseTo(one[q], 4);
+    }
+  });
+
   it('outside the slide is white, and the batch is normalised NCHW', async () => {
     const mpp = slide.meta.mpp!;
     const P = 8;

@@ -67,7 +67,8 @@ export function writeNormalisedPatch(rgb: Float32Array, patchPx: number, mean: r
 
 /**
  * Read and normalise patches centred at the given level-0 points into one NCHW batch.
- * Reads run a few at a time so a slide source that decodes tiles asynchronously stays busy.
+ * Patches that lie close together (a row of heatmap windows, neighbouring spots) are cut from one
+ * region read covering them all; scattered ones are read one by one, a few at a time.
  */
 export async function readPatchBatch(
   slide: SlideSource,
@@ -79,7 +80,35 @@ export async function readPatchBatch(
   signal?: AbortSignal,
 ): Promise<Float32Array> {
   const n = cx.length;
-  const out = new Float32Array(n * 3 * geom.patchPx * geom.patchPx);
+  const P = geom.patchPx;
+  const out = new Float32Array(n * 3 * P * P);
+  if (n === 0) return out;
+  const reads = Array.from({ length: n }, (_, i) => getPatchRead(geom, cx[i], cy[i]));
+  let bx0 = Number.POSITIVE_INFINITY;
+  let by0 = Number.POSITIVE_INFINITY;
+  let bx1 = Number.NEGATIVE_INFINITY;
+  let by1 = Number.NEGATIVE_INFINITY;
+  let area = 0;
+  for (const r of reads) {
+    bx0 = Math.min(bx0, r.ix0);
+    by0 = Math.min(by0, r.iy0);
+    bx1 = Math.max(bx1, r.ix0 + r.w);
+    by1 = Math.max(by1, r.iy0 + r.h);
+    area += r.w * r.h;
+  }
+  const bw = bx1 - bx0;
+  const bh = by1 - by0;
+  if (n > 1 && bw * bh <= 3 * area && bw * bh <= 16 << 20) {
+    signal?.throwIfAborted();
+    const d = geom.downsample;
+    const img = await slide.readRegion(geom.level, Math.round(bx0 * d), Math.round(by0 * d), bw, bh, signal);
+    for (let i = 0; i < n; i++) {
+      const r = reads[i];
+      const rgb = getResampledRgb(img, { x0: r.ix0 - bx0 + r.x0, y0: r.iy0 - by0 + r.y0, scale: geom.scale, width: P, height: P });
+      writeNormalisedPatch(rgb, P, mean, std, out, i);
+    }
+    return out;
+  }
   const concurrency = 4;
   let next = 0;
   const worker = async () => {
@@ -87,7 +116,7 @@ export async function readPatchBatch(
       const i = next++;
       signal?.throwIfAborted();
       const rgb = await readPatchRgb(slide, geom, cx[i], cy[i], signal);
-      writeNormalisedPatch(rgb, geom.patchPx, mean, std, out, i);
+      writeNormalisedPatch(rgb, P, mean, std, out, i);
     }
   };
   await Promise.all(Array.from({ length: Math.min(concurrency, n) }, worker));
