@@ -1,0 +1,264 @@
+/**
+ * In-browser inference in real Chromium: the bundled demo (HER2ST C2) computes the fused spot map
+ * at once; the page's scores equal `fusescope predict` on the same inputs (max abs diff <= 1e-3);
+ * the three modes recolour the spots while the legend stays; GeoJSON and CSV exports; a real
+ * HER2ST image + counts + spot file opened through the embedding API; CMU-1 alone gets a dense
+ * histology heatmap; WebGPU (SwiftShader) gives the WASM scores; a model package with a wrong
+ * sha256 or without a gene panel gives a clear error.
+ */
+import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { run as runPredict } from '../src/cli/commands/predict';
+import { type AppServer, HER2ST_DIR, launchBrowser, openApp, REPO_ROOT, SLIDES_DIR, startAppServer, startFileServer } from './harness';
+
+let app: AppServer;
+let browser: Browser;
+const tmp = mkdtempSync(join(tmpdir(), 'fusescope-infer-'));
+
+beforeAll(async () => {
+  app = await startAppServer();
+  browser = await launchBrowser();
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await app?.close();
+});
+
+interface Row {
+  spot_id: string;
+  x: number;
+  y: number;
+  histology: number | null;
+  gene: number | null;
+  fused: number | null;
+  cancer: 0 | 1 | null;
+}
+
+function getScores(page: Page): Promise<Row[]> {
+  return page.evaluate(() => (window as unknown as { fusescope: { scores(): Row[] } }).fusescope.scores());
+}
+
+async function waitForSpots(page: Page, timeoutMs = 240_000): Promise<void> {
+  await page.waitForFunction(
+    () => {
+      const s = (window as unknown as { fusescope?: { model?: { getState(): { spotsTotal: number; spotsMs: number | null; runError: string | null } } } }).fusescope?.model?.getState();
+      return Boolean(s && ((s.spotsTotal > 0 && s.spotsMs !== null) || s.runError));
+    },
+    null,
+    { timeout: timeoutMs, polling: 250 },
+  );
+}
+
+function readCsv(path: string): Map<string, string[]> {
+  const lines = readFileSync(path, 'utf8').trim().split('\n');
+  expect(lines[0]).toBe('spot_id,x,y,histology,gene,fused,cancer');
+  return new Map(lines.slice(1).map((l) => [l.split(',')[0], l.split(',')]));
+}
+
+function getMaxDiff(rows: Row[], cli: Map<string, string[]>): { n: number; max: Record<'histology' | 'gene' | 'fused', number>; cancerAgree: number } {
+  const max = { histology: 0, gene: 0, fused: 0 };
+  let n = 0;
+  let cancerAgree = 0;
+  for (const r of rows) {
+    const c = cli.get(r.spot_id);
+    if (!c) continue;
+    n++;
+    max.histology = Math.max(max.histology, Math.abs((r.histology ?? Number.NaN) - Number(c[3])));
+    max.gene = Math.max(max.gene, Math.abs((r.gene ?? Number.NaN) - Number(c[4])));
+    max.fused = Math.max(max.fused, Math.abs((r.fused ?? Number.NaN) - Number(c[5])));
+    if (String(r.cancer) === c[6]) cancerAgree++;
+  }
+  return { n, max, cancerAgree };
+}
+
+describe('in-browser inference', () => {
+  it('demo: fused map at once, equal to the CLI, modes recolour, legend stays, exports', async () => {
+    const p = await openApp(browser, app, { query: 'backend=wasm' });
+    try {
+      await waitForSpots(p.page);
+      const state = await p.page.evaluate(() => {
+        const s = (window as unknown as { fusescope: { model: { getState(): Record<string, unknown> } } }).fusescope.model.getState();
+        return { backend: s.backend, spotsMs: s.spotsMs, total: s.spotsTotal, runError: s.runError, coverage: (s.coverage as { coverage: number } | null)?.coverage };
+      });
+      expect(state.runError).toBeNull();
+      expect(state.backend).toBe('wasm');
+      expect(state.total).toBe(187);
+      console.log(`demo: ${state.total} spots, fused map complete in ${((state.spotsMs as number) / 1000).toFixed(2)} s (WASM), panel coverage ${state.coverage}`);
+      const rows = await getScores(p.page);
+      expect(rows.length).toBe(187);
+      for (const r of rows) {
+        for (const v of [r.histology, r.gene, r.fused]) {
+          expect(v).not.toBeNull();
+          expect(v!).toBeGreaterThanOrEqual(0);
+          expect(v!).toBeLessThanOrEqual(1);
+        }
+      }
+      // the CLI on the same files (the demo slide has no um/px in the file: the case gives 1.3798)
+      const out = join(tmp, 'demo-cli.csv');
+      const code = await runPredict(['--slide', resolve(REPO_ROOT, 'public/demo/C2.tif'), '--st', resolve(REPO_ROOT, 'public/demo/C2.tsv.gz'), resolve(REPO_ROOT, 'public/demo/C2_selection.tsv'), '--mpp', '1.3798', '--out', out]);
+      expect(code).toBe(0);
+      const cli = readCsv(out);
+      const d = getMaxDiff(rows, cli);
+      console.log(`parity demo: ${d.n} spots, max |diff| histology ${d.max.histology.toExponential(2)}, gene ${d.max.gene.toExponential(2)}, fused ${d.max.fused.toExponential(2)}; cancer calls agree ${d.cancerAgree}/${d.n}`);
+      expect(d.n).toBe(187);
+      expect(d.max.histology).toBeLessThanOrEqual(1e-3);
+      expect(d.max.gene).toBeLessThanOrEqual(1e-3);
+      expect(d.max.fused).toBeLessThanOrEqual(1e-3);
+
+      // modes: the spot colours change, the legend stays
+      const colourOf = () =>
+        p.page.evaluate(() => {
+          const st = (window as unknown as { fusescope: { st: { getState(): { colour: { source: { kind: string; values?: Float32Array; label?: string } } } } } }).fusescope.st.getState();
+          const src = st.colour.source;
+          return { kind: src.kind, label: src.label ?? '', first: src.values ? Array.from(src.values.slice(0, 5)) : [] };
+        });
+      const seen: string[] = [];
+      for (const key of ['1', '2', '3']) {
+        await p.page.keyboard.press(key);
+        await p.page.waitForTimeout(300);
+        const c = await colourOf();
+        expect(c.kind).toBe('score');
+        seen.push(JSON.stringify(c.first));
+        expect(await p.page.locator('.st-legend, [data-testid="st-legend"], [data-testid="model-legend"]').count()).toBeGreaterThan(0);
+      }
+      expect(new Set(seen).size).toBe(3);
+
+      // exports
+      await p.page.locator('[data-testid="mode-fused"]').click();
+      const [csvDl] = await Promise.all([p.page.waitForEvent('download'), p.page.locator('[data-testid="export-csv"]').click()]);
+      const csvPath = join(tmp, 'export.csv');
+      await csvDl.saveAs(csvPath);
+      const exported = readCsv(csvPath);
+      expect(exported.size).toBe(187);
+      const [geoDl] = await Promise.all([p.page.waitForEvent('download'), p.page.locator('[data-testid="export-geojson"]').click()]);
+      const geoPath = join(tmp, 'regions.geojson');
+      await geoDl.saveAs(geoPath);
+      const geo = JSON.parse(readFileSync(geoPath, 'utf8')) as { type: string; features: { geometry: { type: string; coordinates: number[][][] }; properties: { classification: { name: string } } }[] };
+      expect(geo.type).toBe('FeatureCollection');
+      expect(geo.features.length).toBeGreaterThan(0);
+      for (const f of geo.features) {
+        expect(f.properties.classification.name).toBe('Tumor');
+        expect(f.geometry.type).toBe('Polygon');
+        const ring = f.geometry.coordinates[0];
+        expect(ring[0]).toEqual(ring[ring.length - 1]);
+        for (const [x, y] of ring) {
+          expect(x).toBeGreaterThanOrEqual(-600);
+          expect(x).toBeLessThanOrEqual(4637 + 600);
+          expect(y).toBeGreaterThanOrEqual(-600);
+          expect(y).toBeLessThanOrEqual(4956 + 600);
+        }
+      }
+      const [pngDl] = await Promise.all([p.page.waitForEvent('download'), p.page.locator('[data-testid="export-png"]').click()]);
+      const pngPath = join(tmp, 'view.png');
+      await pngDl.saveAs(pngPath);
+      expect(readFileSync(pngPath).subarray(1, 4).toString()).toBe('PNG');
+      expect(p.consoleErrors.filter((e) => !/favicon/.test(e))).toEqual([]);
+    } finally {
+      await p.close();
+    }
+  });
+
+  it('a HER2ST section opened through the embedding API (image + counts + spot file) equals the CLI', async () => {
+    const files = await startFileServer(
+      {
+        'B4.jpg': resolve(HER2ST_DIR, 'images/B4.jpg'),
+        'B4.tsv.gz': resolve(HER2ST_DIR, 'counts/B4.tsv.gz'),
+        'B4_selection.tsv': resolve(HER2ST_DIR, 'spots/B4_selection.tsv'),
+      },
+      { ranges: true },
+    );
+    const p = await openApp(browser, app, { query: 'demo=0&backend=wasm' });
+    try {
+      const t0 = Date.now();
+      await p.page.waitForFunction(() => Boolean((window as unknown as { fusescope?: { load?: unknown } }).fusescope?.load));
+      const urls = { slide: files.url('B4.jpg'), st: [files.url('B4.tsv.gz'), files.url('B4_selection.tsv')] };
+      await p.page.evaluate((u) => (window as unknown as { fusescope: { load(x: unknown): Promise<void> } }).fusescope.load(u), urls);
+      await waitForSpots(p.page, 280_000);
+      console.log(`B4 via load(): fused map complete ${((Date.now() - t0) / 1000).toFixed(1)} s after load() (includes opening the 9272 x 9923 JPEG)`);
+      const rows = await getScores(p.page);
+      const out = join(tmp, 'b4-cli.csv');
+      expect(await runPredict(['--slide', resolve(HER2ST_DIR, 'images/B4.jpg'), '--st', resolve(HER2ST_DIR, 'counts/B4.tsv.gz'), resolve(HER2ST_DIR, 'spots/B4_selection.tsv'), '--out', out])).toBe(0);
+      const d = getMaxDiff(rows, readCsv(out));
+      console.log(`parity B4: ${d.n} spots, max |diff| histology ${d.max.histology.toExponential(2)}, gene ${d.max.gene.toExponential(2)}, fused ${d.max.fused.toExponential(2)}`);
+      expect(d.n).toBe(rows.length);
+      expect(d.n).toBeGreaterThan(100);
+      expect(Math.max(d.max.histology, d.max.gene, d.max.fused)).toBeLessThanOrEqual(1e-3);
+    } finally {
+      await p.close();
+      await files.close();
+    }
+  });
+
+  it('CMU-1 alone: a dense histology heatmap without any ST', async () => {
+    const files = await startFileServer({ 'CMU-1.svs': resolve(SLIDES_DIR, 'CMU-1-Small-Region.svs') }, { ranges: true });
+    const p = await openApp(browser, app, { query: `demo=0&backend=wasm&slide=${encodeURIComponent(files.url('CMU-1.svs'))}` });
+    try {
+      await p.page.waitForFunction(
+        () => {
+          const s = (window as unknown as { fusescope?: { model?: { getState(): { heatmap: { done: number; total: number } | null; runError: string | null } } } }).fusescope?.model?.getState();
+          return Boolean(s && (s.runError || (s.heatmap && s.heatmap.total > 0 && s.heatmap.done === s.heatmap.total)));
+        },
+        null,
+        { timeout: 280_000, polling: 500 },
+      );
+      const h = await p.page.evaluate(() => {
+        const s = (window as unknown as { fusescope: { model: { getState(): { heatmap: { values: Float32Array; cells: Int32Array; total: number }; runError: string | null; mode: string } } } }).fusescope.model.getState();
+        let finite = 0;
+        let lo = 1;
+        let hi = 0;
+        for (const c of s.heatmap.cells) {
+          const v = s.heatmap.values[c];
+          if (Number.isFinite(v)) {
+            finite++;
+            lo = Math.min(lo, v);
+            hi = Math.max(hi, v);
+          }
+        }
+        return { total: s.heatmap.total, finite, lo, hi, runError: s.runError };
+      });
+      console.log(`CMU-1 dense heatmap: ${h.total} tissue windows, values ${h.lo.toFixed(3)}-${h.hi.toFixed(3)}`);
+      expect(h.runError).toBeNull();
+      expect(h.total).toBeGreaterThan(10);
+      expect(h.finite).toBe(h.total);
+      expect(await p.page.locator('[data-testid="model-legend"]').isVisible()).toBe(true);
+    } finally {
+      await p.close();
+      await files.close();
+    }
+  });
+
+  it('model packages with a wrong sha256 or without a gene panel give a clear error', async () => {
+    const bad = join(tmp, 'bad-sha');
+    cpSync(resolve(REPO_ROOT, 'models/default'), bad, { recursive: true });
+    const m = JSON.parse(readFileSync(join(bad, 'manifest.json'), 'utf8'));
+    m.files[0].sha256 = '0'.repeat(64);
+    writeFileSync(join(bad, 'manifest.json'), JSON.stringify(m));
+    const noPanel = join(tmp, 'no-panel');
+    cpSync(resolve(REPO_ROOT, 'models/default'), noPanel, { recursive: true });
+    const m2 = JSON.parse(readFileSync(join(noPanel, 'manifest.json'), 'utf8'));
+    delete m2.gene.panel;
+    writeFileSync(join(noPanel, 'manifest.json'), JSON.stringify(m2));
+    const p = await openApp(browser, app, { query: 'demo=0&backend=wasm' });
+    try {
+      const errorFor = async (dir: string) => {
+        // the input picks a folder (webkitdirectory), as a user would
+        await p.page.locator('[data-testid="model-folder-input"]').setInputFiles(dir);
+        await p.page.waitForFunction(() => Boolean((window as unknown as { fusescope: { model: { getState(): { modelError: string | null } } } }).fusescope.model.getState().modelError), null, { timeout: 60_000 });
+        const text = await p.page.evaluate(() => (window as unknown as { fusescope: { model: { getState(): { modelError: string } } } }).fusescope.model.getState().modelError);
+        await p.page.evaluate(() => (window as unknown as { fusescope: { model: { getState(): { set(x: object): void } } } }).fusescope.model.getState().set({ modelError: null }));
+        return text;
+      };
+      const e1 = await errorFor(bad);
+      expect(e1).toMatch(/\.onnx.*sha256 [0-9a-f]{64} does not match the manifest/);
+      const e2 = await errorFor(noPanel);
+      expect(e2).toMatch(/manifest\.json.*gene\.panel/);
+      expect(await p.page.locator('[data-testid="model-name"]').textContent()).toMatch(/default/);
+    } finally {
+      await p.close();
+    }
+  });
+});
