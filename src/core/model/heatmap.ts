@@ -105,18 +105,29 @@ export async function runHeatmap(plan: HeatmapPlan, model: FuseModel, slide: Sli
   for (const c of cells) push(c);
   const { mean, std } = model.manifest.histology;
   const total = order.length;
-  for (let s = 0; s < total; s += batchSize) {
-    opts.signal?.throwIfAborted();
+  const read = (s: number) => {
     const batch = Int32Array.from(order.slice(s, s + batchSize));
     const cx = new Float64Array(batch.length);
     const cy = new Float64Array(batch.length);
     for (let i = 0; i < batch.length; i++) [cx[i], cy[i]] = getCellCentre(raster, batch[i]);
-    const patches = await readPatchBatch(slide, plan.patch, cx, cy, mean, std, opts.signal);
-    const out = await model.runHistology(patches, batch.length);
-    const probs = Float32Array.from(out.prob);
-    for (let i = 0; i < batch.length; i++) raster.values[batch[i]] = probs[i];
-    opts.onBatch?.(batch, probs);
-    opts.onProgress?.(Math.min(total, s + batch.length), total);
+    return readPatchBatch(slide, plan.patch, cx, cy, mean, std, opts.signal).then((patches) => ({ batch, patches }));
+  };
+  // read the next batch while the model runs on this one
+  let pending = total > 0 ? read(0) : null;
+  try {
+    for (let s = 0; s < total; s += batchSize) {
+      opts.signal?.throwIfAborted();
+      const { batch, patches } = await pending!;
+      pending = s + batchSize < total ? read(s + batchSize) : null;
+      const out = await model.runHistology(patches, batch.length);
+      const probs = Float32Array.from(out.prob);
+      for (let i = 0; i < batch.length; i++) raster.values[batch[i]] = probs[i];
+      opts.onBatch?.(batch, probs);
+      opts.onProgress?.(Math.min(total, s + batch.length), total);
+    }
+  } finally {
+    // a read still in flight after a cancel or error must not surface as an unhandled rejection
+    pending?.catch(() => {});
   }
   return raster;
 }

@@ -139,7 +139,8 @@ export async function loadThumbnailRgb(slide: SlideSource, slideMpp: number, thu
   const width = Math.max(1, Math.round(meta.width / cellPx));
   const height = Math.max(1, Math.round(meta.height / cellPx));
   const rgb = new Float32Array(width * height * 3);
-  const rowsPerStrip = Math.max(1, Math.floor(1024 / scale));
+  // strips of at most ~32 MB of RGBA level pixels
+  const rowsPerStrip = Math.max(1, Math.floor(Math.min(1024, (32 << 20) / (lw * 4)) / scale));
   for (let r0 = 0; r0 < height; r0 += rowsPerStrip) {
     signal?.throwIfAborted();
     const nr = Math.min(rowsPerStrip, height - r0);
