@@ -3,6 +3,7 @@
  * with and without Range support, the 9272 x 9923 HER2ST JPEG stays responsive, the demo.
  */
 import { mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import sharp from 'sharp';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Browser } from 'playwright-core';
@@ -269,6 +270,38 @@ describe('viewer', () => {
       await waitForSlide(s.page, 'C2.tif');
       expect(s.cspViolations).toEqual([]);
       expect(s.consoleErrors).toEqual([]);
+    } finally {
+      await s.close();
+    }
+  });
+
+  it('(7) a dropped Deep Zoom folder opens (folder walk keeps relative paths); the file picker opens a file', async () => {
+    // a DZI pyramid made at test time from a HER2ST section, in a temporary folder
+    const dir = mkdtempSync(join(tmpdir(), 'fusescope-dzi-'));
+    const folder = join(dir, 'C3-dzi');
+    mkdirSync(folder);
+    await sharp(resolve(HER2ST_DIR, 'images/C3.jpg'))
+      .resize({ width: 2000 })
+      .jpeg({ quality: 80 })
+      .tile({ size: 256, overlap: 0, layout: 'dz' })
+      .toFile(join(folder, 'C3.dz'));
+    const s = await openApp(browser, app, { query: 'demo=0' });
+    try {
+      await dropPaths(s.page, [folder]);
+      const st = await waitForSlide(s.page, 'C3-dzi/C3.dzi');
+      expect(st.format).toBe('dzi');
+      expect(st.tilesFailed).toBe(0);
+      expect(getPixelStats(await screenshotViewer(s.page, join(OUT, 'viewer-dzi.png'))).tissueFraction).toBeGreaterThan(0.05);
+      // no um/px in a DZI: the scale bar is in pixels and the panel asks for a value
+      expect(await s.page.getByTestId('scalebar').textContent()).toMatch(/ px$/);
+      await s.page.getByTestId('mpp-input').fill('1.5');
+      await s.page.getByTestId('mpp-input').press('Enter');
+      await expect.poll(() => s.page.getByTestId('mpp-source').textContent()).toBe('user-set');
+      expect((await getAppState(s.page)).mppSource).toBe('user');
+      expect(await s.page.getByTestId('scalebar').textContent()).toMatch(/ (µm|mm)$/);
+
+      await s.page.getByTestId('file-input').setInputFiles(CMU);
+      await waitForSlide(s.page, 'CMU-1-Small-Region.svs');
     } finally {
       await s.close();
     }

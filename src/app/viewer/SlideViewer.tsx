@@ -6,6 +6,8 @@ import { ScaleBarView } from './ScaleBarView';
 import { getImageZoom } from './viewerZoom';
 import { createSlideTileSource } from './slideTileSource';
 
+const TILE_TIMEOUT_MS = 120_000;
+
 /**
  * The OpenSeadragon viewer. No navigation-control images (they would be fetched from a CDN or
  * a prefixUrl): the toolbar's React buttons drive zoom and home. The viewer instance is published
@@ -39,12 +41,15 @@ export function SlideViewer() {
       imageLoaderLimit: 8,
       // tiles are decoded in workers; on a busy machine a coarse synthetic tile (which needs a
       // whole region of the slide decoded) can take longer than OSD's default 30 s
-      timeout: 120_000,
+      timeout: TILE_TIMEOUT_MS,
       gestureSettingsMouse: { clickToZoom: false, dblClickToZoom: true, scrollToZoom: true },
       keyboardNavEnabled: true,
       preserveViewport: false,
       crossOriginPolicy: false,
     } as OpenSeadragon.Options);
+    // the navigator is a second viewer that does not take the timeout option
+    const nav = (v as unknown as { navigator?: { imageLoader?: { timeout: number } } }).navigator;
+    if (nav?.imageLoader) nav.imageLoader.timeout = TILE_TIMEOUT_MS;
     const store = useViewerStore.getState();
     const updateZoom = () => useViewerStore.getState().setImageZoom(getImageZoom(v));
     v.addHandler('open', () => {
