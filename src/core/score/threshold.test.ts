@@ -53,4 +53,16 @@ describe('label-free thresholds', () => {
     // NaNs (spots not scored) are ignored
     expect(getLabelFreeThreshold([...bimodal, Number.NaN], 'gmm-intersection', 0.5).threshold).toBeCloseTo(r.threshold, 10);
   });
+
+  it('does not split unimodal scores (a section without cancer): the calibrated fallback decides', () => {
+    const normal = normals(2000, 0.25, 0.08, 7);
+    const r = getLabelFreeThreshold(normal, 'gmm-intersection', 0.5);
+    expect(r.method).toBe('fallback');
+    expect(r.threshold).toBe(0.5);
+    expect(r.detail).toMatch(/not bimodal/);
+    expect(getLabelFreeThreshold(normal, 'otsu', 0.5).method).toBe('fallback');
+    // a clearly bimodal section still gets its data-driven split
+    const bimodal = [...normals(1500, 0.2, 0.06, 8), ...normals(500, 0.8, 0.06, 9)];
+    expect(getLabelFreeThreshold(bimodal, 'gmm-intersection', 0.5).method).toBe('gmm-intersection');
+  });
 });

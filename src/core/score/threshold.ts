@@ -201,21 +201,48 @@ export function getGmmIntersection(g: GaussianMixture2): number | null {
   return inside[0];
 }
 
-/** The manifest's label-free threshold: GMM intersection (Otsu fallback) or Otsu; `fallback` when both fail. */
-export function getLabelFreeThreshold(values: ArrayLike<number>, method: ThresholdMethod, fallback: number, minComponentWeight = 0.02): ThresholdResult {
-  if (method === 'gmm-intersection') {
-    const gmm = fitGaussianMixture2(values);
-    if (gmm) {
-      const t = getGmmIntersection(gmm);
-      if (t !== null && Math.min(gmm.weights[0], gmm.weights[1]) >= minComponentWeight) {
-        return { threshold: t, method: 'gmm-intersection', detail: `two-component Gaussian mixture intersection (means ${gmm.means[0].toFixed(3)} / ${gmm.means[1].toFixed(3)}, weights ${gmm.weights[0].toFixed(2)} / ${gmm.weights[1].toFixed(2)})`, gmm };
-      }
+/**
+ * Ashman's D between the two components: |m1 - m2| * sqrt(2 / (s1^2 + s2^2)). D > 2 is the usual
+ * criterion for a clean separation of two Gaussian modes.
+ */
+export function getAshmanD(g: GaussianMixture2): number {
+  return Math.abs(g.means[1] - g.means[0]) * Math.sqrt(2 / (g.sds[0] ** 2 + g.sds[1] ** 2));
+}
+
+/**
+ * The manifest's label-free threshold: GMM intersection (Otsu fallback) or Otsu; `fallback` when both fail.
+ *
+ * Both methods always split a sample in two, even a section with no cancer at all (unimodal scores),
+ * which would paint half of a normal slide as tumour. So a split is only taken when the scores are
+ * clearly bimodal (Ashman's D of the fitted mixture >= `minSeparation`); otherwise the model's
+ * calibrated fixed threshold (`fallback`, 0.5 for probabilities) decides.
+ */
+export function getLabelFreeThreshold(
+  values: ArrayLike<number>,
+  method: ThresholdMethod,
+  fallback: number,
+  minComponentWeight = 0.02,
+  minSeparation = 2,
+): ThresholdResult {
+  const gmm = fitGaussianMixture2(values);
+  if (gmm && getAshmanD(gmm) < minSeparation) {
+    return {
+      threshold: fallback,
+      method: 'fallback',
+      detail: `fixed calibrated threshold ${fallback}: scores are not bimodal (Ashman's D ${getAshmanD(gmm).toFixed(2)} < ${minSeparation}), so no data-driven split`,
+      gmm,
+    };
+  }
+  if (method === 'gmm-intersection' && gmm) {
+    const t = getGmmIntersection(gmm);
+    if (t !== null && Math.min(gmm.weights[0], gmm.weights[1]) >= minComponentWeight) {
+      return { threshold: t, method: 'gmm-intersection', detail: `two-component Gaussian mixture intersection (means ${gmm.means[0].toFixed(3)} / ${gmm.means[1].toFixed(3)}, weights ${gmm.weights[0].toFixed(2)} / ${gmm.weights[1].toFixed(2)})`, gmm };
     }
-    const otsu = getOtsuThreshold(values);
-    if (otsu !== null) return { threshold: otsu, method: 'otsu', detail: 'Otsu (the Gaussian mixture had no usable crossing between its means)', gmm };
-    return { threshold: fallback, method: 'fallback', detail: `fixed fallback ${fallback} (scores are constant or too few)`, gmm };
   }
   const otsu = getOtsuThreshold(values);
-  if (otsu !== null) return { threshold: otsu, method: 'otsu', detail: 'Otsu', gmm: null };
-  return { threshold: fallback, method: 'fallback', detail: `fixed fallback ${fallback} (scores are constant or too few)`, gmm: null };
+  if (otsu !== null) {
+    const detail = method === 'otsu' ? 'Otsu' : 'Otsu (the Gaussian mixture had no usable crossing between its means)';
+    return { threshold: otsu, method: 'otsu', detail, gmm };
+  }
+  return { threshold: fallback, method: 'fallback', detail: `fixed fallback ${fallback} (scores are constant or too few)`, gmm };
 }
