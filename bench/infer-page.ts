@@ -28,8 +28,8 @@ function getPatches(n: number, p: number): Float32Array {
   return out;
 }
 
-async function runEncoderBench(modelUrl: string, patchPx: number, batch: number, iterations: number, backend: 'wasm' | 'webgpu'): Promise<BenchResult> {
-  const threads = self.crossOriginIsolated ? Math.min(4, navigator.hardwareConcurrency || 2) : 1;
+async function runEncoderBench(modelUrl: string, patchPx: number, batch: number, iterations: number, backend: 'wasm' | 'webgpu', wantThreads?: number): Promise<BenchResult> {
+  const threads = wantThreads ?? (self.crossOriginIsolated ? Math.min(4, navigator.hardwareConcurrency || 2) : 1);
   ort.env.wasm.numThreads = threads;
   const bytes = new Uint8Array(await (await fetch(modelUrl)).arrayBuffer());
   const session = await ort.InferenceSession.create(bytes, { executionProviders: [backend], graphOptimizationLevel: 'all' });

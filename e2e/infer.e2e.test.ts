@@ -231,6 +231,60 @@ describe('in-browser inference', () => {
     }
   });
 
+  it('WebGPU (SwiftShader here) gives the WASM encoder outputs on a small batch', async () => {
+    const page = await (await browser.newContext()).newPage();
+    try {
+      await page.goto(`${app.url}bench/infer-page.html`);
+      await page.waitForFunction(() => 'runEncoderBench' in window, null, { timeout: 60_000 });
+      const run = (backend: string) =>
+        page.evaluate(
+          (be) => (window as unknown as { runEncoderBench(u: string, p: number, b: number, i: number, be: string): Promise<{ firstProb: number; backend: string }> }).runEncoderBench('/models/default/histology.onnx', 64, 4, 1, be),
+          backend,
+        );
+      const wasm = await run('wasm');
+      const gpu = await run('webgpu');
+      console.log(`encoder prob: wasm ${wasm.firstProb}, webgpu ${gpu.firstProb}`);
+      expect(Math.abs(wasm.firstProb - gpu.firstProb)).toBeLessThanOrEqual(1e-3);
+    } finally {
+      await page.context().close();
+    }
+  });
+
+  it('losing the WebGPU device mid-run continues on WASM with every spot scored and the CLI scores', async () => {
+    const p = await openApp(browser, app, { query: 'backend=webgpu' });
+    try {
+      await p.page.waitForFunction(
+        () => {
+          const s = (window as unknown as { fusescope?: { model?: { getState(): { backend: string; spotsDone: number; progress: { task: string } | null } } } }).fusescope?.model?.getState();
+          return Boolean(s && s.backend === 'webgpu' && s.progress?.task === 'spots' && s.spotsDone > 0);
+        },
+        null,
+        { timeout: 280_000, polling: 200 },
+      );
+      const before = await p.page.evaluate(() => (window as unknown as { fusescope: { model: { getState(): { spotsDone: number } } } }).fusescope.model.getState().spotsDone);
+      await p.page.evaluate(() => (window as unknown as { fusescope: { debugLoseGpu(): void } }).fusescope.debugLoseGpu());
+      await waitForSpots(p.page, 280_000);
+      const s = await p.page.evaluate(() => {
+        const st = (window as unknown as { fusescope: { model: { getState(): { backend: string; backendNote: string | null; spotsDone: number; spotsTotal: number; runError: string | null } } } }).fusescope.model.getState();
+        return { backend: st.backend, note: st.backendNote, done: st.spotsDone, total: st.spotsTotal, err: st.runError };
+      });
+      console.log(`device lost after ${before} spots: ${JSON.stringify(s)}`);
+      expect(s.err).toBeNull();
+      expect(s.backend).toBe('wasm');
+      expect(s.note).toMatch(/WebGPU was lost/);
+      expect(s.done).toBe(187);
+      const rows = await getScores(p.page);
+      const out = join(tmp, 'demo-cli-2.csv');
+      expect(await runPredict(['--slide', resolve(REPO_ROOT, 'public/demo/C2.tif'), '--st', resolve(REPO_ROOT, 'public/demo/C2.tsv.gz'), resolve(REPO_ROOT, 'public/demo/C2_selection.tsv'), '--mpp', '1.3798', '--out', out])).toBe(0);
+      const d = getMaxDiff(rows, readCsv(out));
+      console.log(`parity after device loss: max |diff| ${JSON.stringify(d.max)}`);
+      expect(d.n).toBe(187);
+      expect(Math.max(d.max.histology, d.max.gene, d.max.fused)).toBeLessThanOrEqual(1e-3);
+    } finally {
+      await p.close();
+    }
+  });
+
   it('model packages with a wrong sha256 or without a gene panel give a clear error', async () => {
     const bad = join(tmp, 'bad-sha');
     cpSync(resolve(REPO_ROOT, 'models/default'), bad, { recursive: true });

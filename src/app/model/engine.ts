@@ -164,7 +164,32 @@ function resetResults(): void {
 function getStSourceKey(source: StSource): string {
   if (source.kind === 'urls') return source.urls.join('|');
   if (source.kind === 'files') return source.files.map((f) => `${f.name}:${f.size}:${f.lastModified}`).join('|');
-  return `dataset:${source.dataset.files.map((f) => f.name).join('|')}:${source.dataset.spots.ids.length}`;
+  const ds = source.dataset;
+  return `dataset:${ds.files.map((f) => f.name).join('|')}:${ds.spots.ids.length}:${getContentHash(ds)}`;
+}
+
+/** FNV-1a over the spot positions (registration included), the ids and the count matrix. */
+function getContentHash(ds: { spots: { ids: string[]; x: Float64Array; y: Float64Array }; matrix: { indices: Int32Array; data: Float32Array } }): string {
+  let h = 0x811c9dc5;
+  const mixAll = (bytes: Uint8Array) => {
+    for (let i = 0; i < bytes.length; i++) h = Math.imul(h ^ bytes[i], 0x01000193);
+  };
+  // large arrays: their length and first / last 1 MB (as for the slide bytes)
+  const MB = 1 << 20;
+  const mix = (bytes: Uint8Array) => {
+    if (bytes.length <= 2 * MB) mixAll(bytes);
+    else {
+      mixAll(new Uint8Array(new Float64Array([bytes.length]).buffer));
+      mixAll(bytes.subarray(0, MB));
+      mixAll(bytes.subarray(bytes.length - MB));
+    }
+  };
+  mix(new Uint8Array(ds.spots.x.buffer, ds.spots.x.byteOffset, ds.spots.x.byteLength));
+  mix(new Uint8Array(ds.spots.y.buffer, ds.spots.y.byteOffset, ds.spots.y.byteLength));
+  mix(new TextEncoder().encode(ds.spots.ids.join(',')));
+  mix(new Uint8Array(ds.matrix.indices.buffer, ds.matrix.indices.byteOffset, ds.matrix.indices.byteLength));
+  mix(new Uint8Array(ds.matrix.data.buffer, ds.matrix.data.byteOffset, ds.matrix.data.byteLength));
+  return (h >>> 0).toString(16);
 }
 
 /** The spatial-transcriptomics data to score (null: none). Loaded in the inference worker by the same core loader as the CLI. */
