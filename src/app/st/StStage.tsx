@@ -192,6 +192,8 @@ function StRecognisedDialog() {
   if (!pending) return null;
   const s = pending.summary;
   const noCounts = s.genes === 0;
+  // the no-counts note above already says it (with what to do)
+  const warnings = [...pending.notes, ...s.warnings.filter((w) => !(noCounts && w.startsWith('No count matrix')))];
   return (
     <div className="st-recognised" role="dialog" aria-label="Spatial transcriptomics recognised" data-testid="st-recognised">
       <header>Spatial transcriptomics recognised</header>
@@ -228,9 +230,9 @@ function StRecognisedDialog() {
           No count matrix was given: the spots are shown by position only (no gene colouring). Add filtered_feature_bc_matrix.h5 to colour by genes.
         </p>
       ) : null}
-      {[...pending.notes, ...s.warnings].length ? (
+      {warnings.length ? (
         <ul className="st-warnings" data-testid="st-rec-warnings">
-          {[...pending.notes, ...s.warnings].map((w) => (
+          {warnings.map((w) => (
             <li key={w}>{w}</li>
           ))}
         </ul>
