@@ -11,7 +11,7 @@ import { loadNodeStFiles } from '../core/st/files/node.ts';
 import { loadStDataset } from '../core/st/load.ts';
 import { StError } from '../core/st/types.ts';
 import { runStWorkerLoad, type StWorkerMessage, type StWorkerRequest } from '../core/st/worker-protocol.ts';
-import { loadStInWorker, type StWorkerLike } from './st-client.ts';
+import { IDLE_MS, loadStInWorker, prewarmStWorker, type StWorkerLike } from './st-client.ts';
 
 const FX = resolve(__dirname, '../../tests/fixtures/st');
 
@@ -84,5 +84,49 @@ describe('loadStInWorker', () => {
     const err = await p.catch((e) => e);
     expect((err as Error).name).toBe('AbortError');
     expect(log.terminated).toBe(true);
+  });
+});
+
+describe('worker reuse', () => {
+  it('keeps one finished worker for the next load, replaces it after a cancel, and prewarms', async () => {
+    const created: { terminated: boolean; transferred: number }[] = [];
+    const warmed: string[] = [];
+    class FakeWorker {
+      constructor() {
+        const log = { terminated: false, transferred: 0 };
+        created.push(log);
+        const w = fakeWorker(log);
+        const post = w.postMessage.bind(w);
+        w.postMessage = (msg) => {
+          if ((msg as { type: string }).type === 'warm') warmed.push('warm');
+          else post(msg as StWorkerRequest);
+        };
+        // biome-ignore lint/correctness/noConstructorReturn: a stand-in for the browser's Worker
+        return w as unknown as FakeWorker;
+      }
+    }
+    const g = globalThis as { Worker?: unknown };
+    const saved = g.Worker;
+    g.Worker = FakeWorker;
+    try {
+      prewarmStWorker();
+      expect(created.length).toBe(1);
+      expect(warmed).toEqual(['warm']);
+      const a = await loadStInWorker([file('anndata/anndata08_csr.h5ad')]);
+      const b = await loadStInWorker([file('csv/wide.csv.gz')]);
+      expect([a.spots.ids.length, b.spots.ids.length]).toEqual([300, 300]);
+      expect(created.length).toBe(1);
+      expect(created[0].terminated).toBe(false);
+      const ac = new AbortController();
+      const p = loadStInWorker([file('anndata/anndata08_csr.h5ad')], { signal: ac.signal });
+      ac.abort();
+      await expect(p).rejects.toThrow(/cancelled/);
+      expect(created[0].terminated).toBe(true);
+      await loadStInWorker([file('csv/wide.csv.gz')]);
+      expect(created.length).toBe(2);
+      expect(IDLE_MS).toBeGreaterThan(0);
+    } finally {
+      g.Worker = saved;
+    }
   });
 });

@@ -15,6 +15,8 @@ export interface StWorkerRequest {
   /** relative paths inside a dropped folder ('' for lone files), one per file */
   paths: string[];
   opts: StWorkerOptions;
+  /** HDF5 files at least this large are read in place (WORKERFS) instead of copied (default 64 MB) */
+  hdf5CopyBelowBytes?: number;
 }
 
 export interface StWorkerError {
@@ -58,7 +60,7 @@ export function getErrorFromStWorker(e: StWorkerError): Error {
 export async function runStWorkerLoad(req: StWorkerRequest, post: (msg: StWorkerMessage, transfer?: Transferable[]) => void): Promise<void> {
   let last = -1;
   try {
-    const files = getBrowserStFiles(req.files, req.paths);
+    const files = getBrowserStFiles(req.files, req.paths, req.hdf5CopyBelowBytes);
     const dataset = await loadStDataset(files, {
       ...req.opts,
       onProgress: (fraction, message) => {
