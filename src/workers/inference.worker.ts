@@ -35,21 +35,81 @@ function post(msg: InferenceEvent, transfer: Transferable[] = []): void {
 let nextRegionId = 1;
 const regionWaits = new Map<number, { resolve: (img: RgbaImage) => void; reject: (e: Error) => void }>();
 
+function readRemoteRegion(level: number, x: number, y: number, width: number, height: number): Promise<RgbaImage> {
+  const id = nextRegionId++;
+  return new Promise<RgbaImage>((resolve, reject) => {
+    regionWaits.set(id, { resolve, reject });
+    post({ type: 'readRegion', id, level, x, y, width, height });
+  });
+}
+
+/**
+ * Spot patches are small and scattered: one round trip (and tile decode) per patch is slow. On
+ * levels with an integer downsample, regions are cut from aligned BLOCK x BLOCK level-pixel blocks
+ * read once and kept (LRU); the pixels are the same as a direct read (outside the slide stays
+ * transparent). Other levels, and regions larger than a block, are read directly.
+ */
+const BLOCK = 512;
+const MAX_BLOCKS = 48;
+
 function getProxySlide(meta: SlideMetadata): SlideSource {
   const unsupported = () => Promise.reject(new Error('the inference worker reads regions only'));
+  const blocks = new Map<string, Promise<RgbaImage>>();
+  const getBlock = (level: number, bx: number, by: number, d: number): Promise<RgbaImage> => {
+    const key = `${level}/${bx}/${by}`;
+    let p = blocks.get(key);
+    if (p) {
+      blocks.delete(key);
+      blocks.set(key, p); // most recently used last
+      return p;
+    }
+    p = readRemoteRegion(level, bx * BLOCK * d, by * BLOCK * d, BLOCK, BLOCK);
+    p.catch(() => blocks.delete(key));
+    blocks.set(key, p);
+    while (blocks.size > MAX_BLOCKS) blocks.delete(blocks.keys().next().value as string);
+    return p;
+  };
   return {
     meta,
-    readRegion(level, x, y, width, height, signal) {
+    async readRegion(level, x, y, width, height, signal) {
       signal?.throwIfAborted();
-      const id = nextRegionId++;
-      return new Promise<RgbaImage>((resolve, reject) => {
-        regionWaits.set(id, { resolve, reject });
-        post({ type: 'readRegion', id, level, x, y, width, height });
-      });
+      const d = meta.levels[level]?.downsample ?? 1;
+      const lx = x / d;
+      const ly = y / d;
+      if (d !== Math.round(d) || lx !== Math.round(lx) || ly !== Math.round(ly) || width > BLOCK || height > BLOCK) {
+        return readRemoteRegion(level, x, y, width, height);
+      }
+      const out = new Uint8ClampedArray(width * height * 4);
+      const bx0 = Math.floor(lx / BLOCK);
+      const by0 = Math.floor(ly / BLOCK);
+      const bx1 = Math.floor((lx + width - 1) / BLOCK);
+      const by1 = Math.floor((ly + height - 1) / BLOCK);
+      const jobs: Promise<void>[] = [];
+      for (let by = by0; by <= by1; by++) {
+        for (let bx = bx0; bx <= bx1; bx++) {
+          jobs.push(
+            getBlock(level, bx, by, d).then((img) => {
+              // copy the overlap of this block and the region
+              const ox0 = Math.max(lx, bx * BLOCK);
+              const ox1 = Math.min(lx + width, bx * BLOCK + BLOCK);
+              const oy0 = Math.max(ly, by * BLOCK);
+              const oy1 = Math.min(ly + height, by * BLOCK + BLOCK);
+              for (let yy = oy0; yy < oy1; yy++) {
+                const src = ((yy - by * BLOCK) * img.width + (ox0 - bx * BLOCK)) * 4;
+                out.set(img.data.subarray(src, src + (ox1 - ox0) * 4), ((yy - ly) * width + (ox0 - lx)) * 4);
+              }
+            }),
+          );
+        }
+      }
+      await Promise.all(jobs);
+      return { width, height, data: out };
     },
     readTile: unsupported,
     readAssociated: unsupported,
-    close() {},
+    close() {
+      blocks.clear();
+    },
   };
 }
 
@@ -489,6 +549,10 @@ async function handle(msg: InferenceRequest): Promise<void> {
   }
 }
 
-scope.onmessage = (ev: MessageEvent<InferenceRequest>) => {
-  void handle(ev.data);
-};
+// In the production build onnxruntime-web is bundled into this file, and its WASM threads are
+// started as workers of this same script (named 'em-pthread'): those must keep ORT's own handler.
+if (!scope.name?.startsWith('em-pthread')) {
+  scope.onmessage = (ev: MessageEvent<InferenceRequest>) => {
+    void handle(ev.data);
+  };
+}

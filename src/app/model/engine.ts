@@ -111,7 +111,12 @@ export function loadModel(source?: ModelSource | null): Promise<void> {
   const src = source ?? getDefaultModelSource();
   cancelRun();
   return enqueue(async () => {
-    await initEngine();
+    try {
+      await initEngine();
+    } catch (err) {
+      useModelStore.getState().set({ modelError: `The inference worker did not start: ${message(err)}` });
+      return;
+    }
     const store = useModelStore.getState();
     if (!src) {
       store.set({ modelError: 'models/default: the default model package is not in this build (no manifest.json). Run `npm run models:train` or drop a model package folder.' });
