@@ -76,7 +76,9 @@ export async function loadJoinedAnnotations(
         const i = index.get(idOf(r));
         if (i !== undefined) values[i] = r[c] ?? null;
       }
-      let key = name;
+      // the same header in several tables (Space Ranger's analysis/clustering/*/clusters.csv): prefix the folder
+      const folder = item.dir.split('/').pop() ?? '';
+      let key = name in out.annotations && folder ? `${folder}/${name}` : name;
       for (let k = 2; key in out.annotations; k++) key = `${name}_${k}`;
       out.annotations[key] = getAnnotationColumn(values);
       added.push(key);

@@ -112,3 +112,35 @@ describe('ST bad input', () => {
     );
   });
 });
+
+describe('a whole Space Ranger outs/ folder', () => {
+  it('picks the filtered matrix, joins clustering tables by barcode, ignores the rest', async () => {
+    const { mkdtempSync, mkdirSync, copyFileSync, writeFileSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const expected = JSON.parse((await import('node:fs')).readFileSync(`${FX}/expected.json`, 'utf8')) as { barcodes: string[] };
+    const outs = join(mkdtempSync(join(tmpdir(), 'fusescope-outs-')), 'outs');
+    for (const d of ['spatial', 'analysis/clustering/graphclust', 'analysis/clustering/kmeans_2_clusters']) mkdirSync(join(outs, d), { recursive: true });
+    copyFileSync(`${FX}/visium_sr3/filtered_feature_bc_matrix.h5`, join(outs, 'filtered_feature_bc_matrix.h5'));
+    copyFileSync(`${FX}/visium_sr3/filtered_feature_bc_matrix.h5`, join(outs, 'raw_feature_bc_matrix.h5'));
+    copyFileSync(`${FX}/visium_sr3/spatial/tissue_positions.csv`, join(outs, 'spatial/tissue_positions.csv'));
+    copyFileSync(`${FX}/visium_sr3/spatial/scalefactors_json.json`, join(outs, 'spatial/scalefactors_json.json'));
+    writeFileSync(join(outs, 'metrics_summary.csv'), 'Sample ID,Number of Spots Under Tissue\nfixture,300\n');
+    writeFileSync(join(outs, 'web_summary.html'), '<html></html>');
+    const clusters = (k: number) => `Barcode,Cluster\n${expected.barcodes.map((b, i) => `${b},${(i % k) + 1}`).join('\n')}\n`;
+    writeFileSync(join(outs, 'analysis/clustering/graphclust/clusters.csv'), clusters(7));
+    writeFileSync(join(outs, 'analysis/clustering/kmeans_2_clusters/clusters.csv'), clusters(2));
+    const ds = await loadStDataset(await loadNodeStFiles([outs]));
+    expect(ds.format).toBe('visium-h5');
+    expect(ds.files[0].name).toBe('outs/filtered_feature_bc_matrix.h5');
+    expect(ds.spots.ids).toEqual(expected.barcodes);
+    const graph = ds.spots.annotations.Cluster;
+    const kmeans = ds.spots.annotations['kmeans_2_clusters/Cluster'];
+    expect(graph.kind === 'numeric' && Array.from(graph.values.slice(0, 8))).toEqual([1, 2, 3, 4, 5, 6, 7, 1]);
+    expect(kmeans.kind === 'numeric' && Array.from(kmeans.values.slice(0, 3))).toEqual([1, 2, 1]);
+    const w = ds.warnings.join('\n');
+    expect(w).toMatch(/Other matrices ignored: outs\/raw_feature_bc_matrix\.h5/);
+    expect(w).toMatch(/metrics_summary\.csv: ignored \(0 of 1 rows match a spot id\)/);
+    expect(w).toMatch(/Ignored files: outs\/web_summary\.html/);
+  });
+});
