@@ -14,9 +14,7 @@ import type { StFormat } from '../format.ts';
 import { getGeneTable } from '../genes.ts';
 import { throwIfAborted } from '../hdf5/read.ts';
 import { getCsrFromTriplets } from '../matrix.ts';
-import { findColumn, getDelimiter, getHeaderKeys, loadTextLines, splitFields } from '../text/delimited.ts';
-import { decodeText } from '../text/delimited.ts';
-import { getPlainBytes } from '../text/gzip.ts';
+import { findColumn, getDelimiter, getHeaderKeys, loadTextHead, loadTextLines, splitFields } from '../text/delimited.ts';
 import { getWideCounts } from '../text/wide.ts';
 import { type AnnotationColumn, StError } from '../types.ts';
 
@@ -39,10 +37,7 @@ interface TableHead {
 async function loadHead(item: StClassifiedFile): Promise<TableHead | null> {
   if (item.file.size === 0) return { item, keys: [], delimiter: ',', kind: 'other' };
   try {
-    const bytes = await item.file.readRange(0, Math.min(item.file.size, 1 << 16));
-    const plain = bytes[0] === 0x1f && bytes[1] === 0x8b ? getPlainBytes(await item.file.read(), item.label).subarray(0, 1 << 16) : bytes;
-    const lines = decodeText(plain).split('\n').slice(0, 20).map((l) => l.replace(/\r$/, ''));
-    if (lines.length > 2) lines.pop(); // may be cut
+    const lines = await loadTextHead(item.file);
     let d = ',';
     try {
       d = getDelimiter(lines, item.label);

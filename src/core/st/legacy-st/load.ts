@@ -13,7 +13,7 @@ import type { StFormat } from '../format.ts';
 import { getGeneTable } from '../genes.ts';
 import { getCsrRows } from '../matrix.ts';
 import { loadImageSize } from '../visium/spatial.ts';
-import { findColumn, getDelimiter, getHeaderKeys, loadTextLines, splitFields } from '../text/delimited.ts';
+import { findColumn, getDelimiter, getHeaderKeys, loadTextHead, loadTextLines, splitFields } from '../text/delimited.ts';
 import { getWideCounts } from '../text/wide.ts';
 import { type AnnotationColumn, type LoadStOptions, StError, type StImageRef } from '../types.ts';
 
@@ -35,9 +35,7 @@ function matchesSection(item: StClassifiedFile, section: string): boolean {
 /** True when the first data rows of a table are named `XxY` (legacy ST array positions). */
 async function looksLikeLegacyCounts(item: StClassifiedFile): Promise<boolean> {
   try {
-    const head = await item.file.readRange(0, Math.min(item.file.size, 1 << 16));
-    if (head[0] === 0x1f && head[1] === 0x8b) return /(^|\/)[A-Z]?\d*\.tsv\.gz$/.test(item.file.name) || /count|stdata/i.test(item.file.name);
-    const lines = new TextDecoder().decode(head).split('\n').slice(1, 4);
+    const lines = (await loadTextHead(item.file, 4)).slice(1);
     return lines.length > 0 && lines.every((l) => ARRAY_ID.test(l.split(/[\t,]/)[0] ?? ''));
   } catch {
     return false;

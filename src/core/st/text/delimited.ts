@@ -3,7 +3,7 @@
  * fields, and a fast numeric row scanner for wide count tables (no per-cell strings).
  */
 import { StError, type StFile } from '../types.ts';
-import { getPlainBytes } from './gzip.ts';
+import { getPlainBytes, getPlainHead } from './gzip.ts';
 
 export type Delimiter = '\t' | ',' | ';';
 const CANDIDATES: Delimiter[] = ['\t', ',', ';'];
@@ -162,4 +162,17 @@ export function scanNumericRow(line: string, d: number, skip: number, out: Float
 /** The raw text of field `k` of a line (for error messages). */
 export function getField(line: string, d: string, k: number): string {
   return splitFields(line, d)[k] ?? '';
+}
+
+/**
+ * The first lines of a (possibly gzipped) text file: at most `maxBytes` of text (1 MB: a wide
+ * header of 30,000 genes fits), reading at most 4 MB of the file; a cut last line is dropped.
+ */
+export async function loadTextHead(file: StFile, maxLines = 20, maxBytes = 1 << 20): Promise<string[]> {
+  if (file.size === 0) return [];
+  const raw = await file.readRange(0, Math.min(file.size, 4 * maxBytes));
+  const plain = getPlainHead(raw, maxBytes);
+  const lines = decodeText(plain).split('\n').map((l) => l.replace(/\r$/, ''));
+  if (plain.length >= maxBytes || raw.length < file.size) lines.pop();
+  return lines.slice(0, maxLines);
 }

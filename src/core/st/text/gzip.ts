@@ -32,3 +32,28 @@ export function forEachPlainChunk(bytes: Uint8Array, what: string, onChunk: (chu
     throw new StError(what, `is not valid gzip (${(err as Error).message}).`, 'The download may be truncated; fetch the file again.');
   }
 }
+
+/** The first `n` bytes of the plain content (gunzipping only as much of `head` as needed). */
+export function getPlainHead(head: Uint8Array, n: number): Uint8Array {
+  if (!isGzipBytes(head)) return head.subarray(0, n);
+  const parts: Uint8Array[] = [];
+  let got = 0;
+  const g = new Gunzip((chunk) => {
+    parts.push(chunk);
+    got += chunk.length;
+  });
+  try {
+    const step = 1 << 14;
+    for (let i = 0; i < head.length && got < n; i += step) g.push(head.subarray(i, Math.min(head.length, i + step)), false);
+  } catch {
+    // a truncated or corrupt stream: whatever came out is the head
+  }
+  const out = new Uint8Array(Math.min(n, got));
+  let w = 0;
+  for (const p of parts) {
+    if (w >= out.length) break;
+    out.set(p.subarray(0, out.length - w), w);
+    w += Math.min(p.length, out.length - w);
+  }
+  return out;
+}
