@@ -156,7 +156,18 @@ describe('in-browser inference', () => {
       const pngPath = join(tmp, 'view.png');
       await pngDl.saveAs(pngPath);
       expect(readFileSync(pngPath).subarray(1, 4).toString()).toBe('PNG');
+      writeFileSync(resolve(REPO_ROOT, 'e2e/out/infer-view.png'), readFileSync(pngPath));
       expect(p.consoleErrors.filter((e) => !/favicon/.test(e))).toEqual([]);
+
+      // a reload costs nothing: the scores come from IndexedDB (same slide, ST content, model, um/px)
+      await p.page.reload();
+      await waitForSpots(p.page);
+      const again = await p.page.evaluate(() => (window as unknown as { fusescope: { model: { getState(): { spotsMs: number } } } }).fusescope.model.getState().spotsMs);
+      expect(again).toBe(0);
+      const cachedRows = await getScores(p.page);
+      const byId = new Map(rows.map((r) => [r.spot_id, r]));
+      expect(cachedRows.length).toBe(rows.length);
+      for (const r of cachedRows) expect(r.fused).toBe(byId.get(r.spot_id)?.fused);
     } finally {
       await p.close();
     }

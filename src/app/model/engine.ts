@@ -10,7 +10,7 @@ import { InferenceClient } from '../../workers/inference-client';
 import type { SlideHandle } from '../../workers/slide-client';
 import { useSlideStore } from '../stores/slideStore';
 import { useViewerStore } from '../stores/viewerStore';
-import { loadCachedScores, saveCachedScores } from './resultCache';
+import { loadCachedHeatmap, loadCachedScores, saveCachedHeatmap, saveCachedScores } from './resultCache';
 import { useModelStore } from './modelStore';
 
 let client: InferenceClient | null = null;
@@ -369,6 +369,14 @@ async function runDenseHeatmap(signal: AbortSignal): Promise<void> {
     store.set({ runError: 'The dense heatmap needs the slide um/px: the slide file has none; set it in the Slide panel.' });
     return;
   }
+  const model = store.model;
+  const cacheKey = model && slideKey ? { slide: slideKey, st: '-', model: model.sha, mpp } : null;
+  const cached = cacheKey ? await loadCachedHeatmap(cacheKey).catch(() => null) : null;
+  if (cached) {
+    useModelStore.getState().set({ heatmap: { ...cached, done: cached.cells.length, total: cached.cells.length } });
+    useModelStore.getState().bumpHeatmap();
+    return;
+  }
   let values: Float32Array | null = null;
   await getClient().heatmap({
     mpp,
@@ -393,6 +401,7 @@ async function runDenseHeatmap(signal: AbortSignal): Promise<void> {
   if (h) {
     h.done = h.total;
     useModelStore.getState().bumpHeatmap();
+    if (cacheKey) void saveCachedHeatmap(cacheKey, h).catch(() => {});
   }
 }
 

@@ -7,6 +7,7 @@ import type { SpotScoreArrays } from './modelStore';
 
 const DB_NAME = 'fusescope-results';
 const STORE = 'spot-scores';
+const HEATMAP_STORE = 'heatmaps';
 
 export interface ResultKey {
   slide: string;
@@ -25,8 +26,11 @@ function openDb(): Promise<IDBDatabase> {
       reject(new Error('IndexedDB is not available'));
       return;
     }
-    const req = indexedDB.open(DB_NAME, 1);
-    req.onupgradeneeded = () => req.result.createObjectStore(STORE);
+    const req = indexedDB.open(DB_NAME, 2);
+    req.onupgradeneeded = () => {
+      if (!req.result.objectStoreNames.contains(STORE)) req.result.createObjectStore(STORE);
+      if (!req.result.objectStoreNames.contains(HEATMAP_STORE)) req.result.createObjectStore(HEATMAP_STORE);
+    };
     req.onsuccess = () => resolve(req.result);
     req.onerror = () => reject(req.error ?? new Error('IndexedDB open failed'));
   });
@@ -62,13 +66,52 @@ export async function saveCachedScores(key: ResultKey, scores: SpotScoreArrays):
   }
 }
 
+export interface CachedHeatmap {
+  raster: { width: number; height: number; originX: number; originY: number; cellPx: number };
+  values: Float32Array;
+  cells: Int32Array;
+  tissueAreaPx2: number;
+}
+
+/** A complete dense heatmap of a slide for a model at an um/px (`st` unused: '-'). */
+export async function loadCachedHeatmap(key: ResultKey): Promise<CachedHeatmap | null> {
+  const db = await openDb();
+  try {
+    return await new Promise<CachedHeatmap | null>((resolve, reject) => {
+      const req = db.transaction(HEATMAP_STORE, 'readonly').objectStore(HEATMAP_STORE).get(getKeyString(key));
+      req.onsuccess = () => {
+        const v = req.result as CachedHeatmap | undefined;
+        resolve(v && v.values instanceof Float32Array ? v : null);
+      };
+      req.onerror = () => reject(req.error);
+    });
+  } finally {
+    db.close();
+  }
+}
+
+export async function saveCachedHeatmap(key: ResultKey, h: CachedHeatmap): Promise<void> {
+  const db = await openDb();
+  try {
+    await new Promise<void>((resolve, reject) => {
+      const tx = db.transaction(HEATMAP_STORE, 'readwrite');
+      tx.objectStore(HEATMAP_STORE).put({ raster: { ...h.raster }, values: h.values.slice(), cells: h.cells.slice(), tissueAreaPx2: h.tissueAreaPx2 }, getKeyString(key));
+      tx.oncomplete = () => resolve();
+      tx.onerror = () => reject(tx.error);
+    });
+  } finally {
+    db.close();
+  }
+}
+
 /** Remove every cached result (the panel's "clear cache"). */
 export async function clearCachedScores(): Promise<void> {
   const db = await openDb();
   try {
     await new Promise<void>((resolve, reject) => {
-      const tx = db.transaction(STORE, 'readwrite');
+      const tx = db.transaction([STORE, HEATMAP_STORE], 'readwrite');
       tx.objectStore(STORE).clear();
+      tx.objectStore(HEATMAP_STORE).clear();
       tx.oncomplete = () => resolve();
       tx.onerror = () => reject(tx.error);
     });
