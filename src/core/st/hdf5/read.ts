@@ -160,13 +160,8 @@ function copyInto(out: Int32Array | Float32Array | Float64Array, offset: number,
     }
     return;
   }
-  if (src.constructor === out.constructor) {
-    out.set(src as ArrayLike<number>, offset);
-    return;
-  }
-  const n = src.length;
-  const s = src as ArrayLike<number>;
-  for (let i = 0; i < n; i++) out[offset + i] = s[i];
+  // TypedArray.set converts between element types in native code (Int32 -> Float32, Uint8 -> Int32, ...)
+  out.set(src as ArrayLike<number>, offset);
 }
 
 export function throwIfAborted(signal: AbortSignal | undefined): void {
