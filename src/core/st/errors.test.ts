@@ -115,11 +115,12 @@ describe('ST bad input', () => {
 
 describe('a whole Space Ranger outs/ folder', () => {
   it('picks the filtered matrix, joins clustering tables by barcode, ignores the rest', async () => {
-    const { mkdtempSync, mkdirSync, copyFileSync, writeFileSync } = await import('node:fs');
+    const { mkdtempSync, mkdirSync, copyFileSync, writeFileSync, rmSync } = await import('node:fs');
     const { tmpdir } = await import('node:os');
     const { join } = await import('node:path');
     const expected = JSON.parse((await import('node:fs')).readFileSync(`${FX}/expected.json`, 'utf8')) as { barcodes: string[] };
-    const outs = join(mkdtempSync(join(tmpdir(), 'fusescope-outs-')), 'outs');
+    const tmp = mkdtempSync(join(tmpdir(), 'fusescope-outs-'));
+    const outs = join(tmp, 'outs');
     for (const d of ['spatial', 'analysis/clustering/graphclust', 'analysis/clustering/kmeans_2_clusters']) mkdirSync(join(outs, d), { recursive: true });
     copyFileSync(`${FX}/visium_sr3/filtered_feature_bc_matrix.h5`, join(outs, 'filtered_feature_bc_matrix.h5'));
     copyFileSync(`${FX}/visium_sr3/filtered_feature_bc_matrix.h5`, join(outs, 'raw_feature_bc_matrix.h5'));
@@ -131,6 +132,7 @@ describe('a whole Space Ranger outs/ folder', () => {
     writeFileSync(join(outs, 'analysis/clustering/graphclust/clusters.csv'), clusters(7));
     writeFileSync(join(outs, 'analysis/clustering/kmeans_2_clusters/clusters.csv'), clusters(2));
     const ds = await loadStDataset(await loadNodeStFiles([outs]));
+    rmSync(tmp, { recursive: true, force: true });
     expect(ds.format).toBe('visium-h5');
     expect(ds.files[0].name).toBe('outs/filtered_feature_bc_matrix.h5');
     expect(ds.spots.ids).toEqual(expected.barcodes);

@@ -3,7 +3,7 @@
  * must load to the same numbers, through the core and through the CLI.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -127,6 +127,7 @@ describe('one matrix, every format', () => {
         expect([id, Number(x), Number(y), Number(v)]).toEqual([expected.barcodes[k], expected.x[k], expected.y[k], erbb2[k]]);
       });
     }
+    rmSync(dir, { recursive: true, force: true });
     const j = spawnSync(process.execPath, [`${ROOT}/bin/fusescope.mjs`, 'st', `${FX}/visium_sr1_mex`, '--json', '--frame', 'hires'], { encoding: 'utf8' });
     expect(j.status).toBe(0);
     const json = JSON.parse(j.stdout);
