@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { SlideMetadata } from '../../core/slide/types';
-import { getOsdLevels, getSyntheticRegion } from './levels';
+import { getChildTiles, getOsdLevels } from './levels';
 
 function meta(levels: [number, number, number][]): SlideMetadata {
   const [w0, h0] = levels[0];
@@ -42,20 +42,34 @@ describe('getOsdLevels', () => {
     expect(levels[0].scale).toBeCloseTo(144 / 4637, 9);
   });
 
-  it('the finest synthetic tile reads a 2x region of the coarsest level and is cropped at the edge', () => {
-    const m = meta([[4443, 3567, 256], [2221, 1783, 256]]);
-    const levels = getOsdLevels(m);
-    const finestSynthetic = levels.findIndex((l) => !l.synthetic) - 1;
-    const l = levels[finestSynthetic];
-    expect(l.slideLevel).toBe(1);
-    const r = getSyntheticRegion(m, l, 0, 0);
-    expect(r).toMatchObject({ x: 0, y: 0, outWidth: 256, outHeight: 256 });
-    expect(r.width).toBeGreaterThanOrEqual(511);
-    expect(r.width).toBeLessThanOrEqual(513);
-    const cols = Math.ceil(l.width / l.tileWidth);
-    const last = getSyntheticRegion(m, l, cols - 1, 0);
-    expect(last.outWidth).toBe(l.width - (cols - 1) * 256);
-    // level-0 x of the last tile plus its span stays inside the slide
-    expect(last.x + last.width * (m.width / 2221)).toBeLessThanOrEqual(m.width + 4);
+  it('a CMU-1 synthetic tile is drawn from the 240 px native tiles under it, each native tile used by few tiles', () => {
+    const levels = getOsdLevels(meta([[2220, 2967, 240]]));
+    const native = levels[4];
+    const half = levels[3];
+    const t00 = getChildTiles(half, native, 0, 0);
+    expect(t00.ratio).toBeCloseTo(0.5, 9);
+    expect(t00.children.map((c) => [c.col, c.row])).toEqual([
+      [0, 0], [1, 0], [2, 0],
+      [0, 1], [1, 1], [2, 1],
+      [0, 2], [1, 2], [2, 2],
+    ]);
+    expect(t00.children[1]).toMatchObject({ dx: 120, dy: 0 });
+    // tile (1, 0) starts at native x 512: native column 2 starts 32 native px (16 px) earlier
+    const t10 = getChildTiles(half, native, 1, 0);
+    expect(t10.children[0]).toMatchObject({ col: 2, row: 0, dx: -16, dy: 0 });
+    // every native tile is covered, and by at most 4 synthetic tiles
+    const uses = new Map<string, number>();
+    for (let r = 0; r < Math.ceil(half.height / 256); r++)
+      for (let c = 0; c < Math.ceil(half.width / 256); c++)
+        for (const ch of getChildTiles(half, native, c, r).children) uses.set(`${ch.col},${ch.row}`, (uses.get(`${ch.col},${ch.row}`) ?? 0) + 1);
+    expect(uses.size).toBe(Math.ceil(2220 / 240) * Math.ceil(2967 / 240));
+    expect(Math.max(...uses.values())).toBeLessThanOrEqual(4);
+  });
+
+  it('a coarser synthetic tile is drawn from 2 x 2 tiles of the synthetic level below, cropped at the edge', () => {
+    const levels = getOsdLevels(meta([[2220, 2967, 240]]));
+    const t = getChildTiles(levels[2], levels[3], 2, 0); // 555 px wide level, last column
+    expect(t.outWidth).toBe(555 - 512);
+    expect(t.children.map((c) => [c.col, c.row, c.dx, c.dy])).toEqual([[4, 0, 0, 0], [4, 1, 0, 128]]);
   });
 });

@@ -62,25 +62,35 @@ export function getOsdLevels(meta: SlideMetadata): OsdLevel[] {
   return out;
 }
 
+/** A tile of the next finer level that a synthetic tile is drawn from, and where it goes. */
+export interface ChildTile {
+  col: number;
+  row: number;
+  /** top-left of the child in the synthetic tile's pixels (may be negative: child starts earlier) */
+  dx: number;
+  dy: number;
+}
+
 /**
- * The region of the slide level that a synthetic tile covers: x, y in level-0 pixels (as
- * readRegion takes them), width/height in pixels of the slide level, and the output size.
+ * The tiles of `finer` (the next finer OSD level, synthetic or the slide's coarsest) that cover
+ * tile (col, row) of synthetic level `level`; each is drawn scaled by `ratio` (< 1). Child tile
+ * grids need not line up with the synthetic grid (e.g. 240 px SVS tiles under 256 px tiles).
  */
-export function getSyntheticRegion(
-  meta: SlideMetadata,
-  level: OsdLevel,
-  col: number,
-  row: number,
-): { x: number; y: number; width: number; height: number; outWidth: number; outHeight: number } {
-  const src = meta.levels[level.slideLevel];
-  const srcScale = src.width / meta.width;
+export function getChildTiles(level: OsdLevel, finer: OsdLevel, col: number, row: number): { ratio: number; outWidth: number; outHeight: number; children: ChildTile[] } {
+  const ratio = level.scale / finer.scale;
   const outX = col * level.tileWidth;
   const outY = row * level.tileHeight;
-  const outWidth = Math.min(level.tileWidth, level.width - outX);
-  const outHeight = Math.min(level.tileHeight, level.height - outY);
-  const x0 = outX / level.scale;
-  const y0 = outY / level.scale;
-  const width = Math.min(src.width - Math.floor(x0 * srcScale), Math.ceil((outWidth / level.scale) * srcScale));
-  const height = Math.min(src.height - Math.floor(y0 * srcScale), Math.ceil((outHeight / level.scale) * srcScale));
-  return { x: Math.round(x0), y: Math.round(y0), width: Math.max(1, width), height: Math.max(1, height), outWidth, outHeight };
+  const outWidth = Math.max(1, Math.min(level.tileWidth, level.width - outX));
+  const outHeight = Math.max(1, Math.min(level.tileHeight, level.height - outY));
+  const fx0 = outX / ratio;
+  const fy0 = outY / ratio;
+  const fx1 = Math.min(finer.width, (outX + outWidth) / ratio);
+  const fy1 = Math.min(finer.height, (outY + outHeight) / ratio);
+  const children: ChildTile[] = [];
+  for (let r = Math.floor(fy0 / finer.tileHeight); r * finer.tileHeight < fy1; r++) {
+    for (let c = Math.floor(fx0 / finer.tileWidth); c * finer.tileWidth < fx1; c++) {
+      children.push({ col: c, row: r, dx: (c * finer.tileWidth - fx0) * ratio, dy: (r * finer.tileHeight - fy0) * ratio });
+    }
+  }
+  return { ratio, outWidth, outHeight, children };
 }

@@ -1,8 +1,7 @@
 import OpenSeadragon from 'openseadragon';
-import type { RgbaImage, SlideMetadata } from '../../core/slide/types';
+import type { SlideMetadata } from '../../core/slide/types';
 import type { SlideHandle } from '../../workers/slide-client';
-import { getImageDataArray } from './imageData';
-import { getOsdLevels, getSyntheticRegion, type OsdLevel } from './levels';
+import { getChildTiles, getOsdLevels, type OsdLevel } from './levels';
 
 /** The parts of OpenSeadragon 6's ImageJob we use (the bundled typings predate OSD 6). */
 interface ImageJob {
@@ -47,7 +46,7 @@ export function createSlideTileSource(handle: SlideHandle, meta: SlideMetadata =
     ready: true,
   } as unknown as OpenSeadragon.TileSourceOptions);
   const controllers = new WeakMap<ImageJob, AbortController>();
-  const synthetic = createSyntheticTiles(handle, meta, levels);
+  const tiles = createTileCache(handle, levels);
 
   const level = (l: number): OsdLevel => levels[Math.max(0, Math.min(levels.length - 1, l))];
   const overrides: TileSourceOverrides = {
@@ -72,15 +71,12 @@ export function createSlideTileSource(handle: SlideHandle, meta: SlideMetadata =
       }
       const controller = new AbortController();
       controllers.set(job, controller);
-      const bitmap = v.synthetic ? synthetic.get(l, x, y) : handle.getTile(v.slideLevel, x, y, controller.signal);
+      const bitmap = v.synthetic ? tiles.getSynthetic(l, x, y) : tiles.getNative(l, x, y, controller.signal);
       bitmap.then(
         (bmp: ImageBitmap) => {
           controllers.delete(job);
-          if (controller.signal.aborted) {
-            // synthetic tiles stay cached (and shared with the navigator); worker tiles are ours
-            if (!v.synthetic) bmp.close();
-            return;
-          }
+          // an aborted tile stays in the cache for the next request
+          if (controller.signal.aborted) return;
           job.finish(bmp, null, 'imageBitmap');
         },
         (err: unknown) => {
@@ -100,74 +96,89 @@ export function createSlideTileSource(handle: SlideHandle, meta: SlideMetadata =
   return source;
 }
 
-/** Synthetic tiles kept per slide (about 256 KiB each). */
-const SYNTHETIC_CACHE_TILES = 384;
+/** Tiles kept per slide (at most about 256 KiB each) for each of the two caches. */
+const CACHE_TILES = 384;
+
+class PromiseLru {
+  private readonly map = new Map<string, Promise<ImageBitmap>>();
+  get(key: string): Promise<ImageBitmap> | undefined {
+    const hit = this.map.get(key);
+    if (hit) {
+      this.map.delete(key);
+      this.map.set(key, hit);
+    }
+    return hit;
+  }
+  set(key: string, p: Promise<ImageBitmap>): void {
+    this.map.set(key, p);
+    p.catch(() => {
+      if (this.map.get(key) === p) this.map.delete(key);
+    });
+    while (this.map.size > CACHE_TILES) {
+      const oldest = this.map.keys().next().value;
+      if (oldest === undefined) break;
+      this.map.delete(oldest);
+    }
+  }
+}
 
 /**
- * Synthetic (coarser than the slide's coarsest level) tiles, made once and shared by the main
- * viewer and the navigator: the finest synthetic level reads a region of the slide's coarsest
- * level; each coarser one draws four tiles of the level below at half size. Reads are not
- * cancelled when OSD drops a tile, because the result is cached for the next request.
+ * Tiles shared by the main viewer and the navigator. Native tiles come from the slide workers
+ * (OSD's own requests are abortable; a finished tile is cached). Synthetic tiles (coarser than
+ * the slide's coarsest level) are drawn from the tiles of the next finer level: the finest
+ * synthetic level from the slide's native tiles, each coarser one from the synthetic level
+ * below. Every native tile is thus fetched and decoded once, however many synthetic tiles and
+ * viewers use it. Bitmaps are never closed here: OpenSeadragon may still draw them.
  */
-function createSyntheticTiles(handle: SlideHandle, meta: SlideMetadata, levels: OsdLevel[]) {
-  const cache = new Map<string, Promise<ImageBitmap>>();
+function createTileCache(handle: SlideHandle, levels: OsdLevel[]) {
+  const native = new PromiseLru();
+  const synthetic = new PromiseLru();
 
-  const get = (l: number, x: number, y: number): Promise<ImageBitmap> => {
+  const getNative = (l: number, x: number, y: number, signal?: AbortSignal): Promise<ImageBitmap> => {
     const key = `${l}/${x}/${y}`;
-    const hit = cache.get(key);
-    if (hit) {
-      cache.delete(key);
-      cache.set(key, hit);
-      return hit;
+    const hit = native.get(key);
+    if (hit) return hit;
+    if (signal) {
+      // abortable: cache only once it has arrived, so an abort does not poison the cache
+      const p = handle.getTile(levels[l].slideLevel, x, y, signal);
+      p.then(
+        () => native.set(key, p),
+        () => {},
+      );
+      return p;
     }
-    const p = make(l, x, y);
-    p.catch(() => cache.delete(key));
-    cache.set(key, p);
-    while (cache.size > SYNTHETIC_CACHE_TILES) {
-      const oldest = cache.keys().next().value;
-      if (oldest === undefined) break;
-      cache.delete(oldest);
-    }
+    const p = handle.getTile(levels[l].slideLevel, x, y);
+    native.set(key, p);
     return p;
   };
 
-  const make = async (l: number, x: number, y: number): Promise<ImageBitmap> => {
+  const getSynthetic = (l: number, x: number, y: number): Promise<ImageBitmap> => {
+    const key = `${l}/${x}/${y}`;
+    const hit = synthetic.get(key);
+    if (hit) return hit;
+    const p = draw(l, x, y);
+    synthetic.set(key, p);
+    return p;
+  };
+
+  const draw = async (l: number, x: number, y: number): Promise<ImageBitmap> => {
     const v = levels[l];
     const finer = levels[l + 1];
-    if (!finer?.synthetic) return readSyntheticTile(handle, meta, v, x, y);
-    const outW = Math.min(v.tileWidth, v.width - x * v.tileWidth);
-    const outH = Math.min(v.tileHeight, v.height - y * v.tileHeight);
-    const ratio = v.scale / finer.scale;
-    const children: Promise<{ bmp: ImageBitmap; dx: number; dy: number }>[] = [];
-    for (let dy = 0; dy < 2; dy++) {
-      for (let dx = 0; dx < 2; dx++) {
-        const cx = 2 * x + dx;
-        const cy = 2 * y + dy;
-        if (cx * finer.tileWidth >= finer.width || cy * finer.tileHeight >= finer.height) continue;
-        children.push(get(l + 1, cx, cy).then((bmp) => ({ bmp, dx, dy })));
-      }
-    }
-    const canvas = new OffscreenCanvas(Math.max(1, outW), Math.max(1, outH));
+    const { ratio, outWidth, outHeight, children } = getChildTiles(v, finer, x, y);
+    const bitmaps = await Promise.all(
+      children.map((c) => (finer.synthetic ? getSynthetic(l + 1, c.col, c.row) : getNative(l + 1, c.col, c.row))),
+    );
+    const canvas = new OffscreenCanvas(outWidth, outHeight);
     const ctx = canvas.getContext('2d');
-    if (!ctx) throw new Error('no 2D canvas context for a downsampled tile');
+    if (!ctx) throw new Error('no 2D canvas context to draw a downsampled tile');
     ctx.imageSmoothingEnabled = true;
     ctx.imageSmoothingQuality = 'medium';
-    for (const { bmp, dx, dy } of await Promise.all(children)) {
-      ctx.drawImage(bmp, dx * finer.tileWidth * ratio, dy * finer.tileHeight * ratio, bmp.width * ratio, bmp.height * ratio);
-    }
+    children.forEach((c, i) => {
+      const bmp = bitmaps[i];
+      ctx.drawImage(bmp, c.dx, c.dy, bmp.width * ratio, bmp.height * ratio);
+    });
     return canvas.transferToImageBitmap();
   };
 
-  return { get };
-}
-
-async function readSyntheticTile(handle: SlideHandle, meta: SlideMetadata, level: OsdLevel, col: number, row: number): Promise<ImageBitmap> {
-  const r = getSyntheticRegion(meta, level, col, row);
-  const img: RgbaImage = await handle.readRegion(level.slideLevel, r.x, r.y, r.width, r.height);
-  const data = new ImageData(getImageDataArray(img.data), img.width, img.height);
-  return createImageBitmap(data, {
-    resizeWidth: Math.max(1, r.outWidth),
-    resizeHeight: Math.max(1, r.outHeight),
-    resizeQuality: 'medium',
-  });
+  return { getNative, getSynthetic };
 }
