@@ -80,7 +80,7 @@ export function SlideViewer() {
   }, [viewer, handle]);
 
   return (
-    <div className="viewer" data-testid="viewer">
+    <div className={handle ? 'viewer' : 'viewer viewer-empty'} data-testid="viewer">
       <div ref={hostRef} className="viewer-osd" />
       <ScaleBarView />
     </div>
