@@ -102,19 +102,6 @@ function getOsdScreenPoints(page: Page, pts: { x: number; y: number }[]): Promis
   }, pts);
 }
 
-/** deck.gl's projection of the same points (its OrthographicView viewport). */
-function getDeckScreenPoints(page: Page, pts: { x: number; y: number }[]): Promise<{ x: number; y: number }[]> {
-  return page.evaluate((list) => {
-    const o = window.fusescope?.getDeckOverlay();
-    if (!o) throw new Error('no deck overlay');
-    const vp = o.deck.getViewports()[0];
-    return list.map((p) => {
-      const [x, y] = vp.project([p.x, p.y]);
-      return { x, y };
-    });
-  }, pts);
-}
-
 interface StPageState {
   spots: number;
   diameterPx: number;
@@ -127,7 +114,11 @@ function getStState(page: Page): Promise<StPageState> {
     const fs = window.fusescope;
     if (!fs) throw new Error('no fusescope');
     const v = fs.stView.getState();
-    return { spots: v.dataset?.spots.ids.length ?? 0, diameterPx: v.diameterPx, imageZoom: fs.viewer.getState().imageZoom, valuesKind: v.values?.kind ?? null };
+    // screen px per level-0 px straight from OpenSeadragon's current (animated) viewport
+    const osd = fs.viewer.getState().viewer;
+    const item = osd?.world.getItemAt(0);
+    const imageZoom = osd && item ? item.viewportToImageZoom(osd.viewport.getZoom(true)) : 0;
+    return { spots: v.dataset?.spots.ids.length ?? 0, diameterPx: v.diameterPx, imageZoom, valuesKind: v.values?.kind ?? null };
   });
 }
 
@@ -178,6 +169,9 @@ interface DriftReport {
   maxDeckError: number;
   /** median |drawn disc diameter - physical diameter at this zoom| (px) */
   medianDiameterError: number;
+  /** expected disc diameter on screen (px) and the median drawn one */
+  expectedDiameter: number;
+  medianDiameter: number;
 }
 
 /**
@@ -185,19 +179,62 @@ interface DriftReport {
  * where OpenSeadragon puts the spot centre, deck's projection must agree with OSD, and the disc
  * area must match the spot's physical diameter at the current zoom.
  */
+/** OSD's and deck's screen positions of `pts` and the current zoom, read in one evaluation (one frame). */
+function getProjections(page: Page, pts: { x: number; y: number }[]): Promise<{ st: StPageState; expected: { x: number; y: number }[]; deck: { x: number; y: number }[] }> {
+  return page.evaluate((list) => {
+    const fs = window.fusescope;
+    const v = fs?.viewer.getState().viewer;
+    const item = v?.world.getItemAt(0);
+    const o = fs?.getDeckOverlay();
+    if (!fs || !v || !item || !o) throw new Error('no viewer, image or overlay');
+    const proto = Object.getPrototypeOf(v.viewport.getCenter());
+    const vp = o.deck.getViewports()[0];
+    const view = fs.stView.getState();
+    return {
+      st: {
+        spots: view.dataset?.spots.ids.length ?? 0,
+        diameterPx: view.diameterPx,
+        imageZoom: item.viewportToImageZoom(v.viewport.getZoom(true)),
+        valuesKind: view.values?.kind ?? null,
+      },
+      expected: list.map((p) => {
+        const q = item.imageToViewerElementCoordinates(Object.assign(Object.create(proto), { x: p.x, y: p.y }));
+        return { x: q.x, y: q.y };
+      }),
+      deck: list.map((p) => {
+        const [x, y] = vp.project([p.x, p.y]);
+        return { x, y };
+      }),
+    };
+  }, pts);
+}
+
 async function checkSpotsOnScreen(page: Page, ref: RefSpot[], shotPath: string, minChecked: number): Promise<DriftReport> {
   await waitForViewerIdle(page);
-  await page.waitForTimeout(300);
-  const st = await getStState(page);
-  const expected = await getOsdScreenPoints(page, ref);
-  const deck = await getDeckScreenPoints(page, ref);
+  // OSD's mapping, deck's projection and the zoom in one evaluation, then the screenshot, then
+  // the same again: retried until the viewport did not move in between (springs settle late)
+  let st: StPageState;
+  let expected: { x: number; y: number }[];
+  let deck: { x: number; y: number }[];
+  let png: Buffer;
+  for (let attempt = 0; ; attempt++) {
+    await page.waitForTimeout(300);
+    const a = await getProjections(page, ref);
+    png = await screenshotViewer(page, shotPath);
+    const b = await getProjections(page, ref);
+    ({ st, expected, deck } = a);
+    const still = a.st.imageZoom === b.st.imageZoom && a.expected.every((p, i) => p.x === b.expected[i].x && p.y === b.expected[i].y);
+    if (still) break;
+    if (attempt > 20) throw new Error('the viewport did not settle');
+  }
   const covered = await getCoveredRects(page);
-  const img = PNG.sync.read(await screenshotViewer(page, shotPath));
+  const img = PNG.sync.read(png);
   const rScreen = (st.diameterPx / 2) * st.imageZoom;
   let checked = 0;
   let maxPixelError = 0;
   let maxDeckError = 0;
   const diamErrs: number[] = [];
+  const diams: number[] = [];
   for (let i = 0; i < ref.length; i++) {
     const e = expected[i];
     maxDeckError = Math.max(maxDeckError, Math.hypot(deck[i].x - e.x, deck[i].y - e.y));
@@ -210,11 +247,20 @@ async function checkSpotsOnScreen(page: Page, ref: RefSpot[], shotPath: string, 
     const err = Math.hypot(blob.cx - e.x, blob.cy - e.y);
     maxPixelError = Math.max(maxPixelError, err);
     diamErrs.push(Math.abs(2 * Math.sqrt(blob.area / Math.PI) - 2 * rScreen));
+    diams.push(2 * Math.sqrt(blob.area / Math.PI));
     checked++;
   }
   expect(checked).toBeGreaterThanOrEqual(minChecked);
   diamErrs.sort((a, b) => a - b);
-  return { checked, maxPixelError, maxDeckError, medianDiameterError: diamErrs[diamErrs.length >> 1] ?? Number.NaN };
+  diams.sort((a, b) => a - b);
+  return {
+    checked,
+    maxPixelError,
+    maxDeckError,
+    medianDiameterError: diamErrs[diamErrs.length >> 1] ?? Number.NaN,
+    expectedDiameter: 2 * rScreen,
+    medianDiameter: diams[diams.length >> 1] ?? Number.NaN,
+  };
 }
 
 /**
@@ -448,6 +494,88 @@ describe('ST overlay', () => {
       expect(same).toBeGreaterThan(180);
       await banner.getByRole('button', { name: 'Dismiss' }).click();
     }
+  });
+
+  it('(3b) registration: typed offset/scale move the spots live; three landmark pairs fit an affine that is saved and restored', async () => {
+    if (!c2) throw new Error('needs test (1)');
+    const { page } = c2;
+    await setPlainSpots(page);
+    await page.evaluate(() => window.fusescope?.viewer.getState().viewer?.viewport.goHome(true));
+    const ids = await page.evaluate(() => window.fusescope?.stView.getState().dataset?.spots.ids ?? []);
+    const ref = C2_REF.filter((r) => ids.includes(r.id));
+    const cx = (Math.min(...ref.map((r) => r.x)) + Math.max(...ref.map((r) => r.x))) / 2;
+    const cy = (Math.min(...ref.map((r) => r.y)) + Math.max(...ref.map((r) => r.y))) / 2;
+
+    // typed values: scale 1.1 about the spots' centre, then an offset of (+250, -120) px
+    await page.getByTestId('st-reg-scale').fill('1.1');
+    await page.getByTestId('st-reg-offsetX').fill('250');
+    await page.getByTestId('st-reg-offsetY').fill('-120');
+    const moved = ref.map((r) => ({ id: r.id, x: cx + 1.1 * (r.x - cx) + 250, y: cy + 1.1 * (r.y - cy) - 120 }));
+    const typed = await checkSpotsOnScreen(page, moved, join(OUT, 'st-c2-typed-registration.png'), 100);
+    console.log('C2 typed registration', typed);
+    expect(typed.maxPixelError).toBeLessThan(1);
+    await page.getByTestId('st-reg-reset').click();
+    expect(await page.evaluate(() => window.fusescope?.st.getState().registration.params.scale)).toBe(1);
+
+    // landmarks, zoomed in so that a click is a few image pixels: each spot belongs 60 px right and 40 px up
+    await page.evaluate(() => {
+      const v = window.fusescope?.viewer.getState().viewer;
+      v?.viewport.zoomBy(3, undefined, true);
+    });
+    await waitForViewerIdle(page);
+    const box = await page.getByTestId('viewer').boundingBox();
+    if (!box) throw new Error('no viewer box');
+    const onScreen = (await getOsdScreenPoints(page, ref)).map((p, i) => ({ ...p, i }));
+    const inner = onScreen.filter((p) => p.x > 150 && p.x < 650 && p.y > 150 && p.y < 600);
+    expect(inner.length).toBeGreaterThanOrEqual(3);
+    const picks = [inner[0], inner[Math.floor(inner.length / 2)], inner[inner.length - 1]];
+    for (const p of picks) {
+      await page.getByTestId('st-add-pair').click();
+      await page.getByTestId('st-picking').waitFor();
+      await page.mouse.click(box.x + p.x, box.y + p.y);
+      await expect.poll(() => page.evaluate(() => window.fusescope?.st.getState().picking?.step)).toBe('slide');
+      const [target] = await getOsdScreenPoints(page, [{ x: ref[p.i].x + 60, y: ref[p.i].y - 40 }]);
+      // a user's second click comes later than OSD's double-click window (300 ms)
+      await page.waitForTimeout(450);
+      await page.mouse.click(box.x + target.x, box.y + target.y);
+      await expect.poll(() => page.evaluate(() => window.fusescope?.st.getState().picking ?? null)).toBeNull();
+      await page.waitForTimeout(450);
+    }
+    expect(await page.getByTestId('st-landmarks').locator('tbody tr').count()).toBe(3);
+    await page.getByTestId('st-fit').click();
+    const fitted = await page.evaluate(() => window.fusescope?.st.getState().registration.landmarkAffine ?? null);
+    if (!fitted) throw new Error('no landmark fit');
+    const zoom = (await getStState(page)).imageZoom;
+    const tol = 1.5 / zoom; // a click lands within ~1 screen px
+    expect(fitted[0]).toBeCloseTo(1, 1);
+    expect(fitted[4]).toBeCloseTo(1, 1);
+    const centreShift = { x: fitted[0] * cx + fitted[1] * cy + fitted[2] - cx, y: fitted[3] * cx + fitted[4] * cy + fitted[5] - cy };
+    expect(Math.abs(centreShift.x - 60)).toBeLessThan(3 * tol);
+    expect(Math.abs(centreShift.y + 40)).toBeLessThan(3 * tol);
+    expect(await page.getByTestId('st-rms').textContent()).toMatch(/RMS \d+\.\d µm over 3 pairs \(landmark fit in use\)/);
+    const fittedRef = ref.map((r) => ({ id: r.id, x: fitted[0] * r.x + fitted[1] * r.y + fitted[2], y: fitted[3] * r.x + fitted[4] * r.y + fitted[5] }));
+    const lm = await checkSpotsOnScreen(page, fittedRef, join(OUT, 'st-c2-landmarks.png'), 8);
+    console.log('C2 landmark registration', lm, 'shift', centreShift);
+    expect(lm.maxPixelError).toBeLessThan(1);
+
+    // exported JSON carries the affine in use
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('st-reg-export').click()]);
+    const exported = JSON.parse(readFileSync(await download.path(), 'utf8')) as { fusescope: string; affine: number[]; landmarks: unknown[] };
+    expect(exported.fusescope).toBe('st-registration');
+    expect(exported.landmarks.length).toBe(3);
+    for (const [k, v] of exported.affine.entries()) expect(v).toBeCloseTo(fitted[k], 9);
+
+    // saved for this slide + these ST files: dropping them again restores the fit
+    const key = 'fusescope.st-registration:C2.jpg|C2.tsv.gz,C2_selection.tsv';
+    expect(await page.evaluate((k) => window.localStorage.getItem(k) !== null, key)).toBe(true);
+    await dropPaths(page, [C2_COUNTS, C2_SPOTS]);
+    await waitForRecognisedAndApply(c2);
+    const restored = await page.evaluate(() => window.fusescope?.st.getState().registration.landmarkAffine ?? null);
+    expect(restored).toEqual(fitted);
+    await page.getByTestId('st-reg-reset').click();
+    await page.getByTestId('st-reg-reset').click();
+    expect(await page.evaluate(() => window.fusescope?.st.getState().registration.landmarks.length)).toBe(0);
+    expect(getUnexpectedErrors(c2)).toEqual([]);
   });
 
   it('(4) a Visium spatial/ folder without a matrix opens its hires image and the spots land on it', async () => {
