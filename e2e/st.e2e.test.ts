@@ -36,6 +36,8 @@ const C2_SPOTS = resolve(HER2ST_DIR, 'spots/C2_selection.tsv');
 const VISIUM_SPATIAL = resolve(DATA_DIR, 'visium/ovarian_cancer/spatial');
 const NOT_ST_H5 = resolve(FIXTURES_DIR, 'st/bad/not_st.h5');
 const OUT = resolve(REPO_ROOT, 'e2e/out');
+/** the bundled demo folder: a slide (C2.tif, half size) and its ST files side by side */
+const DEMO_DIR = resolve(REPO_ROOT, 'public/demo');
 
 // ------------------------------------------------------------------ reference data (Node side)
 
@@ -46,8 +48,8 @@ interface RefSpot {
 }
 
 /** Spot centres straight from the selection file (selected = 1), full-resolution image pixels. */
-function getSelectionSpots(): RefSpot[] {
-  const lines = readFileSync(C2_SPOTS, 'utf8').trim().split('\n');
+function getSelectionSpots(path = C2_SPOTS): RefSpot[] {
+  const lines = readFileSync(path, 'utf8').trim().split('\n');
   const head = lines[0].split('\t');
   const col = (n: string) => head.indexOf(n);
   return lines
@@ -607,6 +609,33 @@ describe('ST overlay', () => {
       const r = await checkSpotsOnScreen(page, ref, join(OUT, 'st-visium-hires.png'), 100);
       console.log('Visium hires', r);
       expect(r.maxDeckError).toBeLessThan(0.05);
+      expect(r.maxPixelError).toBeLessThan(1);
+      expect(r.medianDiameterError).toBeLessThan(1);
+      expect(getUnexpectedErrors(s)).toEqual([]);
+    } finally {
+      await s.close();
+    }
+  });
+
+  it('(5) a folder with both a slide and ST files: the slide opens, then the spots land on it', async () => {
+    const s = await openStApp();
+    try {
+      const { page } = s;
+      await dropPaths(page, [DEMO_DIR]);
+      await page.getByTestId('st-recognised').waitFor({ timeout: 120_000 });
+      const state = await getAppState(page);
+      expect(state.name).toMatch(/C2\.tif$/);
+      expect(state.mppSource).toBe('file');
+      expect(await page.getByTestId('st-rec-spots').textContent()).toContain('187');
+      await waitForRecognisedAndApply(s);
+      await waitForSlide(page, state.name ?? 'C2.tif');
+      const ref = getSelectionSpots(join(DEMO_DIR, 'C2_selection.tsv'));
+      const st = await getStState(page);
+      // 100 um at the TIFF's 1.3798 um/px
+      expect(st.diameterPx).toBeCloseTo(100 / 1.3798, 1);
+      await setPlainSpots(page);
+      const r = await checkSpotsOnScreen(page, ref, join(OUT, 'st-demo-folder.png'), 100);
+      console.log('demo folder', r);
       expect(r.maxPixelError).toBeLessThan(1);
       expect(r.medianDiameterError).toBeLessThan(1);
       expect(getUnexpectedErrors(s)).toEqual([]);
