@@ -20,6 +20,7 @@ import {
 } from './harness';
 
 const CMU = resolve(SLIDES_DIR, 'CMU-1-Small-Region.svs');
+const TCGA = resolve(SLIDES_DIR, 'TCGA-CR-7395-01A-01-TS1.svs');
 
 let browser: Browser;
 beforeAll(async () => {
@@ -107,6 +108,21 @@ for (const mode of ['dev', 'preview'] as const) {
       } finally {
         await s.close();
         await server.close();
+      }
+    });
+
+    it('(4) a JPEG 2000 slide (OpenJPEG WASM in the slide worker) renders under the CSP', async () => {
+      const s = await openApp(browser, app, { query: 'demo=0' });
+      try {
+        await dropPaths(s.page, [TCGA]);
+        const st = await waitForSlide(s.page, 'TCGA-CR-7395-01A-01-TS1.svs');
+        expect(st.tilesFailed).toBe(0);
+        expect(s.requests.requests.some((r) => r.url.endsWith('.wasm'))).toBe(true);
+        expect(s.requests.getForeign([app.origin])).toEqual([]);
+        expect(s.cspViolations).toEqual([]);
+        expect(s.consoleErrors).toEqual([]);
+      } finally {
+        await s.close();
       }
     });
 
