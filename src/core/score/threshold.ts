@@ -212,12 +212,17 @@ export function getAshmanD(g: GaussianMixture2): number {
 /**
  * The manifest's label-free threshold: GMM intersection (Otsu fallback) or Otsu; `fallback` when both fail.
  *
+ * Probabilities (all values in [0, 1]) are split on the logit scale: heads that saturate put their
+ * cancer mode in a very narrow band near 1, where a Gaussian fitted to raw probabilities is so thin
+ * that its crossing lands inside that band and calls confident spots negative. On the logit scale
+ * both modes are closer to Gaussian. The threshold is mapped back to a probability.
+ *
  * Both methods always split a sample in two, even a section with no cancer at all (unimodal scores),
  * which would paint half of a normal slide as tumour. So a split is only taken when the scores are
  * clearly bimodal (Ashman's D of the fitted mixture >= `minSeparation`); otherwise the model's
  * calibrated fixed threshold (`fallback`, 0.5 for probabilities) decides.
  */
-export function getLabelFreeThreshold(
+function getThresholdOnScale(
   values: ArrayLike<number>,
   method: ThresholdMethod,
   fallback: number,
@@ -229,7 +234,7 @@ export function getLabelFreeThreshold(
     return {
       threshold: fallback,
       method: 'fallback',
-      detail: `fixed calibrated threshold ${fallback}: scores are not bimodal (Ashman's D ${getAshmanD(gmm).toFixed(2)} < ${minSeparation}), so no data-driven split`,
+      detail: `fixed calibrated threshold: scores are not bimodal (Ashman's D ${getAshmanD(gmm).toFixed(2)} < ${minSeparation}), so no data-driven split`,
       gmm,
     };
   }
@@ -244,5 +249,31 @@ export function getLabelFreeThreshold(
     const detail = method === 'otsu' ? 'Otsu' : 'Otsu (the Gaussian mixture had no usable crossing between its means)';
     return { threshold: otsu, method: 'otsu', detail, gmm };
   }
-  return { threshold: fallback, method: 'fallback', detail: `fixed fallback ${fallback} (scores are constant or too few)`, gmm };
+  return { threshold: fallback, method: 'fallback', detail: 'fixed fallback (scores are constant or too few)', gmm };
+}
+
+const LOGIT_EPS = 1e-6;
+
+function isProbabilities(v: Float64Array): boolean {
+  for (const x of v) if (x < 0 || x > 1) return false;
+  return v.length > 0;
+}
+
+export function getLabelFreeThreshold(
+  values: ArrayLike<number>,
+  method: ThresholdMethod,
+  fallback: number,
+  minComponentWeight = 0.02,
+  minSeparation = 2,
+): ThresholdResult {
+  const v = finiteValues(values);
+  if (!isProbabilities(v) || !(fallback > 0 && fallback < 1)) return getThresholdOnScale(v, method, fallback, minComponentWeight, minSeparation);
+  const logits = v.map((p) => {
+    const q = Math.min(1 - LOGIT_EPS, Math.max(LOGIT_EPS, p));
+    return Math.log(q / (1 - q));
+  });
+  const r = getThresholdOnScale(logits, method, Math.log(fallback / (1 - fallback)), minComponentWeight, minSeparation);
+  const toP = (z: number) => 1 / (1 + Math.exp(-z));
+  if (r.method === 'fallback') return { ...r, threshold: fallback };
+  return { ...r, threshold: toP(r.threshold), detail: `${r.detail}, on the logit scale` };
 }
