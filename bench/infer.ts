@@ -11,23 +11,42 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import * as ortNode from 'onnxruntime-node';
+import { createNodeCodec } from '../src/core/image/node/sharp-codec.ts';
+import { getPatchGeometry, readPatchBatch } from '../src/core/model/patch.ts';
+import { openNodeSlideInput } from '../src/core/slide/bytes/node-file-source.ts';
+import { loadSlide } from '../src/core/slide/load-slide.ts';
 import { HER2ST_DIR, launchBrowser, openApp, REPO_ROOT, startAppServer, startFileServer } from '../e2e/harness.ts';
 
 const BATCH = 32;
 const ITER = 10;
 const webgpu = process.argv.includes('--webgpu');
 
-function getPatches(n: number, p: number): Float32Array {
-  const out = new Float32Array(n * 3 * p * p);
-  let s = 12345;
-  for (let i = 0; i < out.length; i++) {
-    s = (Math.imul(s, 1103515245) + 12345) >>> 0;
-    out[i] = ((s >>> 8) / 16777216) * 4 - 2;
+/**
+ * Real input: BATCH patches of the demo section (HER2ST C2) on a grid over its tissue, cut and
+ * normalised by the core pipeline exactly as for spots (random pixels would measure denormal
+ * arithmetic, not the model).
+ */
+async function getRealPatches(m: Manifest): Promise<Float32Array> {
+  const slide = await loadSlide(await openNodeSlideInput(resolve(REPO_ROOT, 'public/demo/C2.tif')), { codec: createNodeCodec() });
+  try {
+    const geom = getPatchGeometry(slide.meta, 1.3798, m.histology.patchPx, m.histology.mpp);
+    const cx: number[] = [];
+    const cy: number[] = [];
+    for (let i = 0; i < BATCH; i++) {
+      cx.push(slide.meta.width * (0.35 + 0.3 * ((i % 8) / 7)));
+      cy.push(slide.meta.height * (0.4 + 0.25 * (Math.floor(i / 8) / 3)));
+    }
+    return await readPatchBatch(slide, geom, cx, cy, m.histology.mean, m.histology.std);
+  } finally {
+    slide.close();
   }
-  return out;
 }
 
-async function nodeEncoder(modelPath: string, patchPx: number): Promise<{ msPerBatch: number; firstProb: number }> {
+interface Manifest {
+  histology: { patchPx: number; mpp: number; mean: number[]; std: number[] };
+}
+
+async function nodeEncoder(modelPath: string, patchPx: number, patches: Float32Array): Promise<{ msPerBatch: number; firstProb: number }> {
   const buf = readFileSync(modelPath);
   const session = await ortNode.InferenceSession.create(new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength), {
     executionProviders: ['cpu'],
@@ -35,7 +54,7 @@ async function nodeEncoder(modelPath: string, patchPx: number): Promise<{ msPerB
     interOpNumThreads: 1,
     graphOptimizationLevel: 'all',
   });
-  const feeds = { patch: new ortNode.Tensor('float32', getPatches(BATCH, patchPx), [BATCH, 3, patchPx, patchPx]) };
+  const feeds = { patch: new ortNode.Tensor('float32', patches, [BATCH, 3, patchPx, patchPx]) };
   let out = await session.run(feeds);
   const t0 = performance.now();
   for (let i = 0; i < ITER; i++) out = await session.run(feeds);
@@ -45,27 +64,27 @@ async function nodeEncoder(modelPath: string, patchPx: number): Promise<{ msPerB
   return { msPerBatch: ms, firstProb };
 }
 
-const manifest = JSON.parse(readFileSync(resolve(REPO_ROOT, 'models/default/manifest.json'), 'utf8')) as { histology: { patchPx: number } };
+const manifest = JSON.parse(readFileSync(resolve(REPO_ROOT, 'models/default/manifest.json'), 'utf8')) as Manifest;
 const P = manifest.histology.patchPx;
 const app = await startAppServer();
 const browser = await launchBrowser();
 try {
   // (1) encoder throughput
-  const node = await nodeEncoder(resolve(REPO_ROOT, 'models/default/histology.onnx'), P);
+  const patches = await getRealPatches(manifest);
+  const patchesBase64 = Buffer.from(patches.buffer, patches.byteOffset, patches.byteLength).toString('base64');
+  const node = await nodeEncoder(resolve(REPO_ROOT, 'models/default/histology.onnx'), P, patches);
   const page = await (await browser.newContext()).newPage();
   await page.goto(`${app.url}bench/infer-page.html`);
   await page.waitForFunction(() => 'runEncoderBench' in window, null, { timeout: 60_000 });
   const run = (backend: 'wasm' | 'webgpu') =>
     page.evaluate(
-      ([p, b, it, be]) =>
-        (window as unknown as { runEncoderBench(u: string, p: number, b: number, i: number, be: string): Promise<{ msPerBatch: number; patchesPerSecond: number; threads: number; isolated: boolean; firstProb: number }> }).runEncoderBench(
-          '/models/default/histology.onnx',
-          p as number,
-          b as number,
-          it as number,
-          be as string,
-        ),
-      [P, BATCH, ITER, backend] as const,
+      ([p, b, it, be, data]) =>
+        (
+          window as unknown as {
+            runEncoderBench(u: string, p: number, b: number, i: number, be: string, t?: number, d?: string): Promise<{ msPerBatch: number; patchesPerSecond: number; threads: number; isolated: boolean; firstProb: number }>;
+          }
+        ).runEncoderBench('/models/default/histology.onnx', p as number, b as number, it as number, be as string, undefined, data as string),
+      [P, BATCH, ITER, backend, patchesBase64] as const,
     );
   const web = await run('wasm');
   const nodePps = (BATCH * 1000) / node.msPerBatch;

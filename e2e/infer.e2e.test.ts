@@ -311,7 +311,9 @@ describe('in-browser inference', () => {
     try {
       const errorFor = async (dir: string) => {
         // the input picks a folder (webkitdirectory), as a user would
-        await p.page.locator('[data-testid="model-folder-input"]').setInputFiles(dir);
+        const input = p.page.locator('[data-testid="model-folder-input"]');
+        await input.waitFor({ state: 'attached', timeout: 120_000 });
+        await input.setInputFiles(dir);
         await p.page.waitForFunction(() => Boolean((window as unknown as { fusescope: { model: { getState(): { modelError: string | null } } } }).fusescope.model.getState().modelError), null, { timeout: 60_000 });
         const text = await p.page.evaluate(() => (window as unknown as { fusescope: { model: { getState(): { modelError: string } } } }).fusescope.model.getState().modelError);
         await p.page.evaluate(() => (window as unknown as { fusescope: { model: { getState(): { set(x: object): void } } } }).fusescope.model.getState().set({ modelError: null }));

@@ -7,7 +7,6 @@
  * the spots / windows not done yet; results already sent are kept.
  */
 /// <reference lib="webworker" />
-import * as ort from 'onnxruntime-web';
 import { getGeneAlignment, getNormalisedGenes } from '../core/model/genes.ts';
 import { type HeatmapPlan, loadHeatmapPlan, runHeatmap } from '../core/model/heatmap.ts';
 import { loadModelPackage, type ModelPackage } from '../core/model/manifest.ts';
@@ -15,7 +14,6 @@ import { type FuseModel, loadFuseModel } from '../core/model/model.ts';
 import { getMppResolution } from '../core/model/mpp.ts';
 import { getBlobPackageFiles, type PackageFiles } from '../core/model/package-files.ts';
 import { getPatchGeometry, readPatchRgb } from '../core/model/patch.ts';
-import { getWebRuntime } from '../core/model/runtime-web.ts';
 import { getInTissueSpots, scoreSpots } from '../core/model/score-spots.ts';
 import { getCellCentre } from '../core/regions/raster.ts';
 import type { RgbaImage, SlideMetadata, SlideSource } from '../core/slide/types.ts';
@@ -23,6 +21,7 @@ import { getBrowserStFiles } from '../core/st/files/browser.ts';
 import { createBytesStFile } from '../core/st/files/bytes.ts';
 import { loadStDataset } from '../core/st/load.ts';
 import type { StDataset } from '../core/st/types.ts';
+import { getOrtRuntime, loadOrt, setOrtThreads } from './inference-runtime.ts';
 import type { InferenceBackend, InferenceEvent, InferenceRequest, ModelInfo, ModelSource, SpotDetail, StInfo, StSource } from './inference-protocol.ts';
 
 const scope = self as unknown as DedicatedWorkerGlobalScope;
@@ -161,6 +160,7 @@ async function setUpWebGpu(): Promise<boolean> {
   const device = await adapter.requestDevice().catch(() => null);
   if (!device) return false;
   gpuDevice = device;
+  const ort = await loadOrt('webgpu');
   (ort.env.webgpu as unknown as { device: GpuDeviceLike }).device = device;
   void device.lost.then((info) => {
     gpuLost = info.message || info.reason || 'device lost';
@@ -172,7 +172,7 @@ async function setUpWebGpu(): Promise<boolean> {
 async function openModel(p: ModelPackage, wanted: InferenceBackend): Promise<FuseModel> {
   let use: InferenceBackend = wanted;
   if (use === 'webgpu' && !(await setUpWebGpu())) use = 'wasm';
-  const runtime = getWebRuntime({ executionProviders: use === 'webgpu' ? ['webgpu', 'wasm'] : ['wasm'] });
+  const runtime = await getOrtRuntime(use);
   const m = await loadFuseModel(p, runtime);
   backend = use;
   return m;
@@ -488,8 +488,7 @@ async function handle(msg: InferenceRequest): Promise<void> {
     switch (msg.type) {
       case 'init': {
         threads = Math.max(1, msg.threads);
-        ort.env.wasm.numThreads = threads;
-        ort.env.wasm.simd = true;
+        setOrtThreads(threads);
         const probe = await probeWebGpu();
         backend = msg.backend === 'auto' ? (probe.hardware ? 'webgpu' : 'wasm') : msg.backend;
         if (backend === 'webgpu' && !(await setUpWebGpu())) backend = 'wasm';
