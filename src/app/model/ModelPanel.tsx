@@ -371,7 +371,7 @@ export function ModelStageOverlay() {
         </div>
       </div>
       {showCard && hover && s.scores && (
-        <div className="model-hover" data-testid="model-hover" style={{ left: hover.screen.x + 16, top: hover.screen.y + 16 }}>
+        <div className="model-hover" data-testid="model-hover" style={{ left: Math.max(8, hover.screen.x - 266), top: hover.screen.y + 16 }}>
           <div>
             <strong>{s.st?.ids[spotIndex]}</strong>
           </div>
