@@ -498,6 +498,34 @@ describe('ST overlay', () => {
     }
   });
 
+  it('(3c) parsing shows a progress bar with Cancel; cancelling keeps the applied spots', async () => {
+    if (!c2) throw new Error('needs test (1)');
+    const { page } = c2;
+    const before = await getStState(page);
+    // click Cancel the moment the progress card appears (the C2 parse takes about a second)
+    await page.evaluate(() => {
+      const w = window as unknown as { __stCancelSeen?: { progress: boolean; clicked: boolean } };
+      w.__stCancelSeen = { progress: false, clicked: false };
+      const obs = new MutationObserver(() => {
+        const button = document.querySelector<HTMLButtonElement>('[data-testid="st-cancel"]');
+        if (!button || !w.__stCancelSeen) return;
+        w.__stCancelSeen.progress = document.querySelector('[data-testid="st-progress"]') !== null;
+        w.__stCancelSeen.clicked = true;
+        obs.disconnect();
+        button.click();
+      });
+      obs.observe(document.body, { childList: true, subtree: true });
+    });
+    await dropPaths(page, [C2_COUNTS, C2_SPOTS]);
+    await expect.poll(() => page.evaluate(() => (window as unknown as { __stCancelSeen?: { clicked: boolean } }).__stCancelSeen?.clicked)).toBe(true);
+    expect(await page.evaluate(() => (window as unknown as { __stCancelSeen?: { progress: boolean } }).__stCancelSeen?.progress)).toBe(true);
+    await page.getByTestId('st-loading').waitFor({ state: 'detached', timeout: 10_000 });
+    await page.waitForTimeout(3000);
+    expect(await page.getByTestId('st-recognised').count()).toBe(0);
+    expect(await page.getByTestId('st-error-banner').count()).toBe(0);
+    expect((await getStState(page)).spots).toBe(before.spots);
+  });
+
   it('(3b) registration: typed offset/scale move the spots live; three landmark pairs fit an affine that is saved and restored', async () => {
     if (!c2) throw new Error('needs test (1)');
     const { page } = c2;
