@@ -3,7 +3,7 @@ import type { SpotValues } from './spotValues';
 
 function fmtValue(v: number): string {
   if (!Number.isFinite(v)) return '—';
-  if (v === 0) return '0';
+  if (Number.isInteger(v)) return String(v);
   const a = Math.abs(v);
   return a >= 1000 ? v.toFixed(0) : a >= 10 ? v.toFixed(1) : a >= 0.01 ? v.toFixed(3) : v.toExponential(2);
 }
