@@ -276,7 +276,7 @@ function Exports() {
       >
         Copy link
       </button>
-      <button type="button" className="small" data-testid="load-demo" onClick={() => void loadDemo()}>
+      <button type="button" className="small" data-testid="model-load-demo" onClick={() => void loadDemo()}>
         Load demo
       </button>
       {msg && <p className="muted small-text">{msg}</p>}
