@@ -7,9 +7,10 @@
  * Both wasm files are in the production build; a browser downloads only the one its backend uses
  * (both after a WebGPU device loss). Implements core's OnnxRuntime interface.
  */
-import type { Float32Tensor, OnnxRuntime, OnnxSession } from '../core/model/runtime.ts';
+import type { OnnxRuntime } from '../core/model/runtime.ts';
+import { getWebRuntime, type OrtWebModule } from '../core/model/runtime-web.ts';
 
-type OrtModule = typeof import('onnxruntime-web');
+type OrtModule = OrtWebModule;
 
 let wasmOrt: Promise<OrtModule> | null = null;
 let gpuOrt: Promise<OrtModule> | null = null;
@@ -37,29 +38,8 @@ export function loadOrt(backend: 'wasm' | 'webgpu'): Promise<OrtModule> {
 
 export async function getOrtRuntime(backend: 'wasm' | 'webgpu'): Promise<OnnxRuntime> {
   const ort = await loadOrt(backend);
-  const providers = backend === 'webgpu' ? ['webgpu', 'wasm'] : ['wasm'];
-  return {
+  return getWebRuntime(ort, {
+    executionProviders: backend === 'webgpu' ? ['webgpu', 'wasm'] : ['wasm'],
     name: `onnxruntime-web ${backend === 'webgpu' ? 'webgpu' : `wasm (${threads} thread${threads > 1 ? 's' : ''})`}`,
-    async createSession(bytes: Uint8Array): Promise<OnnxSession> {
-      const session = await ort.InferenceSession.create(bytes, { executionProviders: providers, graphOptimizationLevel: 'all' });
-      return {
-        inputNames: session.inputNames,
-        outputNames: session.outputNames,
-        async run(feeds: Record<string, Float32Tensor>): Promise<Record<string, Float32Tensor>> {
-          const ortFeeds: Record<string, InstanceType<OrtModule['Tensor']>> = {};
-          for (const [name, t] of Object.entries(feeds)) ortFeeds[name] = new ort.Tensor('float32', t.data, t.dims);
-          const out = await session.run(ortFeeds);
-          const result: Record<string, Float32Tensor> = {};
-          for (const [name, t] of Object.entries(out)) {
-            if (t.type !== 'float32') throw new Error(`output ${name} is ${t.type}, expected float32`);
-            // GPU-resident outputs are downloaded; CPU outputs are returned as they are
-            const data = t.location === 'cpu' ? (t.data as Float32Array) : ((await t.getData(true)) as Float32Array);
-            result[name] = { data, dims: t.dims };
-          }
-          return result;
-        },
-        release: () => session.release(),
-      };
-    },
-  };
+  });
 }

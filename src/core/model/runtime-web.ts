@@ -1,29 +1,35 @@
 /**
- * Browser/worker ONNX runtime (onnxruntime-web). The browser inference worker chooses the
- * execution providers (e.g. ['webgpu', 'wasm'] or ['wasm']); core never imports this file.
+ * Browser/worker ONNX runtime over an onnxruntime-web module. The caller passes the module it
+ * loaded (the inference worker loads the plain WASM build or the WebGPU-capable build on demand,
+ * see src/workers/inference-runtime.ts) and the execution providers; core never imports a
+ * particular ORT bundle for the app.
  */
-import * as ort from 'onnxruntime-web';
+import type * as OrtWeb from 'onnxruntime-web';
 import type { Float32Tensor, OnnxRuntime, OnnxSession } from './runtime.ts';
+
+export type OrtWebModule = typeof OrtWeb;
 
 export interface WebRuntimeOptions {
   /** tried in order; default ['wasm'] */
   executionProviders?: ('webgpu' | 'wasm')[];
   /** WASM threads (needs cross-origin isolation for > 1) */
   numThreads?: number;
+  /** shown in logs and the UI; default `onnxruntime-web <providers>` */
+  name?: string;
 }
 
-export function getWebRuntime(options: WebRuntimeOptions = {}): OnnxRuntime {
+export function getWebRuntime(ort: OrtWebModule, options: WebRuntimeOptions = {}): OnnxRuntime {
   const providers = options.executionProviders ?? ['wasm'];
   if (options.numThreads !== undefined) ort.env.wasm.numThreads = options.numThreads;
   return {
-    name: `onnxruntime-web ${providers.join('+')}`,
+    name: options.name ?? `onnxruntime-web ${providers.join('+')}`,
     async createSession(bytes: Uint8Array): Promise<OnnxSession> {
       const session = await ort.InferenceSession.create(bytes, { executionProviders: providers, graphOptimizationLevel: 'all' });
       return {
         inputNames: session.inputNames,
         outputNames: session.outputNames,
         async run(feeds: Record<string, Float32Tensor>): Promise<Record<string, Float32Tensor>> {
-          const ortFeeds: Record<string, ort.Tensor> = {};
+          const ortFeeds: Record<string, OrtWeb.Tensor> = {};
           for (const [name, t] of Object.entries(feeds)) ortFeeds[name] = new ort.Tensor('float32', t.data, t.dims);
           const out = await session.run(ortFeeds);
           const result: Record<string, Float32Tensor> = {};

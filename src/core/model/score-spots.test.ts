@@ -18,6 +18,7 @@ import { getMppResolution } from './mpp.ts';
 import { getNeighbourGraph } from './neighbours.ts';
 import { loadNodeModel } from './node-model.ts';
 import { getDirPackageFiles } from './package-files-node.ts';
+import * as ortWeb from 'onnxruntime-web';
 import { getWebRuntime } from './runtime-web.ts';
 import { getInTissueSpots, scoreSpots } from './score-spots.ts';
 
@@ -181,7 +182,7 @@ describe('spot scoring on a real HER2ST section (B4: H&E image + counts + select
   it('the browser runtime (onnxruntime-web, WASM) gives the same scores as onnxruntime-node', async () => {
     const sub = { ...st, spots: { ...st.spots, inTissue: Uint8Array.from(st.spots.inTissue, (v, i) => (i < 30 ? v : 0)) } };
     const mpp = getMppResolution({ slide: slide.meta, st }).mpp;
-    const webModel = await loadFuseModel(await loadModelPackage(getDirPackageFiles(resolve(ROOT, 'models/default'))), getWebRuntime({ numThreads: 1 }));
+    const webModel = await loadFuseModel(await loadModelPackage(getDirPackageFiles(resolve(ROOT, 'models/default'))), getWebRuntime(ortWeb, { numThreads: 1 }));
     try {
       const a = await scoreSpots({ model, st: sub, slide, mpp });
       const b = await scoreSpots({ model: webModel, st: sub, slide, mpp });
