@@ -54,13 +54,13 @@ def write_bin(name, arr):
 
 
 def main():
-    torch.set_num_threads(2)
+    torch.set_num_threads(1)  # OpenMP on a shared 2-core machine stalls; 1 thread was 6x faster
     os.makedirs(OUT, exist_ok=True)
     os.makedirs(FIX, exist_ok=True)
     tnet, pj = FU.load_teacher()
     student = FU.load_student()
     d_img = student.emb[0].out_features
-    d_gene = tnet.head.in_features
+    d_gene = tnet.emb_dim
     fnet = FN.FusionNet(d_img, d_gene)
     fnet.load_state_dict(torch.load(os.path.join(C.CACHE, 'fusion_final.pt')))
     fnet.eval()

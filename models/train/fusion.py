@@ -33,7 +33,7 @@ import histo_net as H  # noqa: E402
 import histology as HI  # noqa: E402
 
 QUICK = os.environ.get('FS_QUICK') == '1'
-EPOCHS = int(os.environ.get('FS_FUSION_EPOCHS', '15' if QUICK else '40'))
+EPOCHS = int(os.environ.get('FS_FUSION_EPOCHS', '10' if QUICK else '20'))
 SEED = 99
 VARIANTS = ['native', 'deg3.2', 'aug0', 'aug1']
 
@@ -127,7 +127,7 @@ def info_nce(a, b, tau=0.07):
 
 def train_fusion(samples, gemb, hemb, uninf, d_img, d_gene, epochs=EPOCHS, seed=SEED):
     C.seed_all(seed)
-    torch.set_num_threads(2)
+    torch.set_num_threads(1)  # OpenMP on a shared 2-core machine stalls; 1 thread was 6x faster
     rng = np.random.default_rng(seed)
     net = FN.FusionNet(d_img, d_gene)
     opt = torch.optim.AdamW(net.parameters(), lr=2e-3, weight_decay=1e-3)
@@ -192,7 +192,7 @@ def load_student():
 
 
 def main():
-    torch.set_num_threads(2)
+    torch.set_num_threads(1)  # OpenMP on a shared 2-core machine stalls; 1 thread was 6x faster
     crops = dict(np.load(os.path.join(C.CACHE, 'crops.npz')))
     student = load_student()
     hemb, uninf = histo_embeddings(student, crops)
@@ -210,7 +210,7 @@ def main():
             tnet = G.train_gene_net(X, y, G.section_weights(train))
             gemb = gene_embeddings(tnet, panel, G.SCALING, C.IMAGED + C.LABELLED)
             samples = build_samples(C.IMAGED, [s for s in C.LABELLED if s != held], gemb, hemb)
-            fnet = train_fusion(samples, gemb, hemb, uninf, d_img, tnet.head.in_features)
+            fnet = train_fusion(samples, gemb, hemb, uninf, d_img, tnet.emb_dim)
             p, g = predict_fusion(fnet, held, gemb, hemb, uninf, 'uninf')
             lab = gemb[held]['label']
             m = lab >= 0
@@ -231,23 +231,33 @@ def main():
         wl[s] = (1 / (1 + np.exp(-gemb[s]['smooth'])) >= thr).astype(np.int64)
     if not QUICK:
         # (b) imaged sections: patient B vs C (weak labels)
-        for held, train_img in [(['B4'], C.IMAGED[1:]), (C.IMAGED[1:], ['B4'])]:
-            samples = build_samples(train_img, C.LABELLED, gemb, hemb)
-            fnet = train_fusion(samples, gemb, hemb, uninf, d_img, tnet.head.in_features)
+        for k, (held, train_img) in enumerate([(['B4'], C.IMAGED[1:]), (C.IMAGED[1:], ['B4'])]):
+            fold_pt = os.path.join(C.CACHE, f'histo_fold{k}.pt')
+            if os.path.exists(fold_pt):  # the histology fold student that never saw the held-out patient
+                fs = H.HistoNet(pretrained=False)
+                fs.load_state_dict(torch.load(fold_pt))
+                fs.eval()
+                hemb_k, uninf_k = histo_embeddings(fs, crops)
+                res['imaged_student'] = 'fold students (held-out patient unseen by histology and fusion)'
+            else:
+                hemb_k, uninf_k = hemb, uninf
+                res['imaged_student'] = 'final student (has seen the held-out sections)'
+            samples = build_samples(train_img, C.LABELLED, gemb, hemb_k)
+            fnet = train_fusion(samples, gemb, hemb_k, uninf_k, d_img, tnet.emb_dim)
             name = 'B4_from_C' if held == ['B4'] else 'C_from_B4'
             yy = np.concatenate([wl[s] for s in held])
             for v in ['native', 'deg3.2', 'uninf']:
-                pf = np.concatenate([predict_fusion(fnet, s, gemb, hemb, uninf, v)[0] for s in held])
-                gate = np.concatenate([predict_fusion(fnet, s, gemb, hemb, uninf, v)[1] for s in held])
+                pf = np.concatenate([predict_fusion(fnet, s, gemb, hemb_k, uninf_k, v)[0] for s in held])
+                gate = np.concatenate([predict_fusion(fnet, s, gemb, hemb_k, uninf_k, v)[1] for s in held])
                 res['imaged'][f'{name}_fused_{v}'] = C.metrics(yy, pf) | {'mean_gate': float(gate.mean())}
                 if v != 'uninf':
-                    ph = np.concatenate([hemb[s][v][0] for s in held])
+                    ph = np.concatenate([hemb_k[s][v][0] for s in held])
                     res['imaged'][f'{name}_histology_{v}'] = C.metrics(yy, ph)
             res['imaged'][f'{name}_gene_head'] = C.metrics(yy, np.concatenate([gemb[s]['prob'] for s in held]))
             print(name, {k: round(v['auc'], 3) for k, v in res['imaged'].items() if k.startswith(name)}, flush=True)
 
     samples = build_samples(C.IMAGED, C.LABELLED, gemb, hemb)
-    fnet = train_fusion(samples, gemb, hemb, uninf, d_img, tnet.head.in_features)
+    fnet = train_fusion(samples, gemb, hemb, uninf, d_img, tnet.emb_dim)
     torch.save(fnet.state_dict(), os.path.join(C.CACHE, 'fusion_final.pt'))
     with open(os.path.join(C.CACHE, 'fusion_results.json'), 'w') as f:
         json.dump(res, f, indent=1)

@@ -8,6 +8,8 @@ tokens [N,7,E] (gene embeddings, same order). Stages (methods.md section 1, shru
    image tokens; centre tokens of both directions concatenated -> Linear + LayerNorm -> h (64-d);
 3. category-regularised VAE encoder on h (64->32 -> mu, logvar in 16-d, two learnable class prototypes,
    decoder used in training only) and a small MLP classifier on [mu, logvar] -> cross-modal logit.
+The gene path also has a prior: a learned mix of the spot's and its neighbours' gene logits (the last
+dimension of the gene embedding is the gene head's logit by construction of gene.onnx).
 Plus per-modality neighbourhood heads (image-only and gene-only logits over the 7 tokens) and a learned
 per-spot gate g in [0,1] (weight on histology):
     fused logit = g * image_logit + (1 - g) * gene_logit + cross_logit
@@ -83,6 +85,12 @@ class FusionNet(nn.Module):
         self.head_i = ModalHead()
         self.head_g = ModalHead()
         self.gate = nn.Sequential(nn.Linear(3 * W, 32), nn.ReLU(), nn.Linear(32, 1))
+        # gene prior: the gene encoder's own logit is the last embedding dimension (gene.onnx layout);
+        # the gene path starts from a learned mix of the spot's and its neighbours' gene logits
+        self.prior = nn.Linear(2, 1)
+        with torch.no_grad():
+            self.prior.weight.copy_(torch.tensor([[0.5, 0.5]]))
+            self.prior.bias.zero_()
 
     def forward(self, image_tokens, gene_tokens, full=False):
         ti = self.pi(image_tokens)
@@ -94,7 +102,8 @@ class FusionNet(nn.Module):
         mu, logvar = self.mu(e), self.logvar(e)
         lx = self.cls(torch.cat([mu, logvar], -1)).squeeze(-1)
         li = self.head_i(ti)
-        lg = self.head_g(tg)
+        gl = gene_tokens[:, :, -1]
+        lg = self.head_g(tg) + self.prior(torch.stack([gl[:, 0], gl[:, 1:].mean(1)], -1)).squeeze(-1)
         g = torch.sigmoid(self.gate(torch.cat([ti[:, 0], ti[:, 1:].mean(1), tg[:, 0]], -1))).squeeze(-1)
         logit = g * li + (1 - g) * lg + lx
         if full:

@@ -1,0 +1,122 @@
+"""Check the trained models THROUGH THE CLI (the TypeScript pipeline users run), not through Python.
+
+1. Leave-one-patient-out gene head via `fusescope predict` (no slide: gene head only): for each
+   labelled section a fold package (models/train/.cache/fold_<S>/) whose gene.onnx and panel were
+   fitted without that patient; AUC/AP/F1 of the CLI's gene column against the pathologist labels,
+   next to the Python LOPO numbers of gene.py.
+2. Pipeline parity on the imaged sections with the default package: CLI histology / gene / fused
+   columns vs the Python predictions of the same models (Pearson r, max |diff|), which checks the
+   TS patch reading, gene preprocessing and neighbourhood against training.
+usage: /usr/bin/python3 models/train/eval_cli.py  -> models/train/.cache/eval_cli.json
+"""
+import csv
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+
+import numpy as np
+import torch
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import common as C  # noqa: E402
+import export as EX  # noqa: E402
+import fusion as FU  # noqa: E402
+import gene as G  # noqa: E402
+import histology as HI  # noqa: E402
+
+PKG = os.path.join(C.REPO, 'models', 'default')
+HER = os.path.join('..', 'shared', 'data', 'her2st')
+
+
+def cli_predict(section, model_dir, slide=True):
+    out = os.path.join(C.CACHE, f'cli_{section}_{os.path.basename(model_dir)}.csv')
+    cmd = ['node', 'bin/fusescope.mjs', 'predict', '--st', f'{HER}/counts/{section}.tsv.gz', f'{HER}/spots/{section}_selection.tsv',
+           '--model', model_dir, '--out', out]
+    if slide:
+        cmd[3:3] = ['--slide', f'{HER}/images/{section}.jpg']
+    r = subprocess.run(cmd, cwd=C.REPO, capture_output=True, text=True)
+    if r.returncode != 0:
+        raise SystemExit(f'CLI failed for {section}: {r.stderr[-2000:]}')
+    with open(out) as f:
+        rows = list(csv.DictReader(f))
+    return {r['spot_id']: r for r in rows}
+
+
+def fnum(v):
+    return float(v) if v not in ('', None) else float('nan')
+
+
+def fold_package(held):
+    secs = {s: C.load_section(s) for s in C.LABELLED}
+    train = [secs[s] for s in C.LABELLED if s != held]
+    panel = G.select_panel(train)
+    X = np.concatenate([C.gene_matrix(s, panel, G.SCALING)[0][s['label'] >= 0] for s in train])
+    y = np.concatenate([s['label'][s['label'] >= 0] for s in train])
+    net = G.train_gene_net(X, y, G.section_weights(train))
+    d = os.path.join(C.CACHE, f'fold_{held}')
+    os.makedirs(d, exist_ok=True)
+    man = json.load(open(os.path.join(PKG, 'manifest.json')))
+    for f in man['files']:
+        if f['role'] != 'gene':
+            shutil.copy(os.path.join(PKG, f['path']), os.path.join(d, f['path']))
+    path = os.path.join(d, 'gene.onnx')
+    torch.onnx.export(G.GeneExport(net).eval(), (torch.zeros(2, len(panel)),), path, opset_version=EX.OPSET,
+                      input_names=['genes'], output_names=['embedding', 'prob'],
+                      dynamic_axes={'genes': {0: 'N'}, 'embedding': {0: 'N'}, 'prob': {0: 'N'}})
+    for f in man['files']:
+        if f['role'] == 'gene':
+            f['sha256'] = hashlib.sha256(open(path, 'rb').read()).hexdigest()
+            f['bytes'] = os.path.getsize(path)
+            f['inputs'][0]['shape'] = ['N', len(panel)]
+    man['gene']['panel'] = [{'symbol': s, 'ensembl': None} for s in panel]
+    man['name'] = f'fold-{held}'
+    man['description'] = f'Leave-one-patient-out fold package: gene head fitted without section {held} (only the gene head is meaningful).'
+    json.dump(man, open(os.path.join(d, 'manifest.json'), 'w'), indent=1)
+    return d
+
+
+def main():
+    torch.set_num_threads(1)
+    res = {'lopo_cli_gene': {}, 'parity': {}}
+    gres = json.load(open(os.path.join(C.CACHE, 'gene_results.json')))
+    for held in C.LABELLED:
+        d = fold_package(held)
+        rows = cli_predict(held, d, slide=False)
+        sec = C.load_section(held)
+        p = np.array([fnum(rows[i]['gene']) for i in sec['ids']])
+        m = sec['label'] >= 0
+        res['lopo_cli_gene'][held] = C.metrics(sec['label'][m], p[m]) | {'python_auc': gres['lopo'][held]['auc']}
+        print(held, 'CLI gene AUC', round(res['lopo_cli_gene'][held]['auc'], 4), 'python', round(gres['lopo'][held]['auc'], 4), flush=True)
+    res['lopo_cli_gene_mean'] = {k: float(np.mean([res['lopo_cli_gene'][s][k] for s in C.LABELLED])) for k in ['auc', 'ap', 'f1']}
+
+    crops = dict(np.load(os.path.join(C.CACHE, 'crops.npz')))
+    tnet, pj = FU.load_teacher()
+    student = FU.load_student()
+    fnet = FU.FN.FusionNet(student.emb[0].out_features, tnet.emb_dim)
+    fnet.load_state_dict(torch.load(os.path.join(C.CACHE, 'fusion_final.pt')))
+    fnet.eval()
+    for s in C.IMAGED:
+        rows = cli_predict(s, PKG, slide=True)
+        sec = C.load_section(s)
+        X, _ = C.gene_matrix(sec, pj['panel'], pj['scaling'])
+        ge, gp = G.predict(tnet, X)
+        hp, he = HI.predict_patches(student, HI.spot_patches(crops, s))
+        nb = C.neighbours(sec['xy'])
+        with torch.no_grad():
+            logit, _ = fnet(torch.tensor(he[nb]), torch.tensor(ge[nb]))
+        fp = torch.sigmoid(logit).numpy()
+        out = {}
+        for name, py in [('histology', hp), ('gene', gp), ('fused', fp)]:
+            cl = np.array([fnum(rows[i][name]) for i in sec['ids']])
+            out[name] = {'pearson': float(np.corrcoef(cl, py)[0, 1]), 'max_abs_diff': float(np.max(np.abs(cl - py))),
+                         'mean_abs_diff': float(np.mean(np.abs(cl - py)))}
+        res['parity'][s] = out
+        print(s, {k: (round(v['pearson'], 4), round(v['max_abs_diff'], 4)) for k, v in out.items()}, flush=True)
+    json.dump(res, open(os.path.join(C.CACHE, 'eval_cli.json'), 'w'), indent=1)
+
+
+if __name__ == '__main__':
+    main()
