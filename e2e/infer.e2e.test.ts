@@ -12,7 +12,7 @@ import { join, resolve } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { run as runPredict } from '../src/cli/commands/predict';
-import { type AppServer, HER2ST_DIR, launchBrowser, openApp, REPO_ROOT, SLIDES_DIR, startAppServer, startFileServer } from './harness';
+import { type AppServer, dropPaths, HER2ST_DIR, launchBrowser, openApp, REPO_ROOT, SLIDES_DIR, startAppServer, startFileServer } from './harness';
 
 let app: AppServer;
 let browser: Browser;
@@ -319,6 +319,12 @@ describe('in-browser inference', () => {
         await p.page.evaluate(() => (window as unknown as { fusescope: { model: { getState(): { set(x: object): void } } } }).fusescope.model.getState().set({ modelError: null }));
         return text;
       };
+      // a package folder dropped on the page goes to the model loader, not the slide / ST flow
+      await dropPaths(p.page, [bad]);
+      await p.page.waitForFunction(() => Boolean((window as unknown as { fusescope: { model: { getState(): { modelError: string | null } } } }).fusescope.model.getState().modelError), null, { timeout: 120_000 });
+      const dropped = await p.page.evaluate(() => (window as unknown as { fusescope: { model: { getState(): { modelError: string } } } }).fusescope.model.getState().modelError);
+      expect(dropped).toMatch(/\.onnx.*sha256 [0-9a-f]{64} does not match the manifest/);
+      await p.page.evaluate(() => (window as unknown as { fusescope: { model: { getState(): { set(x: object): void } } } }).fusescope.model.getState().set({ modelError: null }));
       const e1 = await errorFor(bad);
       expect(e1).toMatch(/\.onnx.*sha256 [0-9a-f]{64} does not match the manifest/);
       const e2 = await errorFor(noPanel);

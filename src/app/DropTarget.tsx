@@ -1,5 +1,7 @@
 import { useEffect, useState } from 'react';
+import { getDroppedModelSource, loadModel } from './model/engine';
 import { collectDroppedFiles } from './open/droppedFiles';
+import { getModelDropSplit } from './open/modelDrop';
 import { loadDroppedFiles } from './st/loadSt';
 import { useSlideStore } from './stores/slideStore';
 
@@ -36,8 +38,11 @@ export function DropTarget() {
       const dt = e.dataTransfer;
       collectDroppedFiles(dt).then(
         (files) => {
+          // a model package folder goes to the model loader (manifest validated, sha256 checked);
           // slide files open as the slide, ST files go to the ST loader (src/app/st/loadSt.ts)
-          if (files.length > 0) void loadDroppedFiles(files);
+          const { model, rest } = getModelDropSplit(files);
+          if (model) void loadModel(getDroppedModelSource(model.files, model.paths));
+          if (rest.length > 0) void loadDroppedFiles(rest);
         },
         (err: unknown) =>
           useSlideStore.getState().setError({ file: 'dropped item', message: `could not be read (${err instanceof Error ? err.message : String(err)}).` }),
