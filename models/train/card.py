@@ -202,6 +202,10 @@ def main():
             L.append(f'| {s} | {f3(m["auc"])} | {f3(m["ap"])} | {f3(m["f1"])} | {f3(m["python_auc"])} |')
         L.append(row('**mean**', ev['lopo_cli_gene_mean']))
         L.append('')
+        if 'glas_cli_cv_auc' in ev:
+            L.append(f'GlaS through `fusescope heatmap` with the histology fold students (same patient split as above; '
+                     f'slide score = {man["slideScore"]["method"]}): **AUC {f3(ev["glas_cli_cv_auc"])}** '
+                     f'(Python: {f3(ev.get("glas_python_cv_auc"))}).\n')
         L.append('Pipeline parity on the imaged sections (default package, JPEG slide + legacy ST files through the CLI vs '
                  'the Python predictions of the same models): Pearson r / max |difference| per head.\n')
         L.append('| section | histology | gene | fused |')

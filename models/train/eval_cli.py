@@ -4,6 +4,9 @@
    labelled section a fold package (models/train/.cache/fold_<S>/) whose gene.onnx and panel were
    fitted without that patient; AUC/AP/F1 of the CLI's gene column against the pathologist labels,
    next to the Python LOPO numbers of gene.py.
+3. GlaS through `fusescope heatmap`: fold packages carrying the histology fold students of
+   histology.py (each never saw its held-out GlaS patients), slide score of each held-out image
+   (the manifest's rule) -> AUC, next to the Python CV AUC.
 2. Pipeline parity on the imaged sections with the default package: CLI histology / gene / fused
    columns vs the Python predictions of the same models (Pearson r, max |diff|), which checks the
    TS patch reading, gene preprocessing and neighbourhood against training.
@@ -78,6 +81,51 @@ def fold_package(held):
     return d
 
 
+def histology_fold_package(k):
+    import histo_net as H
+    net = H.HistoNet(pretrained=False)
+    net.load_state_dict(torch.load(os.path.join(C.CACHE, f'histo_fold{k}.pt')))
+    net.eval()
+    d = os.path.join(C.CACHE, f'glasfold_{k}')
+    os.makedirs(d, exist_ok=True)
+    man = json.load(open(os.path.join(PKG, 'manifest.json')))
+    for f in man['files']:
+        if f['role'] != 'histology':
+            shutil.copy(os.path.join(PKG, f['path']), os.path.join(d, f['path']))
+    path = os.path.join(d, 'histology.onnx')
+    P = C.PATCH_PX
+    torch.onnx.export(H.HistoExport(net).eval(), (torch.zeros(2, 3, P, P),), path, opset_version=EX.OPSET,
+                      input_names=['patch'], output_names=['embedding', 'prob'],
+                      dynamic_axes={'patch': {0: 'N'}, 'embedding': {0: 'N'}, 'prob': {0: 'N'}})
+    for f in man['files']:
+        if f['role'] == 'histology':
+            f['sha256'] = hashlib.sha256(open(path, 'rb').read()).hexdigest()
+            f['bytes'] = os.path.getsize(path)
+    man['name'] = f'histology-fold-{k}'
+    json.dump(man, open(os.path.join(d, 'manifest.json'), 'w'), indent=1)
+    return d
+
+
+def glas_cli(res):
+    from sklearn.metrics import roc_auc_score
+    glas = dict(np.load(os.path.join(C.CACHE, 'glas.npz'), allow_pickle=True))
+    hres = json.load(open(os.path.join(C.CACHE, 'histo_results.json')))
+    groups = hres['glas_cv_groups']
+    scores = np.full(len(glas['labels']), np.nan)
+    for k, grp in enumerate(groups):
+        d = histology_fold_package(k)
+        for i in np.where(np.isin(glas['patients'], grp))[0]:
+            r = subprocess.run(['node', 'bin/fusescope.mjs', 'heatmap', '--slide', f'../shared/data/glas/train/{glas["names"][i]}.jpg',
+                                '--mpp', str(C.GLAS_MPP), '--model', d, '--out', os.path.join(d, 'heatmap.png'), '--json'],
+                               cwd=C.REPO, capture_output=True, text=True)
+            if r.returncode != 0:
+                raise SystemExit(f'CLI heatmap failed on {glas["names"][i]}: {r.stderr[-1000:]}')
+            scores[i] = json.loads(r.stdout)['slideScore']
+    res['glas_cli_cv_auc'] = float(roc_auc_score(glas['labels'], scores))
+    res['glas_python_cv_auc'] = hres.get('glas_cv_auc')
+    print('GlaS CLI CV AUC', res['glas_cli_cv_auc'], 'python', res['glas_python_cv_auc'], flush=True)
+
+
 def main():
     torch.set_num_threads(1)
     res = {'lopo_cli_gene': {}, 'parity': {}}
@@ -115,6 +163,7 @@ def main():
                          'mean_abs_diff': float(np.mean(np.abs(cl - py)))}
         res['parity'][s] = out
         print(s, {k: (round(v['pearson'], 4), round(v['max_abs_diff'], 4)) for k, v in out.items()}, flush=True)
+    glas_cli(res)
     json.dump(res, open(os.path.join(C.CACHE, 'eval_cli.json'), 'w'), indent=1)
 
 
