@@ -5,8 +5,8 @@
  * outside tissue), cancer regions as QuPath-importable GeoJSON (level-0 px), and with --json the
  * whole-slide numbers `{slideScore, cancerFraction, cancerAreaMm2, tissueAreaMm2, ...}` on stdout.
  */
+import { getCommandArgs, isHelpAsked } from '../args.ts';
 import { writeFile } from 'node:fs/promises';
-import { parseArgs } from 'node:util';
 import sharp from 'sharp';
 import { createNodeCodec } from '../../core/image/node/sharp-codec.ts';
 import { getHeatmapSummary, loadHeatmapPlan, runHeatmap } from '../../core/model/heatmap.ts';
@@ -22,34 +22,22 @@ export const HEATMAP_USAGE =
   'usage: fusescope heatmap --slide <slide> [--model <dir>] [--mpp <um/px>] [--threshold <0-1>] [--batch <n>] --out heatmap.png [--geojson regions.json] [--json]';
 
 export async function run(argv: string[]): Promise<number> {
-  let parsed: ReturnType<typeof parse>;
-  function parse() {
-    return parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: {
-        slide: { type: 'string' },
-        model: { type: 'string' },
-        mpp: { type: 'string' },
-        threshold: { type: 'string' },
-        batch: { type: 'string' },
-        out: { type: 'string', short: 'o' },
-        geojson: { type: 'string' },
-        json: { type: 'boolean' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    });
-  }
-  try {
-    parsed = parse();
-  } catch (e) {
-    throw new Error(`${e instanceof Error ? e.message : String(e)} (${HEATMAP_USAGE})`);
-  }
+  const parsed = getCommandArgs(
+    argv,
+    {
+      slide: { type: 'string' },
+      model: { type: 'string' },
+      mpp: { type: 'string' },
+      threshold: { type: 'string' },
+      batch: { type: 'string' },
+      out: { type: 'string', short: 'o' },
+      geojson: { type: 'string' },
+      json: { type: 'boolean' },
+    },
+    HEATMAP_USAGE,
+  );
   const v = parsed.values;
-  if (v.help) {
-    process.stdout.write(`${HEATMAP_USAGE}\n`);
-    return 0;
-  }
+  if (isHelpAsked(v, HEATMAP_USAGE)) return 0;
   const slidePath = v.slide ?? (parsed.positionals.length === 1 ? parsed.positionals[0] : undefined);
   if (!slidePath) throw new Error(`--slide is required (${HEATMAP_USAGE})`);
   if (!v.out && !v.geojson && !v.json) throw new Error(`give at least one of --out, --geojson, --json (${HEATMAP_USAGE})`);

@@ -4,8 +4,8 @@
  * mppSource, objective, associated}. mpp is null when the file does not say (and --mpp is not given).
  * <slide> is a path or an http(s) URL served with Range support.
  */
-import { parseArgs } from 'node:util';
 import { createNodeCodec } from '../../core/image/node/sharp-codec.ts';
+import { getCommandArgs, isHelpAsked } from '../args.ts';
 import { openSlideInputNode } from '../../core/slide/bytes/node-input.ts';
 import { loadSlide } from '../../core/slide/load-slide.ts';
 import type { SlideMetadata } from '../../core/slide/types.ts';
@@ -38,19 +38,8 @@ export function infoJson(meta: SlideMetadata, withProperties = false): Record<st
 }
 
 export async function run(argv: string[]): Promise<number> {
-  let parsed: ReturnType<typeof parse>;
-  function parse() {
-    return parseArgs({ args: argv, allowPositionals: true, options: { mpp: { type: 'string' }, properties: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } } });
-  }
-  try {
-    parsed = parse();
-  } catch (e) {
-    throw new Error(`${e instanceof Error ? e.message : String(e)} (${INFO_USAGE})`);
-  }
-  if (parsed.values.help) {
-    process.stdout.write(`${INFO_USAGE}\n`);
-    return 0;
-  }
+  const parsed = getCommandArgs(argv, { mpp: { type: 'string' }, properties: { type: 'boolean' } }, INFO_USAGE);
+  if (isHelpAsked(parsed.values, INFO_USAGE)) return 0;
   const [slidePath, ...extra] = parsed.positionals;
   if (!slidePath || extra.length > 0) throw new Error(`give exactly one slide (${INFO_USAGE})`);
   const mpp = parseMppOption(parsed.values.mpp);

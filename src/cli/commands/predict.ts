@@ -5,8 +5,8 @@
  * Without --slide only the gene head runs (histology and fused are empty and `cancer` uses the
  * gene score). `cancer` is 0/1 at the manifest's label-free threshold over this section's scores.
  */
+import { getCommandArgs, isHelpAsked } from '../args.ts';
 import { writeFile } from 'node:fs/promises';
-import { parseArgs } from 'node:util';
 import { createNodeCodec } from '../../core/image/node/sharp-codec.ts';
 import { getMppResolution } from '../../core/model/mpp.ts';
 import { loadNodeModel } from '../../core/model/node-model.ts';
@@ -48,33 +48,21 @@ function csvField(s: string): string {
 }
 
 export async function run(argv: string[]): Promise<number> {
-  let parsed: ReturnType<typeof parse>;
-  function parse() {
-    return parseArgs({
-      args: expandListOption(argv, 'st'),
-      allowPositionals: false,
-      options: {
-        slide: { type: 'string' },
-        st: { type: 'string', multiple: true },
-        model: { type: 'string' },
-        mpp: { type: 'string' },
-        section: { type: 'string' },
-        batch: { type: 'string' },
-        out: { type: 'string', short: 'o' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    });
-  }
-  try {
-    parsed = parse();
-  } catch (e) {
-    throw new Error(`${e instanceof Error ? e.message : String(e)} (${PREDICT_USAGE})`);
-  }
+  const parsed = getCommandArgs(
+    expandListOption(argv, 'st'),
+    {
+      slide: { type: 'string' },
+      st: { type: 'string', multiple: true },
+      model: { type: 'string' },
+      mpp: { type: 'string' },
+      section: { type: 'string' },
+      batch: { type: 'string' },
+      out: { type: 'string', short: 'o' },
+    },
+    PREDICT_USAGE, false,
+  );
   const v = parsed.values;
-  if (v.help) {
-    process.stdout.write(`${PREDICT_USAGE}\n`);
-    return 0;
-  }
+  if (isHelpAsked(v, PREDICT_USAGE)) return 0;
   if (!v.st?.length) throw new Error(`--st is required (${PREDICT_USAGE})`);
   if (!v.out) throw new Error(`--out is required (${PREDICT_USAGE})`);
   const userMpp = parsePositive('mpp', v.mpp);

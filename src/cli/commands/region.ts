@@ -6,9 +6,9 @@
  * the RGBA region on WHITE instead (slide background), so outside-slide pixels are (255,255,255).
  * `--associated NAME` writes an associated image (label, macro, thumbnail) instead.
  */
-import { parseArgs } from 'node:util';
 import sharp from 'sharp';
 import { createNodeCodec } from '../../core/image/node/sharp-codec.ts';
+import { getCommandArgs, isHelpAsked } from '../args.ts';
 import { flattenToRgb } from '../../core/image/rgba.ts';
 import { openSlideInputNode } from '../../core/slide/bytes/node-input.ts';
 import { loadSlide } from '../../core/slide/load-slide.ts';
@@ -38,35 +38,22 @@ function glueNegatives(argv: string[]): string[] {
 
 export async function run(rawArgv: string[]): Promise<number> {
   const argv = glueNegatives(rawArgv);
-  let parsed: ReturnType<typeof parse>;
-  function parse() {
-    return parseArgs({
-      args: argv,
-      allowPositionals: true,
-      allowNegative: false,
-      options: {
-        level: { type: 'string', default: '0' },
-        x: { type: 'string' },
-        y: { type: 'string' },
-        width: { type: 'string' },
-        height: { type: 'string' },
-        out: { type: 'string', short: 'o' },
-        associated: { type: 'string' },
-        mpp: { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    });
-  }
-  try {
-    parsed = parse();
-  } catch (e) {
-    throw new Error(`${e instanceof Error ? e.message : String(e)} (${REGION_USAGE})`);
-  }
+  const parsed = getCommandArgs(
+    argv,
+    {
+      level: { type: 'string', default: '0' },
+      x: { type: 'string' },
+      y: { type: 'string' },
+      width: { type: 'string' },
+      height: { type: 'string' },
+      out: { type: 'string', short: 'o' },
+      associated: { type: 'string' },
+      mpp: { type: 'string' },
+    },
+    REGION_USAGE,
+  );
   const v = parsed.values;
-  if (v.help) {
-    process.stdout.write(`${REGION_USAGE}\n`);
-    return 0;
-  }
+  if (isHelpAsked(v, REGION_USAGE)) return 0;
   const [slidePath, ...extra] = parsed.positionals;
   if (!slidePath || extra.length > 0) throw new Error(`give exactly one slide (${REGION_USAGE})`);
   if (!v.out) throw new Error(`--out is required (${REGION_USAGE})`);

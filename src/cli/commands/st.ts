@@ -3,8 +3,8 @@
  * browser (src/core/st). `--json` prints the recognised summary; `--gene ERBB2 [--out values.csv]`
  * writes spot_id,x,y,value (raw counts; x, y in slide level-0 pixels of the chosen frame).
  */
+import { getCommandArgs, isHelpAsked } from '../args.ts';
 import { writeFile } from 'node:fs/promises';
-import { parseArgs } from 'node:util';
 import { loadNodeStFiles } from '../../core/st/files/node.ts';
 import { getGeneIndex, getGeneValues } from '../../core/st/genes.ts';
 import { loadStDataset } from '../../core/st/load.ts';
@@ -63,33 +63,21 @@ function getText(ds: StDataset): string {
 }
 
 export async function run(argv: string[]): Promise<number> {
-  let parsed: ReturnType<typeof parse>;
-  function parse() {
-    return parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: {
-        json: { type: 'boolean' },
-        gene: { type: 'string' },
-        out: { type: 'string', short: 'o' },
-        frame: { type: 'string' },
-        mpp: { type: 'string' },
-        section: { type: 'string' },
-        'all-spots': { type: 'boolean' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    });
-  }
-  try {
-    parsed = parse();
-  } catch (e) {
-    throw new Error(`${e instanceof Error ? e.message : String(e)} (${ST_USAGE})`);
-  }
+  const parsed = getCommandArgs(
+    argv,
+    {
+      json: { type: 'boolean' },
+      gene: { type: 'string' },
+      out: { type: 'string', short: 'o' },
+      frame: { type: 'string' },
+      mpp: { type: 'string' },
+      section: { type: 'string' },
+      'all-spots': { type: 'boolean' },
+    },
+    ST_USAGE,
+  );
   const v = parsed.values;
-  if (v.help) {
-    process.stdout.write(`${ST_USAGE}\n`);
-    return 0;
-  }
+  if (isHelpAsked(v, ST_USAGE)) return 0;
   if (parsed.positionals.length === 0) throw new Error(`give the ST files or folder (${ST_USAGE})`);
   const frame = (v.frame ?? 'fullres') as StFrameName;
   if (!FRAMES.includes(frame)) throw new Error(`--frame must be one of ${FRAMES.join(', ')}, got '${v.frame}'`);
