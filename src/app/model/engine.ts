@@ -228,6 +228,25 @@ export function setInferenceSt(source: StSource | null, options: { section?: str
   });
 }
 
+/**
+ * The slide part of the result-cache key: name and size plus a sha256 of the pixels of the
+ * coarsest level's first 256 x 256 region, so two different slides with the same name and size
+ * never share cached scores (the files themselves may be too large to hash).
+ */
+async function getSlideKey(handle: SlideHandle): Promise<string> {
+  const { meta } = handle;
+  const level = meta.levels.length - 1;
+  const { width, height } = meta.levels[level];
+  const base = `${meta.name}|${meta.width}x${meta.height}|${meta.levels.length}`;
+  try {
+    const img = await handle.readRegion(level, 0, 0, Math.min(256, width), Math.min(256, height));
+    const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', new Uint8Array(img.data)));
+    return `${base}|${Array.from(digest, (b) => b.toString(16).padStart(2, '0')).join('')}`;
+  } catch {
+    return base;
+  }
+}
+
 /** Point the worker at the viewer's slide. */
 function setSlide(handle: SlideHandle | null): Promise<void> {
   cancelRun();
@@ -236,7 +255,7 @@ function setSlide(handle: SlideHandle | null): Promise<void> {
     await initEngine();
     cancelRun();
     slideHandle = handle;
-    slideKey = handle ? `${handle.meta.name}|${handle.meta.width}x${handle.meta.height}|${handle.meta.levels.length}` : null;
+    slideKey = handle ? await getSlideKey(handle) : null;
     await getClient().setSlide(handle);
     resetResults();
     schedule();
