@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { SpotRow } from '../src/app/model/exports';
 import { run as runPredict } from '../src/cli/commands/predict';
 import { type AppServer, dropPaths, HER2ST_DIR, launchBrowser, openApp, REPO_ROOT, SLIDES_DIR, startAppServer, startFileServer } from './harness';
 
@@ -28,15 +29,7 @@ afterAll(async () => {
   await app?.close();
 });
 
-interface Row {
-  spot_id: string;
-  x: number;
-  y: number;
-  histology: number | null;
-  gene: number | null;
-  fused: number | null;
-  cancer: 0 | 1 | null;
-}
+type Row = SpotRow;
 
 function getScores(page: Page): Promise<Row[]> {
   return page.evaluate(() => (window as unknown as { fusescope: { scores(): Row[] } }).fusescope.scores());

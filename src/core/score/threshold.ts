@@ -209,19 +209,7 @@ export function getAshmanD(g: GaussianMixture2): number {
   return Math.abs(g.means[1] - g.means[0]) * Math.sqrt(2 / (g.sds[0] ** 2 + g.sds[1] ** 2));
 }
 
-/**
- * The manifest's label-free threshold: GMM intersection (Otsu fallback) or Otsu; `fallback` when both fail.
- *
- * Probabilities (all values in [0, 1]) are split on the logit scale: heads that saturate put their
- * cancer mode in a very narrow band near 1, where a Gaussian fitted to raw probabilities is so thin
- * that its crossing lands inside that band and calls confident spots negative. On the logit scale
- * both modes are closer to Gaussian. The threshold is mapped back to a probability.
- *
- * Both methods always split a sample in two, even a section with no cancer at all (unimodal scores),
- * which would paint half of a normal slide as tumour. So a split is only taken when the scores are
- * clearly bimodal (Ashman's D of the fitted mixture >= `minSeparation`); otherwise the model's
- * calibrated fixed threshold (`fallback`, 0.5 for probabilities) decides.
- */
+/** GMM intersection / Otsu / fallback on the values' own scale, with the bimodality guard. */
 function getThresholdOnScale(
   values: ArrayLike<number>,
   method: ThresholdMethod,
@@ -259,6 +247,19 @@ function isProbabilities(v: Float64Array): boolean {
   return v.length > 0;
 }
 
+/**
+ * The manifest's label-free threshold: GMM intersection (Otsu fallback) or Otsu; `fallback` when both fail.
+ *
+ * Probabilities (all values in [0, 1]) are split on the logit scale: heads that saturate put their
+ * cancer mode in a very narrow band near 1, where a Gaussian fitted to raw probabilities is so thin
+ * that its crossing lands inside that band and calls confident spots negative. On the logit scale
+ * both modes are closer to Gaussian. The threshold is mapped back to a probability.
+ *
+ * Both methods always split a sample in two, even a section with no cancer at all (unimodal scores),
+ * which would paint half of a normal slide as tumour. So a split is only taken when the scores are
+ * clearly bimodal (Ashman's D of the fitted mixture >= `minSeparation`); otherwise the model's
+ * calibrated fixed threshold (`fallback`, 0.5 for probabilities) decides.
+ */
 export function getLabelFreeThreshold(
   values: ArrayLike<number>,
   method: ThresholdMethod,
