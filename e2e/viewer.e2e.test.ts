@@ -63,6 +63,9 @@ describe('viewer', () => {
       await expect.poll(() => s.page.getByTestId('mpp-value').textContent()).toBe('0.4990');
       expect(await s.page.getByTestId('mpp-source').textContent()).toBe('from file');
       expect(await s.page.getByTestId('meta-levels').locator('tbody tr').count()).toBe(1);
+      // the navigator draws the slide (a navigator created while hidden used to stay a 1 x 1 canvas)
+      const navCanvas = await s.page.evaluate(() => Array.from(document.querySelectorAll('.navigator canvas')).map((c) => (c as HTMLCanvasElement).width));
+      expect(Math.max(0, ...navCanvas)).toBeGreaterThan(50);
       expect(await s.page.getByTestId('scalebar').textContent()).toMatch(/^\d+ (µm|mm)$/);
 
       await s.page.getByTestId('zoom-native').click();
