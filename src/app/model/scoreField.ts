@@ -4,6 +4,7 @@
  * the spot spacing (each cell takes its nearest spot within 0.75 spacing). Regions = contours at
  * the threshold (label-free GMM / Otsu from the model, or the user's), with areas in mm2.
  */
+import { getPointBounds } from '../../core/st/slide-fit';
 import { type CancerRegions, getCancerRegions } from '../../core/regions/contours';
 import type { ProbabilityRaster } from '../../core/regions/raster';
 import { getLabelFreeThreshold, type ThresholdMethod, type ThresholdResult } from '../../core/score/threshold';
@@ -20,16 +21,7 @@ export function getSpotRaster(x: ArrayLike<number>, y: ArrayLike<number>, values
   if (!(spacing > 0)) return null;
   const cellPx = spacing / 2;
   const reach = spacing * 0.75;
-  let minX = Number.POSITIVE_INFINITY;
-  let minY = Number.POSITIVE_INFINITY;
-  let maxX = Number.NEGATIVE_INFINITY;
-  let maxY = Number.NEGATIVE_INFINITY;
-  for (let k = 0; k < idx.length; k++) {
-    minX = Math.min(minX, fx[k]);
-    maxX = Math.max(maxX, fx[k]);
-    minY = Math.min(minY, fy[k]);
-    maxY = Math.max(maxY, fy[k]);
-  }
+  const { minX, minY, maxX, maxY } = getPointBounds(fx, fy)!;
   const originX = minX - reach - cellPx;
   const originY = minY - reach - cellPx;
   const width = Math.ceil((maxX - originX + reach + cellPx) / cellPx) + 1;

@@ -39,9 +39,8 @@ export function checkStFitsSlide(ds: StDataset, slide: { width: number; height: 
   );
 }
 
-/** Bounding box of the spot centres (null when there are no spots). */
-export function getSpotBounds(ds: Pick<StDataset, 'spots'>): { minX: number; minY: number; maxX: number; maxY: number } | null {
-  const { x, y } = ds.spots;
+/** Bounding box of a set of points (null when there are none). */
+export function getPointBounds(x: ArrayLike<number>, y: ArrayLike<number>): { minX: number; minY: number; maxX: number; maxY: number } | null {
   if (x.length === 0) return null;
   let minX = Number.POSITIVE_INFINITY;
   let minY = Number.POSITIVE_INFINITY;
@@ -54,4 +53,9 @@ export function getSpotBounds(ds: Pick<StDataset, 'spots'>): { minX: number; min
     maxY = Math.max(maxY, y[i]);
   }
   return { minX, minY, maxX, maxY };
+}
+
+/** Bounding box of the spot centres (null when there are no spots). */
+export function getSpotBounds(ds: Pick<StDataset, 'spots'>): { minX: number; minY: number; maxX: number; maxY: number } | null {
+  return getPointBounds(ds.spots.x, ds.spots.y);
 }
