@@ -6,6 +6,7 @@
  */
 import type { CsrMatrix, GeneTable } from '../st/types.ts';
 import type { ModelManifest } from './manifest.ts';
+import { getNeighbourGraph } from './neighbours.ts';
 
 export interface GeneAlignment {
   /** per panel gene: the data column, or -1 when the data lacks it */
@@ -136,4 +137,43 @@ export function getNormalisedGenes(matrix: CsrMatrix, rows: Int32Array, alignmen
     for (let i = 0; i < n; i++) out[i * G + g] = (v[i * G + g] - a) / b;
   }
   return out;
+}
+
+/**
+ * Contract step `gene.neighbourhoodMean` (k > 0): each spot's scaled panel vector replaced by the
+ * mean over itself and its k nearest in-tissue spots. `values` is n x G row-major (the output of
+ * getNormalisedGenes), `nbr` the n x k neighbour graph over the same spots (getNeighbourGraph).
+ */
+export function getNeighbourhoodMean(values: Float32Array, G: number, nbr: Int32Array, k: number): Float32Array {
+  const n = G > 0 ? values.length / G : 0;
+  if (k === 0) return values;
+  const out = new Float32Array(values.length);
+  const acc = new Float64Array(G);
+  for (let i = 0; i < n; i++) {
+    for (let g = 0; g < G; g++) acc[g] = values[i * G + g];
+    for (let j = 0; j < k; j++) {
+      const q = nbr[i * k + j] * G;
+      for (let g = 0; g < G; g++) acc[g] += values[q + g];
+    }
+    for (let g = 0; g < G; g++) out[i * G + g] = acc[g] / (k + 1);
+  }
+  return out;
+}
+
+/**
+ * The gene model's input for one slide's in-tissue spots: getNormalisedGenes, then the
+ * neighbourhood mean when the package asks for it. `x` / `y`: the spots' centres, same order as `rows`.
+ */
+export function getGeneInputs(
+  matrix: CsrMatrix,
+  rows: Int32Array,
+  alignment: GeneAlignment,
+  gene: GeneNormalisation & { neighbourhoodMean?: number },
+  x: ArrayLike<number>,
+  y: ArrayLike<number>,
+): Float32Array {
+  const scaled = getNormalisedGenes(matrix, rows, alignment, gene);
+  const k = gene.neighbourhoodMean ?? 0;
+  if (k === 0) return scaled;
+  return getNeighbourhoodMean(scaled, alignment.columns.length, getNeighbourGraph(x, y, k), k);
 }

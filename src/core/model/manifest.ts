@@ -63,6 +63,8 @@ export const manifestSchema = z.looseObject({
     log1p: z.boolean(),
     perSlideScaling: z.enum(['zscore', 'minmax', 'none']),
     minCoverage: z.number().min(0).max(1),
+    /** after scaling, average each spot's vector with its k nearest in-tissue spots (0 = per spot) */
+    neighbourhoodMean: z.number().int().min(0).default(0),
   }),
   neighbourhood: z.looseObject({ k: z.number().int().min(0) }),
   heads: z.looseObject({ histology: z.string(), gene: z.string(), fused: z.string() }),

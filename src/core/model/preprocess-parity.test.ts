@@ -15,7 +15,7 @@ import type { SlideSource } from '../slide/types.ts';
 import { loadNodeStFiles } from '../st/files/node.ts';
 import { loadStDataset } from '../st/load.ts';
 import type { StDataset } from '../st/types.ts';
-import { getGeneAlignment, getNormalisedGenes } from './genes.ts';
+import { getGeneAlignment, getGeneInputs } from './genes.ts';
 import { getManifest, type ModelManifest } from './manifest.ts';
 import { getMppResolution } from './mpp.ts';
 import { getPatchGeometry, readPatchBatch } from './patch.ts';
@@ -57,14 +57,14 @@ describe('preprocessing matches the Python training (HER2ST B4)', () => {
   });
   afterAll(() => slide?.close());
 
-  it('gene vectors of the first five spots equal the training inputs', () => {
+  it('gene vectors of the first five spots equal the training inputs (scaling and neighbourhood mean)', () => {
     const expected = readBin('gene.genes.bin');
     const G = manifest.gene.panel.length;
     expect(expected.length).toBe(5 * G);
     const alignment = getGeneAlignment(manifest.gene.panel, st.genes);
     const { spots } = getInTissueSpots(st);
     expect(spots.length).toBe(order.length);
-    const v = getNormalisedGenes(st.matrix, spots, alignment, manifest.gene);
+    const v = getGeneInputs(st.matrix, spots, alignment, manifest.gene, Float64Array.from(spots, (s) => st.spots.x[s]), Float64Array.from(spots, (s) => st.spots.y[s]));
     const row = new Map<string, number>();
     for (let i = 0; i < spots.length; i++) row.set(st.spots.ids[spots[i]], i);
     let maxDiff = 0;

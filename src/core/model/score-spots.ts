@@ -7,7 +7,7 @@
  */
 import type { SlideSource } from '../slide/types.ts';
 import type { StDataset } from '../st/types.ts';
-import { type GeneAlignment, getGeneAlignment, getNormalisedGenes } from './genes.ts';
+import { type GeneAlignment, getGeneAlignment, getGeneInputs } from './genes.ts';
 import type { FuseModel } from './model.ts';
 import { getNeighbourGraph } from './neighbours.ts';
 import { getPatchGeometry, type PatchGeometry, readPatchBatch } from './patch.ts';
@@ -135,8 +135,15 @@ export async function scoreSpots(opts: ScoreSpotsOptions): Promise<SpotScores> {
   const gate = slide ? new Float32Array(nAll).fill(Number.NaN) : null;
   let hasGate = false;
 
+  const sx = new Float64Array(n);
+  const sy = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    sx[i] = st.spots.x[spots[i]];
+    sy[i] = st.spots.y[spots[i]];
+  }
+
   // 1. gene head over every in-tissue spot (scaling statistics need them all anyway)
-  const genes = getNormalisedGenes(st.matrix, spots, alignment, m.gene);
+  const genes = getGeneInputs(st.matrix, spots, alignment, m.gene, sx, sy);
   const G = model.panelSize;
   const E = model.geneDim;
   const geneEmb = new Float32Array(n * E);
@@ -155,12 +162,6 @@ export async function scoreSpots(opts: ScoreSpotsOptions): Promise<SpotScores> {
   const pos = new Int32Array(nAll).fill(-1);
   for (let i = 0; i < n; i++) pos[spots[i]] = i;
   const k = m.neighbourhood.k;
-  const sx = new Float64Array(n);
-  const sy = new Float64Array(n);
-  for (let i = 0; i < n; i++) {
-    sx[i] = st.spots.x[spots[i]];
-    sy[i] = st.spots.y[spots[i]];
-  }
   const nbrLocal = getNeighbourGraph(sx, sy, k);
   const neighbours = new Int32Array(n * k);
   for (let q = 0; q < nbrLocal.length; q++) neighbours[q] = spots[nbrLocal[q]];
