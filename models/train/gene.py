@@ -19,7 +19,7 @@ SCALING = os.environ.get('FS_GENE_SCALING', 'zscore')
 N_DE = int(os.environ.get('FS_N_DE', '192'))
 N_HVG = int(os.environ.get('FS_N_HVG', '64'))
 EMB = 64
-LR_C = float(os.environ.get('FS_GENE_C', '3e-4'))
+LR_C = float(os.environ.get('FS_GENE_C', '3e-3'))
 SEED = 1234
 
 
@@ -165,7 +165,7 @@ def floor_lr(train, test):
     genes = hvg_genes(train)
 
     def feats(s):
-        v, _ = C.gene_matrix(s, genes, 'zscore')
+        v, _ = C.gene_matrix(s, genes, 'zscore', neigh=0)
         nb = C.neighbours(s['xy'])
         f = np.concatenate([v, v[nb[:, 1:]].mean(1)], 1)
         m = s['label'] >= 0
@@ -211,7 +211,7 @@ def main():
         cov[s] = C.gene_matrix(C.load_section(s), panel, SCALING)[1]
     res['coverage_all_sections'] = cov
     with open(os.path.join(C.CACHE, 'panel.json'), 'w') as f:
-        json.dump({'panel': panel, 'scaling': SCALING}, f)
+        json.dump({'panel': panel, 'scaling': SCALING, 'neighbourhood_mean': C.GENE_NEIGH}, f)
     with open(os.path.join(C.CACHE, 'gene_results.json'), 'w') as f:
         json.dump(res, f, indent=1)
 
