@@ -5,6 +5,7 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import common as C  # noqa: E402
+import gene as G  # noqa: E402
 
 OUT = os.environ.get('FS_OUT', os.path.join(C.REPO, 'models', 'default'))
 
@@ -60,9 +61,9 @@ def main():
              f'are gated and 100x larger); the ImageNet low/mid-level filters transfer to H&E texture, the deeper '
              f'ImageNet-semantic blocks are cut. Patch {P} px at {mpp} um/px covers {P * mpp:.0f} um, about one legacy ST '
              f'spot (100 um); the coarse patch resolution keeps the gap to low-resolution inputs (Visium hires ~3.8 um/px) small.')
+    kg = man['gene'].get('neighbourhoodMean', 0)
     L.append(f'- **Gene head / teacher** (`gene.onnx`): two linear maps of the panel vector: the cancer logit from an '
-             f'L2-regularised logistic regression (C = 3e-4, class- and section-balanced weights; in leave-one-patient-out '
-             f'it generalised better across patients than the MLPs tried: mean AUC 0.806 vs 0.77), and a '
+             f'L2-regularised logistic regression (C = {G.LR_C:g}, class- and section-balanced weights), and a '
              f'{files["gene"]["outputs"][0]["shape"][1]}-d embedding = the whitened top principal components of the training '
              f'spots\' scaled panel plus the logit (the expression state the histology student distils and the fusion '
              f'reads as gene tokens). Panel: the {len(man["gene"]["panel"])} most variable genes (mean within-section '
@@ -70,16 +71,27 @@ def main():
              f'(mitochondrial and ribosomal genes excluded), chosen from the training sections only, by symbol '
              f'(`ensembl` is null: matched by symbol, case-insensitive, so Visium symbol columns read too). Missing '
              f'genes are zero-filled by the pipeline and the coverage is reported (`minCoverage` {man["gene"]["minCoverage"]}); '
-             f'all {len(C.ALL_SECTIONS)} HER2ST sections have coverage '
-             f'{min(man["training"].get("coverageOfPanel", {"x": float("nan")}).values()):.3f} or more.')
+             f'the lowest panel coverage over the {len(C.ALL_SECTIONS)} HER2ST sections is '
+             f'{min(man["training"].get("coverageOfPanel", {"x": float("nan")}).values()):.3f}.')
+    L.append(f'  The input is the scaled panel vector averaged over the spot and its {kg} nearest in-tissue spots '
+             f'(`gene.neighbourhoodMean`): HER2ST spots hold a few thousand UMIs, and within one section a 5-fold '
+             f'cross-validated LR separates cancer at AUC 0.95-0.99 on averaged inputs (0.82-0.98 per spot), so noise, '
+             f'not the linear model, limits a single spot. What was tried in leave-one-patient-out (same panel, same '
+             f'folds): per spot, C = 3e-4: 0.806; neighbourhood mean, C = 3e-4 / 3e-3 / 3e-2: 0.836 / 0.852 / 0.833 '
+             f'(C was picked on this mean: a mild optimistic bias); a 1000-64-1 MLP with input dropout: 0.84; '
+             f'multinomial LR over the tissue classes: 0.853; transductive self-training on the held-out section '
+             f'(a section-specific LR fitted to its own most confident spots): 0.876, rejected because it splits every '
+             f'section into two classes, including sections without cancer.')
     L.append('- **Fusion head** (`fusion.onnx`): SpaCRD-lite (methods.md section 1, shrunk): LayerNorm projectors to '
              '64-d with a symmetric InfoNCE alignment loss (temperature 0.07) on the centre tokens; bidirectional '
              'cross-attention (64-d, 4 heads) over the 7 tokens of each modality, centre tokens concatenated -> Linear '
              '+ LayerNorm; the category-regularised VAE encoder (64 -> 32 -> mu, logvar in 16-d, loss = reconstruction '
              '+ 0.5 KL to the class prototype - 0.1 prototype distance, decoder dropped at export) and a classifier on '
-             '[mu, logvar]. In addition each modality has its own neighbourhood head (centre + mean of the 6 '
-             'neighbours) and a learned per-spot **gate** g: fused logit = g * image logit + (1 - g) * gene logit + '
-             'cross-modal logit. `gate` is exported so the viewer can show where histology was trusted.\n')
+             '[mu, logvar]. The image path is a neighbourhood head (centre + mean of the 6 neighbours), the gene path a '
+             'learned mix of the spot\'s and its neighbours\' gene-head logits, and a learned per-spot **gate** g mixes '
+             'them: fused logit = g * image logit + (1 - g) * gene logit + cross-modal logit. The cross-modal logit is '
+             'shrunk towards 0 (L2 weight 1.0 on its output): without it the fusion overfit the four training patients '
+             '(leave-one-patient-out 0.842 vs 0.857; a learned residual on the gene tokens, 0.848, was dropped). `gate` is exported so the viewer can show where histology was trusted.\n')
 
     L.append('## Data and licences\n')
     L.append('- HER2ST (Andersson et al., Nature Communications 12, 6012, 2021; github almaan/her2st, published for '
@@ -131,10 +143,12 @@ def main():
     gm = g.get('lopo_mean', {}).get('auc', float('nan'))
     fm = fu.get('lopo_mean', {}).get('auc', float('nan'))
     flm = g.get('floor_lr_neigh_mean', {}).get('auc', float('nan'))
+    n_better = sum(1 for sec in C.LABELLED
+                   if fu.get('lopo', {}).get(sec, {}).get('auc', 0) > fu.get('lopo_gene_head', {}).get(sec, {}).get('auc', 1))
     L.append('**Against the targets (honest summary).** Gene-only leave-one-patient-out mean AUC '
-             f'{f3(gm)} (target >= 0.92: **not met**; per-spot, no neighbours); fused head on the same protocol '
-             f'{f3(fm)} (better than the gene head on 3 of 5 patients and on the mean, but B1 drops and the mean is '
-             f'{"above" if fm > flm else "below"} the logistic-regression floor with neighbour means, {f3(flm)}); '
+             f'{f3(gm)} (target >= 0.92: **not met**; {"above" if gm > flm else "below"} the logistic-regression floor '
+             f'with neighbour means, {f3(flm)}); fused head on the same protocol {f3(fm)} ({"at or above" if fm >= gm else "below"} '
+             f'the gene head on the mean; better on {n_better} of {len(C.LABELLED)} patients); '
              f'histology-only GlaS patient-grouped CV AUC {f3(h.get("glas_cv_auc"))} (target >= 0.98: '
              f'{"met" if h.get("glas_cv_auc", 0) >= 0.98 else "**not met**"}, above the frozen-feature floor '
              f'{f3(h.get("floors", {}).get("glas_frozen_imagenet_linear_auc"))} measured with the same windows). On the imaged '

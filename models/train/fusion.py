@@ -36,6 +36,11 @@ QUICK = os.environ.get('FS_QUICK') == '1'
 EPOCHS = int(os.environ.get('FS_FUSION_EPOCHS', '10' if QUICK else '20'))
 SEED = 99
 VARIANTS = ['native', 'deg3.2', 'aug0', 'aug1']
+# L2 shrinkage of the learned residuals (cross-modal logit, gene-token residual) towards 0, so the
+# fused score leaves the linear gene evidence only where the residuals consistently help. Leave-one-
+# patient-out fused AUC: 0.842 without shrinkage, 0.850 at 0.1, 0.857 at 1.0 (gene head 0.852).
+RESID_L2 = float(os.environ.get('FS_FUSION_RESID_L2', '1.0'))
+LOPO_ONLY = os.environ.get('FS_FUSION_LOPO_ONLY') == '1'
 
 
 def histo_embeddings(net, crops):
@@ -155,6 +160,8 @@ def train_fusion(samples, gemb, hemb, uninf, d_img, d_gene, epochs=EPOCHS, seed=
             kl = 0.5 * (((o['mu'] - mu_y) ** 2) + o['logvar'].exp() - 1 - o['logvar']).sum(-1).mean()
             sep = torch.norm(net.proto[0] - net.proto[1]).clamp(max=6.0)
             loss = loss + 0.1 * (rec + 0.5 * kl - 0.1 * sep)
+            if RESID_L2 > 0:
+                loss = loss + RESID_L2 * ((o['lx'] ** 2).mean() + (o['rg'] ** 2).mean())
             opt.zero_grad()
             loss.backward()
             opt.step()
@@ -221,6 +228,8 @@ def main():
         for k in ['lopo', 'lopo_gene_head']:
             res[k + '_mean'] = {m: float(np.mean([res[k][s][m] for s in C.LABELLED])) for m in ['auc', 'ap', 'f1']}
         print('LOPO fused', res['lopo_mean'], 'gene head', res['lopo_gene_head_mean'], flush=True)
+        if LOPO_ONLY:
+            return
 
     tnet, pj = load_teacher()
     gemb = gene_embeddings(tnet, pj['panel'], pj['scaling'], C.IMAGED + C.LABELLED)
