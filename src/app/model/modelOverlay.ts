@@ -47,7 +47,10 @@ export function getCurrentRegions(s: ModelState = useModelStore.getState()): Reg
   if (regionCache?.key === key) return regionCache.summary;
   const manifest = s.model?.manifest;
   let summary: RegionSummary | null = null;
-  const mpp = useSlideStore.getState().meta?.mpp ?? s.mpp;
+  const meta = useSlideStore.getState().meta;
+  const mpp = meta?.mpp ?? s.mpp;
+  // regions are clipped to the slide (edge cells of the rasters overhang it)
+  const bounds = meta ? { width: meta.width, height: meta.height } : undefined;
   if (manifest) {
     const method = manifest.threshold.method;
     const fallback = manifest.threshold.fallback;
@@ -56,11 +59,11 @@ export function getCurrentRegions(s: ModelState = useModelStore.getState()): Reg
       const h = s.heatmap;
       const raster = { ...h.raster, values: h.values };
       const cellValues = Float32Array.from(h.cells, (c) => h.values[c]);
-      summary = getRegionSummary(raster, getThreshold(cellValues, method, fallback, s.thresholdOverride), mpp, h.tissueAreaPx2);
+      summary = getRegionSummary(raster, getThreshold(cellValues, method, fallback, s.thresholdOverride), mpp, h.tissueAreaPx2, bounds);
     } else if (s.scores && s.st && s.mode !== 'difference') {
       const values = getModeValues(s.scores, s.mode);
       const raster = getSpotRaster(s.st.x, s.st.y, values);
-      if (raster) summary = getRegionSummary(raster, getThreshold(values, method, fallback, s.thresholdOverride), mpp, s.heatmap?.tissueAreaPx2 ?? null);
+      if (raster) summary = getRegionSummary(raster, getThreshold(values, method, fallback, s.thresholdOverride), mpp, s.heatmap?.tissueAreaPx2 ?? null, bounds);
     }
   }
   regionCache = { key, summary };

@@ -65,8 +65,14 @@ export function getThreshold(values: ArrayLike<number>, method: ThresholdMethod,
 }
 
 /** Regions + areas from a raster at a threshold; `tissueAreaPx2` null = use the field's own finite cells. */
-export function getRegionSummary(raster: ProbabilityRaster, threshold: ThresholdResult, mpp: number | null, tissueAreaPx2: number | null): RegionSummary {
-  const regions = getCancerRegions(raster, threshold.threshold);
+export function getRegionSummary(
+  raster: ProbabilityRaster,
+  threshold: ThresholdResult,
+  mpp: number | null,
+  tissueAreaPx2: number | null,
+  bounds?: { width: number; height: number },
+): RegionSummary {
+  const regions = getCancerRegions(raster, threshold.threshold, bounds);
   let tissue = tissueAreaPx2;
   if (tissue == null) {
     let n = 0;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { getCancerRegions, getPolygonArea, getRegionsGeoJson, getRingArea } from './contours.ts';
+import { getCancerRegions, getClippedRing, getPolygonArea, getRegionsGeoJson, getRingArea } from './contours.ts';
 import type { ProbabilityRaster } from './raster.ts';
 import { getRasterRgba } from './raster-image.ts';
 
@@ -67,5 +67,30 @@ describe('cancer regions from a raster', () => {
     expect(img.width).toBe(5);
     expect(img.data[3]).toBe(0); // NaN cell transparent
     expect(img.data[4 + 3]).toBe(255);
+  });
+
+  it('clips rings to the slide: exact area for a concave ring, empty when outside', () => {
+    // an L shape: 0..4 x 0..4 minus 2..4 x 2..4 (area 12), clipped to 3 x 3 -> area 9 - 1 = 8
+    const L: [number, number][] = [[0, 0], [4, 0], [4, 2], [2, 2], [2, 4], [0, 4], [0, 0]];
+    const c = getClippedRing(L, 3, 3);
+    expect(getRingArea(c)).toBeCloseTo(8, 12);
+    expect(c[0]).toEqual(c[c.length - 1]);
+    expect(getClippedRing([[5, 5], [6, 5], [6, 6], [5, 6], [5, 5]], 3, 3)).toEqual([]);
+  });
+
+  it('with bounds, regions of edge cells that overhang the slide are cut at its edge', () => {
+    // 4 x 3 cells of 10 px from (0, 0); the slide is 35 x 25 px; every cell above threshold
+    const r = { ...raster(4, 3, 10, () => 0.9), originX: 0, originY: 0 };
+    // contour through cell centres' half-way crossing: without bounds the region reaches past 35 x 25
+    const free = getCancerRegions(r, 0.5);
+    const cut = getCancerRegions(r, 0.5, { width: 35, height: 25 });
+    expect(cut.polygons.length).toBe(1);
+    for (const ring of cut.polygons[0]) for (const [x, y] of ring) {
+      expect(x).toBeGreaterThanOrEqual(0);
+      expect(x).toBeLessThanOrEqual(35);
+      expect(y).toBeLessThanOrEqual(25);
+    }
+    expect(cut.totalAreaPx2).toBeLessThan(free.totalAreaPx2);
+    expect(cut.totalAreaPx2).toBeLessThanOrEqual(35 * 25);
   });
 });

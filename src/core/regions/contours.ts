@@ -31,10 +31,45 @@ export function getPolygonArea(polygon: Polygon): number {
 }
 
 /**
+ * A ring clipped to the rectangle [0, width] x [0, height] (Sutherland-Hodgman; the clip window is
+ * convex, so the clipped area is exact even for concave rings). Fewer than 3 points: outside.
+ */
+export function getClippedRing(ring: readonly (readonly [number, number])[], width: number, height: number): [number, number][] {
+  let pts: [number, number][] = ring.map(([x, y]) => [x, y]);
+  if (pts.length > 1 && pts[0][0] === pts[pts.length - 1][0] && pts[0][1] === pts[pts.length - 1][1]) pts.pop();
+  const edges: [(p: [number, number]) => number, number][] = [
+    [(p) => p[0], 0],
+    [(p) => -p[0], -width],
+    [(p) => p[1], 0],
+    [(p) => -p[1], -height],
+  ];
+  for (const [f, lim] of edges) {
+    const out: [number, number][] = [];
+    for (let i = 0; i < pts.length; i++) {
+      const a = pts[i];
+      const b = pts[(i + 1) % pts.length];
+      const ina = f(a) >= lim;
+      const inb = f(b) >= lim;
+      if (ina) out.push(a);
+      if (ina !== inb) {
+        const t = (lim - f(a)) / (f(b) - f(a));
+        out.push([a[0] + t * (b[0] - a[0]), a[1] + t * (b[1] - a[1])]);
+      }
+    }
+    pts = out;
+    if (pts.length < 3) return [];
+  }
+  pts.push([pts[0][0], pts[0][1]]);
+  return pts;
+}
+
+/**
  * Regions where the raster is >= threshold. NaN cells count as below the threshold, so regions
  * stay inside the computed tissue. A cell is a unit square of the grid (d3-contour's convention).
+ * With `bounds` (the slide's level-0 size), polygons are clipped to the slide: the last row and
+ * column of cells usually overhang its edge, and that overhang is not tissue.
  */
-export function getCancerRegions(raster: ProbabilityRaster, threshold: number): CancerRegions {
+export function getCancerRegions(raster: ProbabilityRaster, threshold: number, bounds?: { width: number; height: number }): CancerRegions {
   const { width, height, originX, originY, cellPx } = raster;
   const polygons: Polygon[] = [];
   if (width > 0 && height > 0) {
@@ -53,7 +88,13 @@ export function getCancerRegions(raster: ProbabilityRaster, threshold: number): 
     for (let i = 0; i < padded.length; i++) if (padded[i] === Number.NEGATIVE_INFINITY) padded[i] = floor;
     const [mp] = contours().size([pw, ph]).smooth(false).thresholds([threshold])(Array.from(padded));
     for (const poly of mp?.coordinates ?? []) {
-      polygons.push(poly.map((ring) => ring.map(([gx, gy]) => [originX + (gx - 1) * cellPx, originY + (gy - 1) * cellPx] as [number, number])));
+      let rings = poly.map((ring) => ring.map(([gx, gy]) => [originX + (gx - 1) * cellPx, originY + (gy - 1) * cellPx] as [number, number]));
+      if (bounds) {
+        const outer = getClippedRing(rings[0], bounds.width, bounds.height);
+        if (outer.length === 0) continue;
+        rings = [outer, ...rings.slice(1).map((r) => getClippedRing(r, bounds.width, bounds.height)).filter((r) => r.length > 0)];
+      }
+      polygons.push(rings);
     }
   }
   const areasPx2 = new Float64Array(polygons.length);
