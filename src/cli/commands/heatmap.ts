@@ -18,6 +18,9 @@ import { openNodeSlideInput } from '../../core/slide/bytes/node-file-source.ts';
 import { loadSlide } from '../../core/slide/load-slide.ts';
 import { createProgressWriter, getDefaultModelDir, parsePositive } from '../model-options.ts';
 
+/** um/px assumed for an image that carries none when --mpp is not given (20x) */
+const ASSUMED_MPP = 0.5;
+
 export const HEATMAP_USAGE =
   'usage: fusescope heatmap --slide <slide> [--model <dir>] [--mpp <um/px>] [--threshold <0-1>] [--batch <n>] --out heatmap.png [--geojson regions.json] [--json]';
 
@@ -59,14 +62,17 @@ export async function run(argv: string[]): Promise<number> {
   try {
     const res = getMppResolution({ slide: slide.meta, userMpp });
     log(`um/px: ${res.detail}`);
-    if (!res.mpp) throw new Error(`${slide.meta.name}: the slide has no um/px; give it with --mpp (e.g. --mpp 0.5 for a 20x scan).`);
-    const plan = await loadHeatmapPlan(slide, model.manifest, res.mpp);
+    // A plain image without --mpp: a 20x scan (0.5 um/px) is the common case, and a map at a
+    // slightly wrong scale helps more than no map; say so loudly, areas in mm2 depend on it.
+    const mpp = res.mpp ?? ASSUMED_MPP;
+    if (!res.mpp) log(`warning: ${slide.meta.name} has no um/px: assuming ${ASSUMED_MPP} um/px (a 20x scan); pass --mpp with the scan's real value for correct scale and areas`);
+    const plan = await loadHeatmapPlan(slide, model.manifest, mpp);
     const r = plan.raster;
     log(
       `tissue: ${plan.cells.length} of ${r.width * r.height} windows (saturation >= ${plan.tissue.saturationThreshold.toFixed(3)}, ${plan.tissue.thresholdSource}); window ${model.patchPx} px at ${model.manifest.histology.mpp} um/px from level ${plan.patch.level}, stride ${r.cellPx.toFixed(1)} level-0 px`,
     );
     if (plan.patch.scale < 0.5) {
-      log(`warning: the slide (${res.mpp.toFixed(3)} um/px) is more than 2x coarser than the model's ${model.manifest.histology.mpp} um/px: windows are upsampled ${(1 / plan.patch.scale).toFixed(1)}x and scores are unreliable`);
+      log(`warning: the slide (${mpp.toFixed(3)} um/px) is more than 2x coarser than the model's ${model.manifest.histology.mpp} um/px: windows are upsampled ${(1 / plan.patch.scale).toFixed(1)}x and scores are unreliable`);
     }
     const progress = createProgressWriter('heatmap');
     const tRun = performance.now();
@@ -84,7 +90,7 @@ export async function run(argv: string[]): Promise<number> {
       log(`wrote ${v.out} (${img.width} x ${img.height}, one pixel = ${r.cellPx.toFixed(1)} level-0 px)`);
     }
     if (v.geojson) {
-      await writeFile(v.geojson, JSON.stringify(getRegionsGeoJson(summary.regions, res.mpp)));
+      await writeFile(v.geojson, JSON.stringify(getRegionsGeoJson(summary.regions, mpp)));
       log(`wrote ${summary.regions.polygons.length} regions to ${v.geojson}`);
     }
     log(`heatmap: ${plan.cells.length} windows in ${(runMs / 1000).toFixed(1)} s, total ${((performance.now() - t0) / 1000).toFixed(1)} s`);
@@ -99,8 +105,8 @@ export async function run(argv: string[]): Promise<number> {
         slideScoreRule: summary.slideScoreRule,
         regions: summary.regions.polygons.length,
         windows: summary.windows,
-        mpp: res.mpp,
-        mppSource: res.source,
+        mpp,
+        mppSource: res.mpp ? res.source : 'assumed',
         raster: { width: r.width, height: r.height, cellPx: r.cellPx, originX: r.originX, originY: r.originY },
         model: `${model.manifest.name} ${model.manifest.version}`,
       };
