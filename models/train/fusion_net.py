@@ -108,12 +108,15 @@ class FusionNet(nn.Module):
         lx = self.cls(torch.cat([mu, logvar], -1)).squeeze(-1)
         li = self.head_i(ti)
         gl = gene_tokens[:, :, -1]
-        rg = self.head_g(tg) if self.head_g is not None else torch.zeros_like(li)
-        lg = rg + self.prior(torch.stack([gl[:, 0], gl[:, 1:].mean(1)], -1)).squeeze(-1)
+        lg = self.prior(torch.stack([gl[:, 0], gl[:, 1:].mean(1)], -1)).squeeze(-1)
+        rg = None
+        if self.head_g is not None:  # no zeros tensor otherwise: ConstantOfShape is not in ORT-web's op list
+            rg = self.head_g(tg)
+            lg = lg + rg
         g = torch.sigmoid(self.gate(torch.cat([ti[:, 0], ti[:, 1:].mean(1), tg[:, 0]], -1))).squeeze(-1)
         logit = g * li + (1 - g) * lg + lx
         if full:
-            return dict(logit=logit, gate=g, li=li, lg=lg, lx=lx, rg=rg, mu=mu, logvar=logvar, h=h, ci=ti[:, 0], cg=tg[:, 0])
+            return dict(logit=logit, gate=g, li=li, lg=lg, lx=lx, rg=rg if rg is not None else torch.zeros_like(li), mu=mu, logvar=logvar, h=h, ci=ti[:, 0], cg=tg[:, 0])
         return logit, g
 
 
