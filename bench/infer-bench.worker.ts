@@ -4,12 +4,15 @@
  * for WASM, the default JSEP bundle for WebGPU).
  */
 /// <reference lib="webworker" />
+import type { InferenceSession } from 'onnxruntime-web';
 import { loadOrt, setOrtThreads } from '../src/workers/inference-runtime.ts';
 
 const scope = self as unknown as DedicatedWorkerGlobalScope;
 
 export interface EncoderBenchRequest {
   modelUrl: string;
+  /** model bytes to use instead of fetching modelUrl (e.g. a rewritten graph under test) */
+  modelBytes?: Uint8Array;
   patchPx: number;
   batch: number;
   iterations: number;
@@ -17,6 +20,10 @@ export interface EncoderBenchRequest {
   threads: number;
   /** the batch to run (normalised NCHW); default: deterministic pseudo-random pixels */
   patches?: Float32Array;
+  /** extra session options (graph optimisation level, memory arena, free dimension overrides ...) */
+  sessionOptions?: Partial<InferenceSession.SessionOptions>;
+  /** ORT per-node profiling: the profile JSON is written to the console by the WASM build */
+  profile?: boolean;
 }
 
 export interface EncoderBenchResult {
@@ -26,9 +33,13 @@ export interface EncoderBenchResult {
   batch: number;
   iterations: number;
   msPerBatch: number;
+  /** fastest single run */
+  msMin: number;
   patchesPerSecond: number;
   /** first probability of the batch, to compare with Node */
   firstProb: number;
+  /** every embedding value of the last run (to compare graphs) */
+  embedding: number[];
 }
 
 /** Deterministic pseudo-random normalised pixels (the same generator as bench/infer.ts). */
@@ -45,17 +56,44 @@ function getPatches(n: number, p: number): Float32Array {
 async function run(r: EncoderBenchRequest): Promise<EncoderBenchResult> {
   setOrtThreads(r.threads);
   const ort = await loadOrt(r.backend);
-  const bytes = new Uint8Array(await (await fetch(r.modelUrl)).arrayBuffer());
-  const session = await ort.InferenceSession.create(bytes, { executionProviders: [r.backend], graphOptimizationLevel: 'all' });
-  const feeds = { patch: new ort.Tensor('float32', r.patches ?? getPatches(r.batch, r.patchPx), [r.batch, 3, r.patchPx, r.patchPx]) };
+  const bytes = r.modelBytes ?? new Uint8Array(await (await fetch(r.modelUrl)).arrayBuffer());
+  const session = await ort.InferenceSession.create(bytes, {
+    executionProviders: [r.backend],
+    graphOptimizationLevel: 'all',
+    ...r.sessionOptions,
+    enableProfiling: Boolean(r.profile),
+  });
+  const inputName = session.inputNames[0];
+  const feeds = { [inputName]: new ort.Tensor('float32', r.patches ?? getPatches(r.batch, r.patchPx), [r.batch, 3, r.patchPx, r.patchPx]) };
   let out = await session.run(feeds); // warm-up
+  let msMin = Number.POSITIVE_INFINITY;
   const t0 = performance.now();
-  for (let i = 0; i < r.iterations; i++) out = await session.run(feeds);
+  for (let i = 0; i < r.iterations; i++) {
+    const t = performance.now();
+    out = await session.run(feeds);
+    msMin = Math.min(msMin, performance.now() - t);
+  }
   const ms = (performance.now() - t0) / r.iterations;
-  const prob = out.prob;
-  const firstProb = prob.location === 'cpu' ? (prob.data as Float32Array)[0] : ((await prob.getData()) as Float32Array)[0];
+  const read = async (name: string) => {
+    const t = out[name];
+    return t.location === 'cpu' ? (t.data as Float32Array) : ((await t.getData()) as Float32Array);
+  };
+  const firstProb = (await read('prob'))[0];
+  const embedding = Array.from(await read('embedding'));
+  if (r.profile) session.endProfiling();
   await session.release();
-  return { backend: r.backend, threads: r.threads, isolated: self.crossOriginIsolated, batch: r.batch, iterations: r.iterations, msPerBatch: ms, patchesPerSecond: (r.batch * 1000) / ms, firstProb };
+  return {
+    backend: r.backend,
+    threads: r.threads,
+    isolated: self.crossOriginIsolated,
+    batch: r.batch,
+    iterations: r.iterations,
+    msPerBatch: ms,
+    msMin,
+    patchesPerSecond: (r.batch * 1000) / ms,
+    firstProb,
+    embedding,
+  };
 }
 
 if (!scope.name?.startsWith('em-pthread')) {

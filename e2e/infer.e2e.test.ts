@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { EncoderBenchArgs } from '../bench/infer-page';
 import type { SpotRow } from '../src/app/model/exports';
 import { run as runPredict } from '../src/cli/commands/predict';
 import { type AppServer, dropPaths, HER2ST_DIR, launchBrowser, openApp, REPO_ROOT, SLIDES_DIR, startAppServer, startFileServer } from './harness';
@@ -242,7 +243,14 @@ describe('in-browser inference', () => {
       await page.waitForFunction(() => 'runEncoderBench' in window, null, { timeout: 60_000 });
       const run = (backend: string) =>
         page.evaluate(
-          (be) => (window as unknown as { runEncoderBench(u: string, p: number, b: number, i: number, be: string): Promise<{ firstProb: number; backend: string }> }).runEncoderBench('/models/default/histology.onnx', 64, 4, 1, be),
+          (be) =>
+            (window as unknown as { runEncoderBench(a: EncoderBenchArgs): Promise<{ firstProb: number; backend: string }> }).runEncoderBench({
+              modelUrl: '/models/default/histology.onnx',
+              patchPx: 64,
+              batch: 4,
+              iterations: 1,
+              backend: be as EncoderBenchArgs['backend'],
+            }),
           backend,
         );
       const wasm = await run('wasm');
