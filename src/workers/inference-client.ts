@@ -13,6 +13,7 @@ import type {
   ModelSource,
   RasterGeometry,
   SpotDetail,
+  SpotRunTimings,
   StInfo,
   StSource,
 } from './inference-protocol.ts';
@@ -65,6 +66,15 @@ export class InferenceClient {
       void this.answerRegion(ev);
       return;
     }
+    if (ev.type === 'readRegions') {
+      this.readBatches.set(ev.batch, { level: ev.level, regions: ev.regions, next: 0, inFlight: 0, concurrency: Math.max(1, ev.concurrency) });
+      this.pumpReads(ev.batch);
+      return;
+    }
+    if (ev.type === 'cancelReadRegions') {
+      this.readBatches.delete(ev.batch);
+      return;
+    }
     if (ev.type === 'backendLost') {
       this.onBackendLost?.(ev.reason, ev.backend);
       return;
@@ -85,6 +95,23 @@ export class InferenceClient {
       return;
     }
     p.onEvent?.(ev);
+  }
+
+  /** queued region reads of the worker's prefetches (readRegions), by batch */
+  private readonly readBatches = new Map<number, { level: number; regions: { id: number; x: number; y: number; width: number; height: number }[]; next: number; inFlight: number; concurrency: number }>();
+
+  private pumpReads(batch: number): void {
+    const b = this.readBatches.get(batch);
+    if (!b) return;
+    while (b.inFlight < b.concurrency && b.next < b.regions.length) {
+      const r = b.regions[b.next++];
+      b.inFlight++;
+      void this.answerRegion({ type: 'readRegion', id: r.id, level: b.level, x: r.x, y: r.y, width: r.width, height: r.height }).finally(() => {
+        b.inFlight--;
+        if (b.next >= b.regions.length && b.inFlight === 0) this.readBatches.delete(batch);
+        else this.pumpReads(batch);
+      });
+    }
   }
 
   private async answerRegion(ev: Extract<InferenceEvent, { type: 'readRegion' }>): Promise<void> {
@@ -156,7 +183,9 @@ export class InferenceClient {
     return this.request({ type: 'setSt', id: this.id(), source, options }, { signal });
   }
 
-  scoreSpots(args: { mpp: number | null; order: Int32Array; batchSize?: number; signal?: AbortSignal } & SpotRunCallbacks): Promise<{ done: number; backend: InferenceBackend }> {
+  scoreSpots(
+    args: { mpp: number | null; order: Int32Array; batchSize?: number; signal?: AbortSignal } & SpotRunCallbacks,
+  ): Promise<{ done: number; backend: InferenceBackend; timings: SpotRunTimings }> {
     return this.request(
       { type: 'scoreSpots', id: this.id(), mpp: args.mpp, order: args.order, batchSize: args.batchSize ?? 32 },
       {

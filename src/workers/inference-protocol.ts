@@ -81,12 +81,43 @@ export type InferenceEvent =
   | { type: 'reply'; id: number; ok: true; value: unknown }
   | { type: 'reply'; id: number; ok: false; name: string; message: string }
   | { type: 'readRegion'; id: number; level: number; x: number; y: number; width: number; height: number }
+  /**
+   * Read these regions of one level in this order, `concurrency` at a time, and answer each with a
+   * `region` message (its own id). The main thread does the queueing, so reads go on while the
+   * worker's thread is busy in the encoder.
+   */
+  | { type: 'readRegions'; batch: number; level: number; concurrency: number; regions: { id: number; x: number; y: number; width: number; height: number }[] }
+  /** drop what is still queued of a readRegions batch */
+  | { type: 'cancelReadRegions'; batch: number }
   | { type: 'progress'; id: number; stage: 'genes' | 'spots' | 'tissue' | 'windows'; done: number; total: number }
   | { type: 'spotBatch'; id: number; spots: Int32Array; histology: Float32Array; gene: Float32Array; fused: Float32Array }
   | { type: 'spotsStarted'; id: number; coverage: GeneCoverage; warnings: string[]; mpp: number | null; mppDetail: string }
   | { type: 'heatmapPlan'; id: number; raster: RasterGeometry; cells: Int32Array; tissueAreaPx2: number; tissue: { width: number; height: number; cellPx: number; mask: Uint8Array } }
   | { type: 'heatmapBatch'; id: number; cells: Int32Array; probs: Float32Array }
   | { type: 'backendLost'; reason: string; backend: InferenceBackend };
+
+/**
+ * Where the time of one spot run went (worker clock, ms). Intervals overlap: slide reads run while
+ * the previous batch is encoded, so the parts need not add up to `totalMs`.
+ */
+export interface SpotRunTimings {
+  /** request received to the last fused score */
+  totalMs: number;
+  /** gene alignment + normalisation + gene head */
+  geneMs: number;
+  /** histology encoder runs (onnxruntime) */
+  encoderMs: number;
+  encoderPatches: number;
+  /** fusion head runs */
+  fusionMs: number;
+  /** wall time with at least one slide read outstanding (main thread + slide workers) */
+  readWaitMs: number;
+  /** region reads the worker asked the main thread for, and their pixels */
+  regionReads: number;
+  regionPixels: number;
+  /** everything else in the worker: patch cutting, resampling, normalisation, messages */
+  otherMs: number;
+}
 
 export interface SpotDetail {
   spot: number;

@@ -13,16 +13,18 @@ import { loadModelPackage, type ModelPackage } from '../core/model/manifest.ts';
 import { type FuseModel, loadFuseModel } from '../core/model/model.ts';
 import { getMppResolution } from '../core/model/mpp.ts';
 import { getBlobPackageFiles, type PackageFiles } from '../core/model/package-files.ts';
-import { getPatchGeometry, readPatchRgb } from '../core/model/patch.ts';
+import { getPatchGeometry, getPatchLevelRect, readPatchRgb } from '../core/model/patch.ts';
 import { getInTissueSpots, scoreSpots } from '../core/model/score-spots.ts';
 import { getCellCentre } from '../core/regions/raster.ts';
-import type { RgbaImage, SlideMetadata, SlideSource } from '../core/slide/types.ts';
+import type { RgbaImage } from '../core/slide/types.ts';
 import { getBrowserStFiles } from '../core/st/files/browser.ts';
 import { createBytesStFile } from '../core/st/files/bytes.ts';
 import { loadStDataset } from '../core/st/load.ts';
 import type { StDataset } from '../core/st/types.ts';
+import type { InferenceBackend, InferenceEvent, InferenceRequest, ModelInfo, ModelSource, SpotDetail, SpotRunTimings, StInfo, StSource } from './inference-protocol.ts';
 import { getOrtRuntime, loadOrt, setOrtThreads } from './inference-runtime.ts';
-import type { InferenceBackend, InferenceEvent, InferenceRequest, ModelInfo, ModelSource, SpotDetail, StInfo, StSource } from './inference-protocol.ts';
+import { createProxySlide, type ProxySlide, type RemoteReader } from './inference-slide.ts';
+import { addTimings, createSpotRunClock, type SpotRunClock } from './inference-timing.ts';
 
 const scope = self as unknown as DedicatedWorkerGlobalScope;
 
@@ -34,83 +36,47 @@ function post(msg: InferenceEvent, transfer: Transferable[] = []): void {
 let nextRegionId = 1;
 const regionWaits = new Map<number, { resolve: (img: RgbaImage) => void; reject: (e: Error) => void }>();
 
+/** counts the reads of the spot run in progress (SpotRunTimings) */
+let countRemoteRead: ((width: number, height: number) => void) | null = null;
+
 function readRemoteRegion(level: number, x: number, y: number, width: number, height: number): Promise<RgbaImage> {
   const id = nextRegionId++;
+  countRemoteRead?.(width, height);
   return new Promise<RgbaImage>((resolve, reject) => {
     regionWaits.set(id, { resolve, reject });
     post({ type: 'readRegion', id, level, x, y, width, height });
   });
 }
 
-/**
- * Spot patches are small and scattered: one round trip (and tile decode) per patch is slow. On
- * levels with an integer downsample, regions are cut from aligned BLOCK x BLOCK level-pixel blocks
- * read once and kept (LRU); the pixels are the same as a direct read (outside the slide stays
- * transparent). Other levels, and regions larger than a block, are read directly.
- */
-const BLOCK = 512;
-const MAX_BLOCKS = 48;
+let nextReadBatch = 1;
 
-function getProxySlide(meta: SlideMetadata): SlideSource {
-  const unsupported = () => Promise.reject(new Error('the inference worker reads regions only'));
-  const blocks = new Map<string, Promise<RgbaImage>>();
-  const getBlock = (level: number, bx: number, by: number, d: number): Promise<RgbaImage> => {
-    const key = `${level}/${bx}/${by}`;
-    let p = blocks.get(key);
-    if (p) {
-      blocks.delete(key);
-      blocks.set(key, p); // most recently used last
-      return p;
-    }
-    p = readRemoteRegion(level, bx * BLOCK * d, by * BLOCK * d, BLOCK, BLOCK);
-    p.catch(() => blocks.delete(key));
-    blocks.set(key, p);
-    while (blocks.size > MAX_BLOCKS) blocks.delete(blocks.keys().next().value as string);
-    return p;
-  };
-  return {
-    meta,
-    async readRegion(level, x, y, width, height, signal) {
-      signal?.throwIfAborted();
-      const d = meta.levels[level]?.downsample ?? 1;
-      const lx = x / d;
-      const ly = y / d;
-      if (d !== Math.round(d) || lx !== Math.round(lx) || ly !== Math.round(ly) || width > BLOCK || height > BLOCK) {
-        return readRemoteRegion(level, x, y, width, height);
-      }
-      const out = new Uint8ClampedArray(width * height * 4);
-      const bx0 = Math.floor(lx / BLOCK);
-      const by0 = Math.floor(ly / BLOCK);
-      const bx1 = Math.floor((lx + width - 1) / BLOCK);
-      const by1 = Math.floor((ly + height - 1) / BLOCK);
-      const jobs: Promise<void>[] = [];
-      for (let by = by0; by <= by1; by++) {
-        for (let bx = bx0; bx <= bx1; bx++) {
-          jobs.push(
-            getBlock(level, bx, by, d).then((img) => {
-              // copy the overlap of this block and the region
-              const ox0 = Math.max(lx, bx * BLOCK);
-              const ox1 = Math.min(lx + width, bx * BLOCK + BLOCK);
-              const oy0 = Math.max(ly, by * BLOCK);
-              const oy1 = Math.min(ly + height, by * BLOCK + BLOCK);
-              for (let yy = oy0; yy < oy1; yy++) {
-                const src = ((yy - by * BLOCK) * img.width + (ox0 - bx * BLOCK)) * 4;
-                out.set(img.data.subarray(src, src + (ox1 - ox0) * 4), ((yy - ly) * width + (ox0 - lx)) * 4);
-              }
-            }),
-          );
+/** The main thread's slide, as the proxy reads it. */
+const remoteReader: RemoteReader = {
+  read: readRemoteRegion,
+  readMany(level, regions, concurrency) {
+    const batch = nextReadBatch++;
+    const ids: number[] = [];
+    const results = regions.map((r) => {
+      const id = nextRegionId++;
+      ids.push(id);
+      countRemoteRead?.(r.width, r.height);
+      return new Promise<RgbaImage>((resolve, reject) => regionWaits.set(id, { resolve, reject }));
+    });
+    post({ type: 'readRegions', batch, level, concurrency, regions: regions.map((r, i) => ({ id: ids[i], ...r })) });
+    return {
+      results,
+      cancel() {
+        post({ type: 'cancelReadRegions', batch });
+        for (const id of ids) {
+          const w = regionWaits.get(id);
+          if (!w) continue;
+          regionWaits.delete(id);
+          w.reject(new DOMException('prefetch cancelled', 'AbortError'));
         }
-      }
-      await Promise.all(jobs);
-      return { width, height, data: out };
-    },
-    readTile: unsupported,
-    readAssociated: unsupported,
-    close() {
-      blocks.clear();
-    },
-  };
-}
+      },
+    };
+  },
+};
 
 // ---- state ----
 let backend: InferenceBackend = 'wasm';
@@ -119,7 +85,7 @@ let pkg: ModelPackage | null = null;
 let modelSha = '';
 let model: FuseModel | null = null;
 let gpuLost: string | null = null;
-let slide: SlideSource | null = null;
+let slide: ProxySlide | null = null;
 let st: StDataset | null = null;
 let stSlideMpp: number | null = null;
 let normalisedCache: { key: string; spots: Int32Array; genes: Float32Array } | null = null;
@@ -272,9 +238,57 @@ function resolveMpp(userMpp: number | null): { mpp: number | null; detail: strin
   return { mpp: res.mpp, detail: res.detail };
 }
 
-async function runSpots(id: number, req: Extract<InferenceRequest, { type: 'scoreSpots' }>, signal: AbortSignal): Promise<{ done: number; backend: InferenceBackend }> {
+async function runSpots(
+  id: number,
+  req: Extract<InferenceRequest, { type: 'scoreSpots' }>,
+  signal: AbortSignal,
+): Promise<{ done: number; backend: InferenceBackend; timings: SpotRunTimings }> {
   if (!model || !pkg) throw new Error('no model is loaded');
   if (!st) throw new Error('no spatial-transcriptomics data is loaded');
+  let clock = createSpotRunClock(model, slide);
+  countRemoteRead = (w, h) => clock.countRead(w, h);
+  const proxy = slide;
+  const prefetching = proxy ? prefetchSpotPatches(proxy, st, pkg.manifest, req) : false;
+  try {
+    const r = await runSpotsTimed(id, req, signal, () => clock, (c) => (clock = c));
+    return { ...r, timings: clock.getTimings() };
+  } finally {
+    countRemoteRead = null;
+    if (prefetching) proxy?.endPrefetch();
+  }
+}
+
+/**
+ * Start reading the slide blocks under every in-tissue spot's patch, visible spots first, so the
+ * main thread and the slide worker read while the encoder runs (scoreSpots asks for them batch by
+ * batch). False when there is nothing to prefetch (no um/px: scoreSpots reports that).
+ */
+function prefetchSpotPatches(proxy: ProxySlide, data: StDataset, m: ModelPackage['manifest'], req: Extract<InferenceRequest, { type: 'scoreSpots' }>): boolean {
+  const { mpp } = resolveMpp(req.mpp);
+  if (!mpp || !(mpp > 0)) return false;
+  const geom = getPatchGeometry(proxy.meta, mpp, m.histology.patchPx, m.histology.mpp);
+  const { spots } = getInTissueSpots(data);
+  const inTissue = new Uint8Array(data.spots.ids.length);
+  for (const s of spots) inTissue[s] = 1;
+  const rects: ReturnType<typeof getPatchLevelRect>[] = [];
+  const add = (s: number) => {
+    if (inTissue[s] !== 1) return;
+    inTissue[s] = 2;
+    rects.push(getPatchLevelRect(geom, data.spots.x[s], data.spots.y[s]));
+  };
+  for (const s of req.order) add(s);
+  for (const s of spots) add(s);
+  return proxy.prefetch(geom.level, rects) > 0;
+}
+
+async function runSpotsTimed(
+  id: number,
+  req: Extract<InferenceRequest, { type: 'scoreSpots' }>,
+  signal: AbortSignal,
+  getClock: () => SpotRunClock,
+  setClock: (c: SpotRunClock) => void,
+): Promise<{ done: number; backend: InferenceBackend }> {
+  if (!model || !st) throw new Error('no model or ST data');
   const data = st;
   const nAll = data.spots.ids.length;
   const { spots: inTissue } = getInTissueSpots(data);
@@ -289,10 +303,11 @@ async function runSpots(id: number, req: Extract<InferenceRequest, { type: 'scor
     signal.addEventListener('abort', onOuter, { once: true });
     let complete = false;
     try {
+      const clock = getClock();
       await scoreSpots({
-        model,
+        model: clock.model,
         st: data,
-        slide,
+        slide: clock.slide,
         mpp,
         order,
         batchSize: req.batchSize,
@@ -330,6 +345,12 @@ async function runSpots(id: number, req: Extract<InferenceRequest, { type: 'scor
       if (signal.aborted) throw err;
       if (!isGpuFailure(err)) throw err;
       await fallBackToWasm();
+      if (model) {
+        // keep counting on the new sessions
+        const before = getClock().getTimings();
+        const next = createSpotRunClock(model, slide);
+        setClock({ ...next, getTimings: () => addTimings(before, next.getTimings()) });
+      }
       // the spots not done yet go first; the run stops as soon as they are all in
       const rest: number[] = [];
       for (const s of order) if (!doneMask[s]) rest.push(s);
@@ -509,7 +530,8 @@ async function handle(msg: InferenceRequest): Promise<void> {
         break;
       }
       case 'setSlide':
-        slide = msg.meta ? getProxySlide(msg.meta) : null;
+        slide?.close();
+        slide = msg.meta ? createProxySlide(msg.meta, remoteReader) : null;
         heatmapCache = null;
         break;
       case 'setSt':

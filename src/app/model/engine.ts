@@ -22,6 +22,8 @@ let running: AbortController | null = null;
 let queue: Promise<void> = Promise.resolve();
 let generation = 0;
 let pendingTasks = 0;
+/** cases being opened that bring ST data (see expectSt) */
+let stExpected = 0;
 let idleWaiters: (() => void)[] = [];
 
 function getClient(): InferenceClient {
@@ -73,7 +75,7 @@ export function initEngine(preferred?: InferenceBackend): Promise<void> {
   if (initPromise) return initPromise;
   const wanted: InferenceBackend | 'auto' = preferred ?? getBackendParam() ?? 'auto';
   const isolated = typeof crossOriginIsolated !== 'undefined' && crossOriginIsolated;
-  const threads = isolated ? Math.max(1, Math.min(4, navigator.hardwareConcurrency || 2)) : 1;
+  const threads = isolated ? (getThreadsParam() ?? Math.max(1, Math.min(4, navigator.hardwareConcurrency || 2))) : 1;
   taskStarted();
   initPromise = getClient()
     .init(wanted, threads)
@@ -88,6 +90,13 @@ export function initEngine(preferred?: InferenceBackend): Promise<void> {
     })
     .finally(taskEnded);
   return initPromise;
+}
+
+/** `?threads=N` sets the WASM threads (default: min(4, cores) when cross-origin isolated). */
+function getThreadsParam(): number | null {
+  if (typeof location === 'undefined') return null;
+  const n = Number(new URLSearchParams(location.search).get('threads'));
+  return Number.isInteger(n) && n >= 1 && n <= 16 ? n : null;
 }
 
 /** `?backend=wasm|webgpu` picks the backend at start (default: automatic). */
@@ -162,7 +171,12 @@ export function setBackend(backend: InferenceBackend): Promise<void> {
 }
 
 function resetResults(): void {
-  useModelStore.getState().set({ scores: null, heatmap: null, spotsDone: 0, spotsTotal: 0, spotsMs: null, runError: null, coverage: null, warnings: [] });
+  useModelStore.getState().set({ scores: null, heatmap: null, spotsDone: 0, spotsTotal: 0, spotsMs: null, spotsTimings: null, runError: null, coverage: null, warnings: [] });
+}
+
+/** A User Timing mark (`fusescope:<what>`): the benchmark reads the engine's timeline from these. */
+function mark(what: string): void {
+  if (typeof performance !== 'undefined' && typeof performance.mark === 'function') performance.mark(`fusescope:${what}`);
 }
 
 /** Describe an ST source for the result cache key. */
@@ -214,11 +228,13 @@ export function setInferenceSt(source: StSource | null, options: { section?: str
       return;
     }
     store.set({ progress: { task: 'st', stage: 'reading ST files', done: 0, total: 1 }, stError: null });
+    mark('st-start');
     try {
       const raw = useSlideStore.getState().handle?.meta.mpp ?? useSlideStore.getState().meta?.mpp ?? null;
       const info = await getClient().setSt(source, { slideMpp: raw, section: options.section });
       stKey = getStSourceKey(source);
       useModelStore.getState().set({ st: info, progress: null });
+      mark('st-ready');
     } catch (err) {
       stKey = null;
       useModelStore.getState().set({ st: null, stError: message(err), progress: null });
@@ -254,9 +270,11 @@ function setSlide(handle: SlideHandle | null): Promise<void> {
   return enqueue(async () => {
     await initEngine();
     cancelRun();
+    mark('slide-start');
     slideHandle = handle;
     slideKey = handle ? await getSlideKey(handle) : null;
     await getClient().setSlide(handle);
+    mark('slide-ready');
     resetResults();
     schedule();
   });
@@ -300,6 +318,25 @@ function getVisibleFirstOrder(x: Float64Array, y: Float64Array): Int32Array {
   return Int32Array.from(idx);
 }
 
+/**
+ * A case is being opened with ST data (slide first, then its spots): until the returned function
+ * is called, a slide alone does not start the dense heatmap, so the spot scores (what the user
+ * opened the case for) do not wait behind a tissue mask and heatmap windows that would be
+ * cancelled when the ST data arrives.
+ */
+export function expectSt(): () => void {
+  stExpected++;
+  let released = false;
+  return () => {
+    if (released) return;
+    released = true;
+    stExpected--;
+    // after the ST store's own follow-up (a timer that hands the dataset to setInferenceSt), so a
+    // heatmap run is not started only to be cancelled by it
+    setTimeout(schedule, 0);
+  };
+}
+
 /** Cancel what runs and compute what the current model / slide / ST need (spots, then heatmap). */
 export function schedule(): void {
   const gen = ++generation;
@@ -312,7 +349,8 @@ export function schedule(): void {
     try {
       if (s.st) await runSpotScores(ctrl.signal);
       if (gen !== generation || ctrl.signal.aborted) return;
-      if (slideHandle) await runDenseHeatmap(ctrl.signal);
+      // while a case's ST data is on its way, its spots go first (the ST arrival schedules again)
+      if (slideHandle && stExpected === 0) await runDenseHeatmap(ctrl.signal);
     } catch (err) {
       if (!isAbort(err)) useModelStore.getState().set({ runError: message(err) });
     } finally {
@@ -343,6 +381,7 @@ async function runSpotScores(signal: AbortSignal): Promise<void> {
     return;
   }
   store.set({ scores, spotsDone: 0, spotsTotal: total, spotsMs: null, runError: null, progress: { task: 'spots', stage: 'gene head', done: 0, total } });
+  mark('spots-start');
   const t0 = performance.now();
   const order = getVisibleFirstOrder(st.x, st.y);
   let pendingBump = false;
@@ -354,7 +393,7 @@ async function runSpotScores(signal: AbortSignal): Promise<void> {
       useModelStore.getState().bump();
     });
   };
-  await getClient().scoreSpots({
+  const run = await getClient().scoreSpots({
     mpp: getUserMpp(),
     order,
     batchSize: 32,
@@ -375,7 +414,8 @@ async function runSpotScores(signal: AbortSignal): Promise<void> {
       useModelStore.getState().set(patch);
     },
   });
-  useModelStore.getState().set({ spotsDone: total, spotsMs: performance.now() - t0 });
+  useModelStore.getState().set({ spotsDone: total, spotsMs: performance.now() - t0, spotsTimings: run.timings });
+  mark('spots-done');
   useModelStore.getState().bump();
   if (cacheKey) void saveCachedScores(cacheKey, scores).catch(() => {});
 }
@@ -397,6 +437,7 @@ async function runDenseHeatmap(signal: AbortSignal): Promise<void> {
     return;
   }
   let values: Float32Array | null = null;
+  mark('heatmap-start');
   await getClient().heatmap({
     mpp,
     priority: getViewportRect(),
@@ -416,6 +457,7 @@ async function runDenseHeatmap(signal: AbortSignal): Promise<void> {
     },
     onProgress: (p) => useModelStore.getState().set({ progress: { task: 'heatmap', stage: p.stage === 'tissue' ? 'tissue mask' : 'heatmap windows', done: p.done, total: p.total } }),
   });
+  mark('heatmap-done');
   const h = useModelStore.getState().heatmap;
   if (h) {
     h.done = h.total;

@@ -1,5 +1,5 @@
 import { create } from 'zustand';
-import type { GeneCoverage, InferenceBackend, ModelInfo, RasterGeometry, SpotDetail, StInfo } from '../../workers/inference-protocol';
+import type { GeneCoverage, InferenceBackend, ModelInfo, RasterGeometry, SpotDetail, SpotRunTimings, StInfo } from '../../workers/inference-protocol';
 
 /**
  * In-browser inference state: which model and backend run, the per-spot scores of the three heads
@@ -53,6 +53,8 @@ export interface ModelState {
   spotsTotal: number;
   /** ms from the spot run start to the last fused score (null until complete) */
   spotsMs: number | null;
+  /** where the last complete spot run's time went (worker side), for the benchmark and the status line */
+  spotsTimings: SpotRunTimings | null;
   heatmap: HeatmapState | null;
   progress: RunProgress | null;
   runError: string | null;
@@ -90,6 +92,7 @@ export const useModelStore = create<ModelState>()((set) => ({
   spotsDone: 0,
   spotsTotal: 0,
   spotsMs: null,
+  spotsTimings: null,
   heatmap: null,
   progress: null,
   runError: null,

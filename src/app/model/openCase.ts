@@ -8,7 +8,7 @@ import { useStStore } from '../st/stStore';
 import { loadSlideFromFiles, loadSlideFromUrl } from '../open/openSlide';
 import { useCaseStore } from '../stores/caseStore';
 import { useSlideStore } from '../stores/slideStore';
-import { getDroppedModelSource, loadModel } from './engine';
+import { expectSt, getDroppedModelSource, loadModel } from './engine';
 import type { ModelSource } from '../../workers/inference-protocol';
 import { type OverlayMode, useModelStore } from './modelStore';
 
@@ -53,8 +53,18 @@ export async function loadCaseSt(inputs: (string | File)[]): Promise<boolean> {
 }
 
 export async function loadCase(input: CaseInput): Promise<void> {
-  const jobs: Promise<unknown>[] = [];
   const stList = input.st == null ? [] : Array.isArray(input.st) ? input.st : [input.st];
+  // the spots first: no dense heatmap for the slide alone while its ST data is still loading
+  const release = stList.length ? expectSt() : null;
+  try {
+    await openCaseInputs(input, stList);
+  } finally {
+    release?.();
+  }
+}
+
+async function openCaseInputs(input: CaseInput, stList: (string | File)[]): Promise<void> {
+  const jobs: Promise<unknown>[] = [];
   setCaseLinkParts({
     st: stList.filter((s): s is string => typeof s === 'string'),
     model: typeof input.model === 'string' ? input.model : null,
@@ -130,7 +140,10 @@ export function startCaseStFollow(): void {
     last = c;
     if (c?.stUrls.length) {
       setCaseLinkParts({ st: c.stUrls });
-      void loadCaseSt(c.stUrls).catch((err) => useModelStore.getState().set({ stError: err instanceof Error ? err.message : String(err) }));
+      const release = expectSt();
+      void loadCaseSt(c.stUrls)
+        .catch((err) => useModelStore.getState().set({ stError: err instanceof Error ? err.message : String(err) }))
+        .finally(release);
     }
   });
 }

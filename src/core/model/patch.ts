@@ -35,7 +35,7 @@ export function getPatchGeometry(meta: SlideMetadata, slideMpp: number, patchPx:
 }
 
 /** The level region to read for a patch centred at (cx, cy) level-0 px, and where the patch grid lies in it. */
-function getPatchRead(geom: PatchGeometry, cx: number, cy: number) {
+function getPatchRead(geom: PatchGeometry, cx: number, cy: number): { ix0: number; iy0: number; w: number; h: number; x0: number; y0: number } {
   const { downsample: d, scale: s, patchPx: P } = geom;
   const left = (cx - geom.sideL0 / 2) / d;
   const top = (cy - geom.sideL0 / 2) / d;
@@ -44,6 +44,15 @@ function getPatchRead(geom: PatchGeometry, cx: number, cy: number) {
   const w = Math.ceil(left + P * s) + 1 - ix0 + 1;
   const h = Math.ceil(top + P * s) + 1 - iy0 + 1;
   return { ix0, iy0, w, h, x0: left - ix0, y0: top - iy0 };
+}
+
+/**
+ * The pixels a patch centred at (cx, cy) level-0 px reads: a rectangle in pixels of level
+ * `geom.level` (x, y: top-left, may be negative near the slide's edge). For prefetching.
+ */
+export function getPatchLevelRect(geom: PatchGeometry, cx: number, cy: number): { x: number; y: number; width: number; height: number } {
+  const r = getPatchRead(geom, cx, cy);
+  return { x: r.ix0, y: r.iy0, width: r.w, height: r.h };
 }
 
 /** Read one patch as interleaved RGB floats 0..255 (patchPx * patchPx * 3). */
