@@ -120,6 +120,7 @@ async function runSectionBench(): Promise<void> {
         `B4 breakdown of the spot run (${sec(t.totalMs)} in the worker): slide reads for patches ${sec(t.readWaitMs)} (${t.regionReads} reads, ${(t.regionPixels / 1e6).toFixed(1)} Mpx), encoder ${sec(t.encoderMs)} (${t.encoderPatches} patches), gene head ${sec(t.geneMs)}, fusion ${sec(t.fusionMs)}, other (patch cutting, messages) ${sec(t.otherMs)}`,
       );
     }
+    if (argv.includes('--marks')) console.log(`engine marks (s from load()): ${r.marks.filter((m) => m.t >= tLoad).map((m) => `${m.name} ${((m.t - tLoad) / 1000).toFixed(2)}`).join(', ')}`);
     console.log(`RATIO B4 fused map (${r.backend}) / 2 s target = ${(total / 2000).toFixed(2)}x from load() (<= 1 meets it); spot run alone ${((r.spotsMs ?? Number.NaN) / 2000).toFixed(2)}x`);
     await p.close();
   }

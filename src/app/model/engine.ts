@@ -10,8 +10,8 @@ import { InferenceClient } from '../../workers/inference-client';
 import type { SlideHandle } from '../../workers/slide-client';
 import { useSlideStore } from '../stores/slideStore';
 import { useViewerStore } from '../stores/viewerStore';
-import { loadCachedHeatmap, loadCachedScores, saveCachedHeatmap, saveCachedScores } from './resultCache';
-import { useModelStore } from './modelStore';
+import { type SpotScoreArrays, useModelStore } from './modelStore';
+import { loadCachedHeatmap, loadCachedScores, type ResultKey, saveCachedHeatmap, saveCachedScores } from './resultCache';
 
 let client: InferenceClient | null = null;
 let initPromise: Promise<void> | null = null;
@@ -229,6 +229,9 @@ export function setInferenceSt(source: StSource | null, options: { section?: str
     }
     store.set({ progress: { task: 'st', stage: 'reading ST files', done: 0, total: 1 }, stError: null });
     mark('st-start');
+    // look the scores up in the result cache while the worker loads the ST data
+    const model = useModelStore.getState().model;
+    if (model) startCacheLookup({ slide: slideKey ?? 'none', st: getStSourceKey(source), model: model.sha, mpp: getUserMpp() });
     try {
       const raw = useSlideStore.getState().handle?.meta.mpp ?? useSlideStore.getState().meta?.mpp ?? null;
       const info = await getClient().setSt(source, { slideMpp: raw, section: options.section });
@@ -360,6 +363,21 @@ export function schedule(): void {
   });
 }
 
+/** A result-cache lookup started early (setInferenceSt), so the spot run does not wait for IndexedDB. */
+let cacheLookup: { key: string; scores: Promise<SpotScoreArrays | null> } | null = null;
+
+function startCacheLookup(key: ResultKey): void {
+  cacheLookup = { key: JSON.stringify(key), scores: loadCachedScores(key).catch(() => null) };
+}
+
+function getCachedScores(key: ResultKey): Promise<SpotScoreArrays | null> {
+  const k = JSON.stringify(key);
+  const early = cacheLookup;
+  cacheLookup = null;
+  if (early?.key === k) return early.scores;
+  return loadCachedScores(key).catch(() => null);
+}
+
 async function runSpotScores(signal: AbortSignal): Promise<void> {
   const store = useModelStore.getState();
   const st = store.st!;
@@ -374,12 +392,19 @@ async function runSpotScores(signal: AbortSignal): Promise<void> {
   for (let i = 0; i < n; i++) total += st.inTissue[i];
   if (total === 0) total = n;
   const cacheKey = stKey ? { slide: slideKey ?? 'none', st: stKey, model: model.sha, mpp: getUserMpp() } : null;
-  const cached = cacheKey ? await loadCachedScores(cacheKey).catch(() => null) : null;
-  if (cached && cached.histology.length === n) {
-    store.set({ scores: cached, spotsDone: total, spotsTotal: total, spotsMs: 0, runError: null });
+  // the cache lookup and the worker's run start together: a hit stops the run, a miss costs no wait
+  const run = new AbortController();
+  const onAbort = () => run.abort(signal.reason);
+  signal.addEventListener('abort', onAbort, { once: true });
+  const cacheHit = (cacheKey ? getCachedScores(cacheKey) : Promise.resolve(null)).then((c) => {
+    if (!c || c.histology.length !== n) return null;
+    run.abort(new DOMException('cached', 'AbortError'));
+    return c;
+  });
+  const showCached = (cached: SpotScoreArrays) => {
+    store.set({ scores: cached, spotsDone: total, spotsTotal: total, spotsMs: 0, spotsTimings: null, runError: null, progress: null });
     store.bump();
-    return;
-  }
+  };
   store.set({ scores, spotsDone: 0, spotsTotal: total, spotsMs: null, runError: null, progress: { task: 'spots', stage: 'gene head', done: 0, total } });
   mark('spots-start');
   const t0 = performance.now();
@@ -393,28 +418,40 @@ async function runSpotScores(signal: AbortSignal): Promise<void> {
       useModelStore.getState().bump();
     });
   };
-  const run = await getClient().scoreSpots({
-    mpp: getUserMpp(),
-    order,
-    batchSize: 32,
-    signal,
-    onStarted: (info) => useModelStore.getState().set({ coverage: info.coverage, warnings: info.warnings, mpp: info.mpp, mppDetail: info.mppDetail }),
-    onBatch: (b) => {
-      for (let i = 0; i < b.spots.length; i++) {
-        const s = b.spots[i];
-        scores.histology[s] = b.histology[i];
-        scores.gene[s] = b.gene[i];
-        scores.fused[s] = b.fused[i];
-      }
-      bumpSoon();
-    },
-    onProgress: (p) => {
-      const patch: Partial<ReturnType<typeof useModelStore.getState>> = { progress: { task: 'spots', stage: p.stage === 'genes' ? 'gene head' : 'spots', done: p.done, total: p.total } };
-      if (p.stage === 'spots') patch.spotsDone = p.done;
-      useModelStore.getState().set(patch);
-    },
-  });
-  useModelStore.getState().set({ spotsDone: total, spotsMs: performance.now() - t0, spotsTimings: run.timings });
+  let result: Awaited<ReturnType<InferenceClient['scoreSpots']>>;
+  try {
+    result = await getClient().scoreSpots({
+      mpp: getUserMpp(),
+      order,
+      batchSize: 32,
+      signal: run.signal,
+      onStarted: (info) => useModelStore.getState().set({ coverage: info.coverage, warnings: info.warnings, mpp: info.mpp, mppDetail: info.mppDetail }),
+      onBatch: (b) => {
+        if (run.signal.aborted) return;
+        for (let i = 0; i < b.spots.length; i++) {
+          const s = b.spots[i];
+          scores.histology[s] = b.histology[i];
+          scores.gene[s] = b.gene[i];
+          scores.fused[s] = b.fused[i];
+        }
+        bumpSoon();
+      },
+      onProgress: (p) => {
+        if (run.signal.aborted) return;
+        const patch: Partial<ReturnType<typeof useModelStore.getState>> = { progress: { task: 'spots', stage: p.stage === 'genes' ? 'gene head' : 'spots', done: p.done, total: p.total } };
+        if (p.stage === 'spots') patch.spotsDone = p.done;
+        useModelStore.getState().set(patch);
+      },
+    });
+  } catch (err) {
+    const cached = signal.aborted ? null : await cacheHit;
+    if (!cached) throw err;
+    showCached(cached);
+    return;
+  } finally {
+    signal.removeEventListener('abort', onAbort);
+  }
+  useModelStore.getState().set({ spotsDone: total, spotsMs: performance.now() - t0, spotsTimings: result.timings });
   mark('spots-done');
   useModelStore.getState().bump();
   if (cacheKey) void saveCachedScores(cacheKey, scores).catch(() => {});
