@@ -13,6 +13,9 @@ import type { SlideSource } from '../slide/types.ts';
 import type { ModelManifest } from './manifest.ts';
 import type { FuseModel } from './model.ts';
 import { getPatchGeometry, type PatchGeometry, readPatchBatch } from './patch.ts';
+import { getSlideScore, getSlideScoreRule } from './slide-score.ts';
+
+export { getPercentile, getSlideScoreRule } from './slide-score.ts';
 
 export interface HeatmapPlan {
   /** um per level-0 px used */
@@ -23,8 +26,10 @@ export interface HeatmapPlan {
   raster: ProbabilityRaster;
   /** raster indices of the tissue cells, row-major order */
   cells: Int32Array;
-  /** tissue cells * cell area, level-0 px^2 */
+  /** area of the tissue cells on the slide (overhang past its edge excluded), level-0 px^2 */
   tissueAreaPx2: number;
+  /** the slide's level-0 size: regions are clipped to it */
+  bounds: { width: number; height: number };
 }
 
 /** Tissue mask + window grid. `mpp` is the slide's um per level-0 px (see getMppResolution). */
@@ -39,6 +44,7 @@ export async function loadHeatmapPlan(slide: SlideSource, manifest: ModelManifes
   const isTissue = new Uint8Array(width * height);
   const mc = tissue.cellPx;
   let count = 0;
+  let areaPx2 = 0;
   for (let row = 0; row < height; row++) {
     for (let col = 0; col < width; col++) {
       const x0 = col * cellPx;
@@ -66,13 +72,15 @@ export async function loadHeatmapPlan(slide: SlideSource, manifest: ModelManifes
       if (yes) {
         isTissue[row * width + col] = 1;
         count++;
+        // the last column / row of cells overhangs the slide: count only the part on it
+        areaPx2 += (Math.min(x0 + cellPx, slide.meta.width) - x0) * (Math.min(y0 + cellPx, slide.meta.height) - y0);
       }
     }
   }
   const cells = new Int32Array(count);
   let j = 0;
   for (let i = 0; i < isTissue.length; i++) if (isTissue[i]) cells[j++] = i;
-  return { mpp, patch, tissue, raster, cells, tissueAreaPx2: count * cellPx * cellPx };
+  return { mpp, patch, tissue, raster, cells, tissueAreaPx2: areaPx2, bounds: { width: slide.meta.width, height: slide.meta.height } };
 }
 
 export interface HeatmapRunOptions {
@@ -132,25 +140,6 @@ export async function runHeatmap(plan: HeatmapPlan, model: FuseModel, slide: Sli
   return raster;
 }
 
-/** How `slideScore.method` is read: "<p>th percentile ...", "mean ...", "max ..."; default the 95th percentile. */
-export function getSlideScoreRule(method: string): { kind: 'percentile'; p: number } | { kind: 'mean' } | { kind: 'max' } {
-  const pct = /(\d+(?:\.\d+)?)\s*(?:st|nd|rd|th)?\s*percentile/i.exec(method);
-  if (pct) return { kind: 'percentile', p: Math.min(100, Math.max(0, Number(pct[1]))) };
-  if (/\bmean\b|\baverage\b/i.test(method)) return { kind: 'mean' };
-  if (/\bmax(imum)?\b/i.test(method)) return { kind: 'max' };
-  return { kind: 'percentile', p: 95 };
-}
-
-/** Linear-interpolated percentile (numpy's default) of the finite values; NaN when none. */
-export function getPercentile(values: ArrayLike<number>, p: number): number {
-  const v = Float64Array.from(Array.prototype.filter.call(values, Number.isFinite) as number[]).sort();
-  if (v.length === 0) return Number.NaN;
-  const r = (p / 100) * (v.length - 1);
-  const lo = Math.floor(r);
-  const hi = Math.ceil(r);
-  return v[lo] + (v[hi] - v[lo]) * (r - lo);
-}
-
 export interface HeatmapSummary {
   slideScore: number;
   cancerFraction: number;
@@ -173,28 +162,8 @@ export function getHeatmapSummary(plan: HeatmapPlan, manifest: ModelManifest, th
     threshold !== undefined
       ? { threshold, method: 'fallback', detail: `fixed threshold ${threshold} given by the user`, gmm: null }
       : getLabelFreeThreshold(probs, manifest.threshold.method, manifest.threshold.fallback);
-  const regions = getCancerRegions(plan.raster, t.threshold);
-  const rule = getSlideScoreRule(manifest.slideScore.method);
-  let slideScore: number;
-  let ruleText: string;
-  if (rule.kind === 'percentile') {
-    slideScore = getPercentile(probs, rule.p);
-    ruleText = `${rule.p}th percentile of the tissue-window probabilities`;
-  } else if (rule.kind === 'mean') {
-    let s = 0;
-    let n = 0;
-    for (const v of probs) if (Number.isFinite(v)) {
-      s += v;
-      n++;
-    }
-    slideScore = n ? s / n : Number.NaN;
-    ruleText = 'mean of the tissue-window probabilities';
-  } else {
-    slideScore = Number.NEGATIVE_INFINITY;
-    for (const v of probs) if (v > slideScore) slideScore = v;
-    if (!Number.isFinite(slideScore)) slideScore = Number.NaN;
-    ruleText = 'maximum of the tissue-window probabilities';
-  }
+  const regions = getCancerRegions(plan.raster, t.threshold, plan.bounds);
+  const { score: slideScore, ruleText } = getSlideScore(probs, getSlideScoreRule(manifest.slideScore.method));
   const mm2 = (plan.mpp * plan.mpp) / 1e6;
   const cancerAreaMm2 = regions.totalAreaPx2 * mm2;
   const tissueAreaMm2 = plan.tissueAreaPx2 * mm2;
