@@ -1,0 +1,112 @@
+/**
+ * `fusescope predict` and `fusescope heatmap` as a user (or a cohort script) runs them:
+ * `node bin/fusescope.mjs ...` on the real data, with the default model package.
+ */
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, describe, expect, it } from 'vitest';
+
+const execFileP = promisify(execFile);
+const ROOT = resolve(__dirname, '../../..');
+const BIN = join(ROOT, 'bin', 'fusescope.mjs');
+const DATA = resolve(ROOT, '../shared/data');
+const tmp = mkdtempSync(join(tmpdir(), 'fusescope-model-cli-'));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const r = await execFileP(process.execPath, [BIN, ...args], { cwd: ROOT, maxBuffer: 32 << 20 });
+    return { code: 0, stdout: r.stdout, stderr: r.stderr };
+  } catch (e) {
+    const err = e as { code: number; stdout: string; stderr: string };
+    return { code: err.code, stdout: err.stdout, stderr: err.stderr };
+  }
+}
+
+/** Rank AUC (ties count half). */
+function getAuc(scores: number[], labels: number[]): number {
+  const pos = scores.filter((_, i) => labels[i] === 1);
+  const neg = scores.filter((_, i) => labels[i] === 0);
+  let wins = 0;
+  for (const p of pos) for (const n of neg) wins += p > n ? 1 : p === n ? 0.5 : 0;
+  return wins / (pos.length * neg.length);
+}
+
+describe('fusescope predict', () => {
+  it('HER2ST B1 counts + spot file, no slide: one row per in-tissue spot, gene column only, labels separated', async () => {
+    const out = join(tmp, 'B1.csv');
+    const r = await cli(['predict', '--st', `${DATA}/her2st/counts/B1.tsv.gz`, `${DATA}/her2st/spots/B1_selection.tsv`, '--out', out]);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/1000\/1000 panel genes found/);
+    const lines = readFileSync(out, 'utf8').trim().split('\n');
+    expect(lines[0]).toBe('spot_id,x,y,histology,gene,fused,cancer');
+    const rows = lines.slice(1).map((l) => l.split(','));
+    // in-tissue spots of B1 (selected = 1 in the spot file and present in the counts)
+    expect(rows.length).toBe(295);
+    for (const c of rows) {
+      expect(c[0]).toMatch(/^\d+x\d+$/);
+      expect(c[3]).toBe('');
+      expect(c[5]).toBe('');
+      const g = Number(c[4]);
+      expect(g).toBeGreaterThanOrEqual(0);
+      expect(g).toBeLessThanOrEqual(1);
+      expect(['0', '1']).toContain(c[6]);
+    }
+    // pathologist labels (B1 is a training section of the default package: a sanity check, not a metric)
+    const lab = new Map<string, number>();
+    for (const l of readFileSync(`${DATA}/her2st/labels/B1_labeled_coordinates.tsv`, 'utf8').trim().split('\n').slice(1)) {
+      const f = l.split('\t');
+      if (f[1] === 'NA' || f[1] === '') continue;
+      lab.set(`${Math.round(Number(f[1]))}x${Math.round(Number(f[2]))}`, /invasive cancer|cancer in situ/.test(f[5]) ? 1 : 0);
+    }
+    const scored = rows.filter((c) => lab.has(c[0]));
+    expect(scored.length).toBe(295);
+    expect(getAuc(scored.map((c) => Number(c[4])), scored.map((c) => lab.get(c[0])!))).toBeGreaterThan(0.9);
+  }, 60_000);
+
+  it('a model folder that does not exist: exit 1 and one line naming the file', async () => {
+    const r = await cli(['predict', '--st', `${DATA}/her2st/counts/B1.tsv.gz`, '--model', join(tmp, 'no-such-model'), '--out', join(tmp, 'x.csv')]);
+    expect(r.code).toBe(1);
+    const lines = r.stderr.trim().split('\n');
+    expect(lines.length).toBe(1);
+    expect(lines[0]).toMatch(/no-such-model\/manifest\.json: cannot read the manifest/);
+  }, 60_000);
+});
+
+describe('fusescope heatmap', () => {
+  it('CMU-1 (SVS): um/px from the file, JSON summary, PNG and QuPath GeoJSON written', async () => {
+    const png = join(tmp, 'cmu1.png');
+    const geo = join(tmp, 'cmu1.geojson');
+    const r = await cli(['heatmap', '--slide', `${DATA}/slides/CMU-1-Small-Region.svs`, '--out', png, '--geojson', geo, '--json']);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/um\/px: 0\.4990 um\/px from the slide file/);
+    const j = JSON.parse(r.stdout);
+    expect(j.mppSource).toBe('file');
+    for (const k of ['slideScore', 'cancerFraction', 'cancerAreaMm2', 'tissueAreaMm2']) expect(typeof j[k]).toBe('number');
+    expect(j.slideScore).toBeGreaterThanOrEqual(0);
+    expect(j.slideScore).toBeLessThanOrEqual(1);
+    expect(j.cancerAreaMm2).toBeLessThanOrEqual(j.tissueAreaMm2);
+    expect(readFileSync(png).subarray(1, 4).toString()).toBe('PNG');
+    const g = JSON.parse(readFileSync(geo, 'utf8'));
+    expect(g.type).toBe('FeatureCollection');
+    expect(g.features.length).toBe(j.regions);
+  }, 120_000);
+
+  it('a GlaS JPEG without --mpp: assumes 20x (0.5 um/px) and says so; --mpp overrides', async () => {
+    const img = `${DATA}/glas/train/train_1.jpg`;
+    const a = await cli(['heatmap', '--slide', img, '--json']);
+    expect(a.code).toBe(0);
+    expect(a.stderr).toMatch(/warning: train_1\.jpg has no um\/px: assuming 0\.5 um\/px/);
+    expect(JSON.parse(a.stdout)).toMatchObject({ mpp: 0.5, mppSource: 'assumed' });
+    const b = await cli(['heatmap', '--slide', img, '--mpp', '0.62', '--json']);
+    expect(b.code).toBe(0);
+    expect(b.stderr).not.toMatch(/assuming/);
+    const jb = JSON.parse(b.stdout);
+    expect(jb).toMatchObject({ mpp: 0.62, mppSource: 'user' });
+    // 775 x 522 px at 0.62 um/px is 0.156 mm2: tissue cannot exceed the image
+    expect(jb.tissueAreaMm2).toBeLessThanOrEqual(0.1556);
+  }, 120_000);
+});
