@@ -44,8 +44,8 @@ async function getStFile(input: string | File): Promise<File> {
 }
 
 /** Read ST files (URLs or Files) through the ST overlay's loader and apply them to the open slide. */
-export async function loadCaseSt(inputs: (string | File)[]): Promise<boolean> {
-  const files = await Promise.all(inputs.map(getStFile));
+export async function loadCaseSt(inputs: (string | File)[] | Promise<File[]>): Promise<boolean> {
+  const files = Array.isArray(inputs) ? await Promise.all(inputs.map(getStFile)) : await inputs;
   const ok = await loadStFiles(files);
   if (!ok) return false;
   applyPending();
@@ -65,6 +65,9 @@ export async function loadCase(input: CaseInput): Promise<void> {
 
 async function openCaseInputs(input: CaseInput, stList: (string | File)[]): Promise<void> {
   const jobs: Promise<unknown>[] = [];
+  // the ST files download while the slide opens (they are read once it is open)
+  const stFiles = stList.length ? Promise.all(stList.map(getStFile)) : null;
+  stFiles?.catch(() => {}); // reported when awaited below
   setCaseLinkParts({
     st: stList.filter((s): s is string => typeof s === 'string'),
     model: typeof input.model === 'string' ? input.model : null,
@@ -79,8 +82,8 @@ async function openCaseInputs(input: CaseInput, stList: (string | File)[]): Prom
     if (!ok) throw new Error(useSlideStore.getState().error?.message ?? 'the slide could not be opened');
   }
   if (input.mpp && input.mpp > 0) useSlideStore.getState().setUserMpp(input.mpp);
-  if (stList.length) {
-    const ok = await loadCaseSt(stList);
+  if (stFiles) {
+    const ok = await loadCaseSt(stFiles);
     if (!ok) {
       const e = useStStore.getState().error;
       throw new Error(e ? `${e.file}: ${e.problem} ${e.hint}` : 'the ST files could not be read');
