@@ -75,7 +75,10 @@ export function initEngine(preferred?: InferenceBackend): Promise<void> {
   if (initPromise) return initPromise;
   const wanted: InferenceBackend | 'auto' = preferred ?? getBackendParam() ?? 'auto';
   const isolated = typeof crossOriginIsolated !== 'undefined' && crossOriginIsolated;
-  const threads = isolated ? (getThreadsParam() ?? Math.max(1, Math.min(4, navigator.hardwareConcurrency || 2))) : 1;
+  // one core stays free for the page (the viewer draws, the slide worker decodes the patches'
+  // pixels) while the encoder runs: on 2 cores 1 WASM thread finished B4's spots sooner than 2
+  // (encoder 1.8 s vs 2.4 s, bench/infer.ts --query threads=N)
+  const threads = isolated ? (getThreadsParam() ?? Math.max(1, Math.min(4, (navigator.hardwareConcurrency || 2) - 1))) : 1;
   taskStarted();
   initPromise = getClient()
     .init(wanted, threads)
@@ -92,7 +95,7 @@ export function initEngine(preferred?: InferenceBackend): Promise<void> {
   return initPromise;
 }
 
-/** `?threads=N` sets the WASM threads (default: min(4, cores) when cross-origin isolated). */
+/** `?threads=N` sets the WASM threads (default: min(4, cores - 1) when cross-origin isolated). */
 function getThreadsParam(): number | null {
   if (typeof location === 'undefined') return null;
   const n = Number(new URLSearchParams(location.search).get('threads'));
