@@ -12,8 +12,8 @@ import type { RgbaImage, SlideMetadata, SlideSource } from '../core/slide/types.
 export const BLOCK = 1024;
 /** blocks (4 MiB each) kept without a prefetch (the dense heatmap's windows, hover patches) */
 const BASE_BLOCKS = 12;
-/** at most this many blocks are kept for a prefetch (256 MiB) */
-const MAX_PREFETCH_BLOCKS = 64;
+/** at most this many blocks are prefetched (128 MiB); further ones are read on demand */
+const MAX_PREFETCH_BLOCKS = 32;
 /** block reads in flight at once during a prefetch (the main thread and the slide worker serve them) */
 const PREFETCH_CONCURRENCY = 3;
 
