@@ -1,3 +1,4 @@
+import { expectSt } from '../model/engine';
 import { type CaseInfo, useCaseStore } from '../stores/caseStore';
 import { useSlideStore } from '../stores/slideStore';
 import { loadSlide } from './openSlide';
@@ -34,11 +35,18 @@ export async function loadDemo(): Promise<boolean> {
     useSlideStore.getState().setError({ file: 'demo/case.json', message: err instanceof Error ? err.message : String(err) });
     return false;
   }
-  const ok = await loadSlide(
-    info.slideUrl,
-    { label: info.slideUrl.split('/').pop() ?? info.name },
-    { mppFallback: info.mpp ? { mpp: info.mpp, source: 'st-pitch' } : undefined, reflectInAddressBar: true },
-  );
-  if (ok) useCaseStore.getState().setCase(info);
-  return ok;
+  // the spots first: no dense heatmap for the slide alone while the case's ST data follows (setCase
+  // hands over to the case's own ST follow, which holds the heatmap until the spots are in)
+  const release = info.stUrls.length ? expectSt() : null;
+  try {
+    const ok = await loadSlide(
+      info.slideUrl,
+      { label: info.slideUrl.split('/').pop() ?? info.name },
+      { mppFallback: info.mpp ? { mpp: info.mpp, source: 'st-pitch' } : undefined, reflectInAddressBar: true },
+    );
+    if (ok) useCaseStore.getState().setCase(info);
+    return ok;
+  } finally {
+    release?.();
+  }
 }
