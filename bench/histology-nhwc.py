@@ -20,6 +20,7 @@ import argparse
 
 import numpy as np
 import onnx
+from onnx_conv import get_conv_geometry
 from onnx import TensorProto, helper, numpy_helper
 
 
@@ -82,16 +83,7 @@ def main() -> None:
         at = {a.name: helper.get_attribute_value(a) for a in n.attribute}
         if n.op_type == "Conv":
             t = tensors[n.input[0]]
-            _, lay, c, h, w = t
-            wgt = init[n.input[1]]
-            bias = init[n.input[2]] if len(n.input) > 2 else np.zeros(wgt.shape[0], np.float32)
-            k = at["kernel_shape"]
-            s = at.get("strides", [1, 1])[0]
-            pads = at.get("pads", [0, 0, 0, 0])
-            group = at.get("group", 1)
-            ho = (h + pads[0] + pads[2] - k[0]) // s + 1
-            wo = (w + pads[1] + pads[3] - k[1]) // s + 1
-            cout = wgt.shape[0]
+            lay, c, h, w, wgt, bias, k, s, pads, group, ho, wo, cout = get_conv_geometry(n, tensors, init)[1:]
             rows = w <= args.from_px or lay == "rows"
             if rows and k == [1, 1] and group == 1 and s == 1:
                 x = as_rows(t)

@@ -1,0 +1,36 @@
+"""Shared by the encoder-rewrite experiments (histology-nhwc.py, histology-stack.py): the geometry
+of one ONNX Conv node whose input is tracked as (name, layout, channels, height, width)."""
+from typing import NamedTuple
+
+import numpy as np
+from onnx import helper
+
+
+class ConvGeometry(NamedTuple):
+    attrs: dict
+    layout: str
+    cin: int
+    h: int
+    w: int
+    weight: np.ndarray
+    bias: np.ndarray
+    kernel: list
+    stride: int
+    pads: list
+    group: int
+    ho: int
+    wo: int
+    cout: int
+
+
+def get_conv_geometry(node, tensors: dict, init: dict) -> ConvGeometry:
+    at = {a.name: helper.get_attribute_value(a) for a in node.attribute}
+    _, lay, c, h, w = tensors[node.input[0]]
+    wgt = init[node.input[1]]
+    bias = init[node.input[2]] if len(node.input) > 2 else np.zeros(wgt.shape[0], np.float32)
+    k = at["kernel_shape"]
+    s = at.get("strides", [1, 1])[0]
+    pads = at.get("pads", [0, 0, 0, 0])
+    ho = (h + pads[0] + pads[2] - k[0]) // s + 1
+    wo = (w + pads[1] + pads[3] - k[1]) // s + 1
+    return ConvGeometry(at, lay, c, h, w, wgt, bias, k, s, pads, at.get("group", 1), ho, wo, wgt.shape[0])
