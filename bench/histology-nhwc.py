@@ -20,7 +20,7 @@ import argparse
 
 import numpy as np
 import onnx
-from onnx_conv import get_conv_geometry
+from onnx_conv import get_conv_geometry, save_rewritten
 from onnx import TensorProto, helper, numpy_helper
 
 
@@ -161,18 +161,7 @@ def main() -> None:
         for o in n.output:
             tensors[o] = (o, "other", 0, 0, 0)
 
-    graph = helper.make_graph(
-        nodes,
-        g.name,
-        list(g.input),
-        list(g.output),
-        [numpy_helper.from_array(np.asarray(v), k) for k, v in new_init.items()],
-    )
-    out = helper.make_model(graph, opset_imports=list(m.opset_import), producer_name="fusescope-nhwc-rewrite")
-    out.ir_version = m.ir_version
-    onnx.checker.check_model(out)
-    onnx.save(out, args.dst)
-    print(f"{args.dst}: {len(nodes)} nodes")
+    save_rewritten(m, nodes, new_init, args.dst, "fusescope-nhwc-rewrite")
 
 
 if __name__ == "__main__":

@@ -34,3 +34,17 @@ def get_conv_geometry(node, tensors: dict, init: dict) -> ConvGeometry:
     ho = (h + pads[0] + pads[2] - k[0]) // s + 1
     wo = (w + pads[1] + pads[3] - k[1]) // s + 1
     return ConvGeometry(at, lay, c, h, w, wgt, bias, k, s, pads, at.get("group", 1), ho, wo, wgt.shape[0])
+
+
+def save_rewritten(m, nodes: list, new_init: dict, dst: str, producer: str) -> None:
+    """Write the rewritten graph (same inputs, outputs, opsets and IR version as the source model)."""
+    import onnx
+    from onnx import numpy_helper
+    g = m.graph
+    graph = helper.make_graph(nodes, g.name, list(g.input), list(g.output),
+                              [numpy_helper.from_array(np.asarray(v), k) for k, v in new_init.items()])
+    out = helper.make_model(graph, opset_imports=list(m.opset_import), producer_name=producer)
+    out.ir_version = m.ir_version
+    onnx.checker.check_model(out)
+    onnx.save(out, dst)
+    print(f"{dst}: {len(nodes)} nodes")
