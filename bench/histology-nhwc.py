@@ -20,7 +20,7 @@ import argparse
 
 import numpy as np
 import onnx
-from onnx_conv import get_conv_geometry, save_rewritten
+from onnx_conv import copy_node, get_conv_geometry, save_rewritten
 from onnx import TensorProto, helper, numpy_helper
 
 
@@ -151,15 +151,7 @@ def main() -> None:
             tensors[n.output[0]] = tensors[n.input[0]]
             continue
         # anything else: copy, remapping inputs
-        ins = [tensors[i][0] if i in tensors else i for i in n.input]
-        for i in n.input:
-            if i in init:
-                new_init[i] = init[i]
-            if i in consts:
-                new_init[i] = consts[i]
-        nodes.append(helper.make_node(n.op_type, ins, list(n.output), name=n.name or name(n.op_type), **at))
-        for o in n.output:
-            tensors[o] = (o, "other", 0, 0, 0)
+        copy_node(n, at, tensors, init, consts, new_init, nodes, name(n.op_type))
 
     save_rewritten(m, nodes, new_init, args.dst, "fusescope-nhwc-rewrite")
 

@@ -20,7 +20,7 @@ import argparse
 
 import numpy as np
 import onnx
-from onnx_conv import get_conv_geometry, save_rewritten
+from onnx_conv import copy_node, get_conv_geometry, save_rewritten
 from onnx import helper, numpy_helper
 
 
@@ -123,18 +123,7 @@ def main() -> None:
         if n.op_type == "Flatten" and tensors.get(n.input[0], ("", ""))[1] == "flat":
             tensors[n.output[0]] = tensors[n.input[0]]
             continue
-        ins = []
-        for i in n.input:
-            if i in tensors:
-                ins.append(tensors[i][0])
-            elif i in init or i in consts:
-                new_init[i] = init[i] if i in init else consts[i]
-                ins.append(i)
-            else:
-                ins.append(i)
-        nodes.append(helper.make_node(n.op_type, ins, list(n.output), name=n.name or name(n.op_type), **at))
-        for o in n.output:
-            tensors[o] = (o, "other", 0, 0, 0)
+        copy_node(n, at, tensors, init, consts, new_init, nodes, name(n.op_type))
 
     save_rewritten(m, nodes, new_init, args.dst, "fusescope-stack-rewrite")
 

@@ -48,3 +48,16 @@ def save_rewritten(m, nodes: list, new_init: dict, dst: str, producer: str) -> N
     onnx.checker.check_model(out)
     onnx.save(out, dst)
     print(f"{dst}: {len(nodes)} nodes")
+
+
+def copy_node(n, at: dict, tensors: dict, init: dict, consts: dict, new_init: dict, nodes: list, node_name: str) -> None:
+    """Any node the rewrite leaves alone: copied with its inputs remapped to the rewritten tensors."""
+    for i in n.input:
+        if i in init:
+            new_init[i] = init[i]
+        if i in consts:
+            new_init[i] = consts[i]
+    ins = [tensors[i][0] if i in tensors else i for i in n.input]
+    nodes.append(helper.make_node(n.op_type, ins, list(n.output), name=n.name or node_name, **at))
+    for o in n.output:
+        tensors[o] = (o, "other", 0, 0, 0)
