@@ -112,8 +112,8 @@ def main():
              '`/usr/bin/python3`; node + onnxruntime-node for the latency check). '
              + (f'Last full run of train.sh for this package: {tt["text"].replace("training time: ", "")} wall time on this 2-core machine '
                 'with the frozen-ImageNet floors reused from models/train/.cache/floors.json (they depend only on the crops and '
-                'the teacher; FS_REDO_FLOORS=1 recomputes them, which took about 14 min on the then heavily shared machine). Two consecutive runs produced bit-identical ONNX '
-                'files (same sha256; torch runs single-threaded with fixed seeds).' if tt else 'This package was built step by step with the same scripts '
+                'the teacher; FS_REDO_FLOORS=1 recomputes them, which took about 14 min on the then heavily shared machine). Two consecutive runs of an earlier version of this recipe '
+                'produced bit-identical ONNX files (same sha256; torch runs single-threaded with fixed seeds).' if tt else 'This package was built step by step with the same scripts '
                 'on a shared, heavily loaded 2-core machine (gene 15 s; histology folds + final, fusion with its '
                 'validation, export: about 15 min; the floors about 14 min the first time, then cached in '
                 '.cache/floors.json); an uninterrupted `npm run models:train` on an idle 2-core machine is expected '
@@ -129,9 +129,10 @@ def main():
              'between a linear projection of the student embedding and the (standardised) teacher embedding; GlaS '
              'random crops with their image labels (BCE). Augmentation: scale jitter, rotations/flips, resolution '
              'degradation (simulated 1.8-4.5 um/px scans upsampled back), Gaussian blur, JPEG q40-90, HED stain '
-             'jitter, brightness/contrast/saturation/hue. Trunk blocks 0-10 frozen (ImageNet features kept; only blocks '
+             'jitter, brightness/contrast/saturation/hue. {} GlaS crops per image and epoch, {} epochs for the fold and final '
+             'models. Trunk blocks 0-10 frozen (ImageNet features kept; only blocks '
              '11-13 and the head learn: in a held-out-patient check this beat freezing only the stem on GlaS and on '
-             'HER2ST at both resolutions), pretrained BatchNorm statistics kept, AdamW one-cycle.')
+             'HER2ST at both resolutions), pretrained BatchNorm statistics kept, AdamW one-cycle.'.format(h.get('glas_crops_per_image_epoch', '?'), h.get('fold_epochs', h.get('epochs', '?'))))
     L.append('4. `fusion.py`: fusion head. No section has both images and pathologist labels, so it is trained on '
              '(a) the imaged sections with real image tokens (native, 3.2 um/px-degraded and augmented patches) and '
              'the teacher\'s neighbour-smoothed probabilities as **pseudo-labels** (sharpened at temperature 0.5, '
@@ -180,8 +181,12 @@ def main():
         L.append('')
     L.append('### Histology head\n')
     fl = h.get('floors', {})
-    L.append(f'- GlaS, cross-validation split by patient ({h.get("folds", "?")} folds; image score = mean of the '
-             f'sliding-window probabilities over tissue): **AUC {f3(h.get("glas_cv_auc"))}** '
+    ss = h.get('slide_score', {}).get('method', 'mean of the sliding-window probabilities over tissue')
+    by_rule = h.get('glas_cv_auc_by_rule', {})
+    L.append(f'- GlaS, cross-validation split by patient ({h.get("folds", "?")} folds, {h.get("glas_cv_fold_method", "")}; '
+             f'image score = {ss}): **AUC {f3(h.get("glas_cv_auc"))}** '
+             f'(with the plain mean of the window probabilities: {f3(by_rule.get("mean"))}; the same recipe on the '
+             f'earlier 2-fold patient split: 0.988, mean of 3 seeds) '
              f'(floor: frozen ImageNet MobileNetV2 features + logistic regression, 5 patient-grouped folds: '
              f'AUC {f3(fl.get("glas_frozen_imagenet_linear_auc"))}).')
     L.append('- HER2ST imaged sections, cross-patient (student trained with the other patient\'s imaged sections, '

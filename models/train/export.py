@@ -157,8 +157,10 @@ def main():
             'fused': 'P(cancer) for the spot from both modalities over the spot and its 6 nearest spots; gate = weight given to histology',
         },
         'threshold': {'method': 'gmm-intersection', 'fallback': 0.5},
-        'slideScore': {'method': 'mean of tissue-window probabilities',
-                       'description': 'Mean histology-head probability over the sliding windows on tissue (the protocol of the GlaS image-level AUC in the model card).'},
+        # the rule histology.py used for its GlaS image-level AUC (mirrored by src/core/model/slide-score.ts)
+        'slideScore': res['histo'].get('slide_score') or {
+            'method': 'mean of tissue-window probabilities',
+            'description': 'Mean histology-head probability over the sliding windows on tissue (the protocol of the GlaS image-level AUC in the model card).'},
         'training': {
             'data': {'her2st': 'Andersson et al. 2021 (Nat Commun 12:6012): labelled B1,C1,D1,E1,F1 (gene teacher); images B4,C2-C6 (distillation, fusion)',
                      'glas': 'GlaS 2015 training set, 85 images, image-level benign/malignant'},
