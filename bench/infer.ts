@@ -10,6 +10,12 @@
  *     head, the rest). Target <= 2 s on a 2-core machine.
  * With --webgpu the same harness also times the WebGPU path (headless Chromium here has only the
  * SwiftShader software adapter: its speed means nothing, it runs for correctness).
+ * The B4 run also prints the page's main-thread busy time from load() to the complete map (CDP
+ * Performance.getMetrics: TaskDuration, ScriptDuration); `--profile` adds a CPU profile of the page's
+ * main thread, its self time grouped by script (OpenSeadragon, deck.gl, the app, ...).
+ * `--variant QUERY` (repeatable) runs B4 once per variant with extra app URL parameters (e.g.
+ * `--variant drawer=webgl --variant drawer=canvas`), alternating for `--b4-rounds N` rounds, so that
+ * variants are compared in one command under the same load.
  */
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -25,6 +31,11 @@ const ROUNDS = argv.includes('--rounds') ? Number(argv[argv.indexOf('--rounds') 
 /** extra app URL parameters for the B4 run (e.g. threads=1) */
 const APP_QUERY = argv.includes('--query') ? `&${argv[argv.indexOf('--query') + 1]}` : '';
 const SKIP_ENCODER = argv.includes('--no-encoder');
+const PROFILE = argv.includes('--profile');
+const IDLE = argv.includes('--idle');
+const VARIANTS = argv.flatMap((a, i) => (argv[i - 1] === '--variant' ? [a] : []));
+if (VARIANTS.length === 0) VARIANTS.push('');
+const B4_ROUNDS = argv.includes('--b4-rounds') ? Number(argv[argv.indexOf('--b4-rounds') + 1]) : 1;
 
 const median = (v: number[]) => {
   const s = [...v].sort((a, b) => a - b);
@@ -89,46 +100,158 @@ async function runEncoderRatio(): Promise<void> {
   await page.context().close();
 }
 
+interface MainThread {
+  /** CDP Performance metrics, seconds of main-thread time from load() to the complete map */
+  taskS: number;
+  scriptS: number;
+  layoutS: number;
+  styleS: number;
+  /** self ms per script group (only with --profile) */
+  groups: Map<string, number> | null;
+  top: [string, number][] | null;
+}
+
+interface ProfileNode {
+  id: number;
+  callFrame: { functionName: string; url: string; lineNumber: number };
+  hitCount?: number;
+}
+
+/** A script URL (Vite dev paths) as a group name for the main-thread profile. */
+function getScriptGroup(fn: string, url: string): string {
+  if (!url) return fn.startsWith('(') ? fn : '(native)';
+  if (/openseadragon/i.test(url)) return 'OpenSeadragon';
+  if (/deck|luma|loaders/i.test(url)) return 'deck.gl / luma.gl';
+  if (/react|zustand|scheduler/i.test(url)) return 'React';
+  const m = url.match(/\/src\/(.*?)(\?|$)/);
+  if (m) return `app ${m[1].split('/').slice(0, 2).join('/')}`;
+  const d = url.match(/\/deps\/([^?]*)/);
+  return d ? `dep ${d[1]}` : url.slice(-40);
+}
+
+function getProfileGroups(profile: { nodes: ProfileNode[]; samples?: number[]; timeDeltas?: number[] }): { groups: Map<string, number>; top: [string, number][] } {
+  const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+  const selfUs = new Map<number, number>();
+  const samples = profile.samples ?? [];
+  const deltas = profile.timeDeltas ?? [];
+  // a sample's duration is the gap to the next sample
+  for (let i = 0; i < samples.length; i++) selfUs.set(samples[i], (selfUs.get(samples[i]) ?? 0) + (deltas[i + 1] ?? 0));
+  const groups = new Map<string, number>();
+  const fns = new Map<string, number>();
+  for (const [id, us] of selfUs) {
+    const n = byId.get(id);
+    if (!n) continue;
+    const g = getScriptGroup(n.callFrame.functionName, n.callFrame.url);
+    groups.set(g, (groups.get(g) ?? 0) + us / 1000);
+    const f = `${n.callFrame.functionName || '(anonymous)'} ${g}:${n.callFrame.lineNumber + 1}`;
+    fns.set(f, (fns.get(f) ?? 0) + us / 1000);
+  }
+  return { groups, top: [...fns].sort((a, b) => b[1] - a[1]).slice(0, 12) };
+}
+
 async function runSectionBench(): Promise<void> {
   const files = await startFileServer(
     { 'B4.jpg': resolve(HER2ST_DIR, 'images/B4.jpg'), 'B4.tsv.gz': resolve(HER2ST_DIR, 'counts/B4.tsv.gz'), 'B4_selection.tsv': resolve(HER2ST_DIR, 'spots/B4_selection.tsv') },
     { ranges: true },
   );
-  for (const backend of webgpu ? (['wasm', 'webgpu'] as const) : (['wasm'] as const)) {
-    const p = await openApp(browser, app, { query: `demo=0&backend=${backend}${APP_QUERY}` });
-    await p.page.waitForFunction(() => Boolean(window.fusescope?.model?.getState().model), null, { timeout: 120_000 });
-    const tLoad = await p.page.evaluate(() => performance.now());
-    await p.page.evaluate((u) => window.fusescope!.load(u), { slide: files.url('B4.jpg'), st: [files.url('B4.tsv.gz'), files.url('B4_selection.tsv')] });
-    const tOpened = await p.page.evaluate(() => performance.now());
-    await p.page.waitForFunction(
-      () => {
-        const s = window.fusescope!.model.getState();
-        return s.spotsMs !== null || s.runError !== null;
-      },
-      null,
-      { timeout: 600_000, polling: 50 },
-    );
-    const r = await p.page.evaluate(() => {
-      const st = window.fusescope!.model.getState();
-      const marks = performance.getEntriesByType('mark').filter((m) => m.name.startsWith('fusescope:')).map((m) => ({ name: m.name.slice(10), t: m.startTime }));
-      return { spotsMs: st.spotsMs, n: st.spotsTotal, err: st.runError, backend: st.backend, timings: st.spotsTimings as SpotRunTimings | null, marks };
-    });
-    if (r.err) console.log(`B4 ${backend}: error ${r.err}`);
-    const at = (name: string) => {
-      const m = r.marks.filter((x) => x.name === name && x.t >= tLoad);
-      return m.length ? m[m.length - 1].t - tLoad : Number.NaN;
-    };
-    const total = at('spots-done');
-    const t = r.timings;
-    console.log(`B4 (${r.n} spots, ${r.backend}) from load(): inputs opened ${sec(tOpened - tLoad)}, ST in the worker ${sec(at('st-ready'))}, spot run started ${sec(at('spots-start'))}, fused map complete ${sec(total)}`);
-    if (t) {
-      console.log(
-        `B4 breakdown of the spot run (${sec(t.totalMs)} in the worker): slide reads for patches ${sec(t.readWaitMs)} (${t.regionReads} reads, ${(t.regionPixels / 1e6).toFixed(1)} Mpx), encoder ${sec(t.encoderMs)} (${t.encoderPatches} patches), gene head ${sec(t.geneMs)}, fusion ${sec(t.fusionMs)}, other (patch cutting, messages) ${sec(t.otherMs)}`,
-      );
+  const results = new Map<string, { totalS: number[]; taskS: number[]; scriptS: number[] }>();
+  for (let round = 0; round < B4_ROUNDS; round++) {
+    for (const backend of webgpu ? (['wasm', 'webgpu'] as const) : (['wasm'] as const)) {
+      for (const variant of VARIANTS) {
+        const r = await runSectionOnce(files, backend, variant);
+        const key = `${backend}${variant ? ` ${variant}` : ''}`;
+        const agg = results.get(key) ?? { totalS: [], taskS: [], scriptS: [] };
+        agg.totalS.push(r.totalMs / 1000);
+        agg.taskS.push(r.main.taskS);
+        agg.scriptS.push(r.main.scriptS);
+        results.set(key, agg);
+      }
     }
-    if (argv.includes('--marks')) console.log(`engine marks (s from load()): ${r.marks.filter((m) => m.t >= tLoad).map((m) => `${m.name} ${((m.t - tLoad) / 1000).toFixed(2)}`).join(', ')}`);
-    console.log(`RATIO B4 fused map (${r.backend}) / 2 s target = ${(total / 2000).toFixed(2)}x from load() (<= 1 meets it); spot run alone ${((r.spotsMs ?? Number.NaN) / 2000).toFixed(2)}x`);
-    await p.close();
+  }
+  if (B4_ROUNDS > 1 || VARIANTS.length > 1) {
+    const list = (v: number[]) => v.map((x) => x.toFixed(2)).join(' ');
+    for (const [key, a] of results) {
+      console.log(`B4 summary [${key}]: fused map complete s [${list(a.totalS)}] median ${median(a.totalS).toFixed(2)}; main-thread busy s [${list(a.taskS)}] median ${median(a.taskS).toFixed(2)}; of it script s [${list(a.scriptS)}]`);
+    }
   }
   await files.close();
+}
+
+async function runSectionOnce(files: Awaited<ReturnType<typeof startFileServer>>, backend: 'wasm' | 'webgpu', variant: string): Promise<{ totalMs: number; main: MainThread }> {
+  const label = `B4${variant ? ` [${variant}]` : ''}`;
+  const p = await openApp(browser, app, { query: `demo=0&backend=${backend}${APP_QUERY}${variant ? `&${variant}` : ''}` });
+  await p.page.waitForFunction(() => Boolean(window.fusescope?.model?.getState().model), null, { timeout: 120_000 });
+  const cdp = await p.context.newCDPSession(p.page);
+  await cdp.send('Performance.enable');
+  if (PROFILE) {
+    await cdp.send('Profiler.enable');
+    await cdp.send('Profiler.setSamplingInterval', { interval: 500 });
+    await cdp.send('Profiler.start');
+  }
+  const getMetrics = async () => new Map((await cdp.send('Performance.getMetrics')).metrics.map((m) => [m.name, m.value]));
+  // count the viewer's redraws (OSD fires update-viewport once per drawn frame) and tiles drawn
+  await p.page.evaluate(() => {
+    const v = window.fusescope!.viewer.getState().viewer;
+    const w = window as unknown as { __redraws: number; __tiles: number };
+    w.__redraws = 0;
+    w.__tiles = 0;
+    v?.addHandler('update-viewport', () => w.__redraws++);
+    v?.addHandler('tile-loaded', () => w.__tiles++);
+  });
+  const m0 = await getMetrics();
+  const tLoad = await p.page.evaluate(() => performance.now());
+  await p.page.evaluate((u) => window.fusescope!.load(u), { slide: files.url('B4.jpg'), st: [files.url('B4.tsv.gz'), files.url('B4_selection.tsv')] });
+  const tOpened = await p.page.evaluate(() => performance.now());
+  await p.page.waitForFunction(
+    () => {
+      const s = window.fusescope!.model.getState();
+      return s.spotsMs !== null || s.runError !== null;
+    },
+    null,
+    { timeout: 600_000, polling: 50 },
+  );
+  const m1 = await getMetrics();
+  const prof = PROFILE ? getProfileGroups((await cdp.send('Profiler.stop')).profile as never) : null;
+  const d = (k: string) => (m1.get(k) ?? 0) - (m0.get(k) ?? 0);
+  const main: MainThread = { taskS: d('TaskDuration'), scriptS: d('ScriptDuration'), layoutS: d('LayoutDuration'), styleS: d('RecalcStyleDuration'), groups: prof?.groups ?? null, top: prof?.top ?? null };
+  const r = await p.page.evaluate(() => {
+    const st = window.fusescope!.model.getState();
+    const marks = performance.getEntriesByType('mark').filter((m) => m.name.startsWith('fusescope:')).map((m) => ({ name: m.name.slice(10), t: m.startTime }));
+    const osd = window.fusescope!.viewer.getState().viewer as unknown as { drawer?: { getType?(): string } } | null;
+    const drawer = osd?.drawer?.getType?.() ?? '?';
+    const w = window as unknown as { __redraws: number; __tiles: number };
+    return { redraws: w.__redraws, tiles: w.__tiles, spotsMs: st.spotsMs, n: st.spotsTotal, err: st.runError, backend: st.backend, timings: st.spotsTimings as SpotRunTimings | null, marks, drawer };
+  });
+  if (r.err) console.log(`${label} ${backend}: error ${r.err}`);
+  const at = (name: string) => {
+    const m = r.marks.filter((x) => x.name === name && x.t >= tLoad);
+    return m.length ? m[m.length - 1].t - tLoad : Number.NaN;
+  };
+  const total = at('spots-done');
+  const t = r.timings;
+  console.log(`${label} (${r.n} spots, ${r.backend}, viewer drawer ${r.drawer}) from load(): inputs opened ${sec(tOpened - tLoad)}, ST in the worker ${sec(at('st-ready'))}, spot run started ${sec(at('spots-start'))}, fused map complete ${sec(total)}`);
+  console.log(
+    `${label} main thread busy ${main.taskS.toFixed(2)} s of ${sec(total)} (script ${main.scriptS.toFixed(2)} s, layout ${main.layoutS.toFixed(2)} s, style ${main.styleS.toFixed(2)} s); viewer frames drawn ${r.redraws}, tiles loaded ${r.tiles}`,
+  );
+  if (IDLE) {
+    // what the page costs afterwards while nobody touches it (the dense heatmap may still run)
+    const i0 = await getMetrics();
+    await new Promise((res) => setTimeout(res, 2000));
+    const i1 = await getMetrics();
+    console.log(`${label} main thread afterwards: ${((i1.get('TaskDuration') ?? 0) - (i0.get('TaskDuration') ?? 0)).toFixed(2)} s busy in 2 s`);
+  }
+  if (main.groups) {
+    const g = [...main.groups].filter(([k]) => k !== '(idle)').sort((a, b) => b[1] - a[1]);
+    console.log(`${label} main-thread profile, self ms by script: ${g.map(([k, v]) => `${k} ${v.toFixed(0)}`).join(', ')}`);
+    console.log(`${label} slowest functions (self ms): ${(main.top ?? []).filter(([k]) => !k.startsWith('(idle)')).map(([k, v]) => `${k} ${v.toFixed(0)}`).join('; ')}`);
+  }
+  if (t) {
+    console.log(
+      `${label} breakdown of the spot run (${sec(t.totalMs)} in the worker): slide reads for patches ${sec(t.readWaitMs)} (${t.regionReads} reads, ${(t.regionPixels / 1e6).toFixed(1)} Mpx), encoder ${sec(t.encoderMs)} (${t.encoderPatches} patches), gene head ${sec(t.geneMs)}, fusion ${sec(t.fusionMs)}, other (patch cutting, messages) ${sec(t.otherMs)}`,
+    );
+  }
+  if (argv.includes('--marks')) console.log(`engine marks (s from load()): ${r.marks.filter((m) => m.t >= tLoad).map((m) => `${m.name} ${((m.t - tLoad) / 1000).toFixed(2)}`).join(', ')}`);
+  console.log(`RATIO ${label} fused map (${r.backend}) / 2 s target = ${(total / 2000).toFixed(2)}x from load() (<= 1 meets it); spot run alone ${((r.spotsMs ?? Number.NaN) / 2000).toFixed(2)}x`);
+  await p.close();
+  return { totalMs: total, main };
 }
