@@ -6,7 +6,7 @@ import { mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'n
 import sharp from 'sharp';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import type { Browser } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   type AppServer,
@@ -45,6 +45,14 @@ afterAll(async () => {
   await app?.close();
 });
 
+/** The OpenSeadragon drawer the page's viewer uses ('webgl' or 'canvas'). */
+function getDrawerType(page: Page): Promise<string> {
+  return page.evaluate(() => {
+    const v = window.fusescope?.viewer.getState().viewer as unknown as { drawer?: { getType?(): string } } | null;
+    return v?.drawer?.getType?.() ?? 'none';
+  });
+}
+
 describe('viewer', () => {
   it('(1) a dropped SVS shows tissue, 0.499 um/px in the panel and a um scale bar; 1:1 zooms to native', async () => {
     const s = await openApp(browser, app, { query: 'demo=0' });
@@ -59,6 +67,8 @@ describe('viewer', () => {
       const stats = getPixelStats(await screenshotViewer(s.page, join(OUT, 'viewer-cmu.png')));
       expect(stats.tissueFraction).toBeGreaterThan(0.1);
       expect(stats.lumaVariance).toBeGreaterThan(300);
+      // WebGL here is SwiftShader (software): the viewer draws with the 2D canvas drawer
+      expect(await getDrawerType(s.page)).toBe('canvas');
 
       await expect.poll(() => s.page.getByTestId('mpp-value').textContent()).toBe('0.4990');
       expect(await s.page.getByTestId('mpp-source').textContent()).toBe('from file');
@@ -86,6 +96,22 @@ describe('viewer', () => {
       await s.page.screenshot({ path: join(OUT, 'viewer-cmu-thumbnail.png') });
       await s.page.keyboard.press('Escape');
       expect(s.cspViolations).toEqual([]);
+      expect(s.consoleErrors).toEqual([]);
+    } finally {
+      await s.close();
+    }
+  });
+
+  it('(1b) ?drawer=webgl keeps the WebGL drawer, which draws the same slide', async () => {
+    const s = await openApp(browser, app, { query: 'demo=0&drawer=webgl' });
+    try {
+      await dropPaths(s.page, [CMU]);
+      expect((await waitForSlide(s.page, 'CMU-1-Small-Region.svs')).tilesFailed).toBe(0);
+      expect(await getDrawerType(s.page)).toBe('webgl');
+      await waitForViewerIdle(s.page);
+      const stats = getPixelStats(await screenshotViewer(s.page, join(OUT, 'viewer-cmu-webgl.png')));
+      expect(stats.tissueFraction).toBeGreaterThan(0.1);
+      expect(stats.lumaVariance).toBeGreaterThan(300);
       expect(s.consoleErrors).toEqual([]);
     } finally {
       await s.close();

@@ -5,12 +5,14 @@ import { useViewerStore } from '../stores/viewerStore';
 import { ScaleBarView } from './ScaleBarView';
 import { getImageZoom } from './viewerZoom';
 import { createSlideTileSource } from './slideTileSource';
+import { getViewerDrawer } from './viewerDrawer';
 
 const TILE_TIMEOUT_MS = 120_000;
 
 /**
  * The OpenSeadragon viewer. No navigation-control images (they would be fetched from a CDN or
- * a prefixUrl): the toolbar's React buttons drive zoom and home. The viewer instance is published
+ * a prefixUrl): the toolbar's React buttons drive zoom and home. The drawer is WebGL on a GPU and
+ * the 2D canvas where WebGL is a software renderer (getViewerDrawer; `?drawer=` overrides). The viewer instance is published
  * in useViewerStore for the overlay and the toolbar.
  */
 export function SlideViewer() {
@@ -21,8 +23,11 @@ export function SlideViewer() {
   useEffect(() => {
     const host = hostRef.current;
     if (!host) return;
+    const { drawer } = getViewerDrawer();
     const v = OpenSeadragon({
       element: host,
+      // WebGL on a GPU (falling back to canvas); the 2D canvas where WebGL is software (viewerDrawer.ts)
+      drawer: drawer === 'webgl' ? ['webgl', 'canvas'] : 'canvas',
       prefixUrl: '',
       showNavigationControl: false,
       showNavigator: true,
