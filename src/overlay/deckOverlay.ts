@@ -2,14 +2,16 @@
  * A deck.gl Deck on a canvas laid over OpenSeadragon's drawing canvas. One coordinate system:
  * slide level-0 pixels (OrthographicView, flipY, no controller). The view state is pushed from
  * OpenSeadragon on every 'update-viewport' / 'animation' / 'resize' and drawn in the same frame,
- * so the overlay neither lags nor drifts. Layers come from useOverlayStore (the store is the truth).
+ * so the overlay neither lags nor drifts; frames in which the view did not move (OSD redrawing for
+ * a tile that arrived) are not redrawn. Layers come from useOverlayStore (the store is the truth).
  * The canvas takes no pointer events: hover and click picking read OSD's own pointer events and ask
  * deck what is under them.
  */
 import { Deck, OrthographicView } from '@deck.gl/core';
 import type OpenSeadragon from 'openseadragon';
-import { emitOverlayClick, getOrderedLayers, useOverlayStore } from './overlayStore';
-import { getImagePoint, getOverlayViewState, type OsdViewLike, type OverlayViewState } from './viewState';
+import { getWarmUpLayers } from './layerWarmUp';
+import { emitOverlayClick, getOrderedLayers, type OverlayLayerEntry, useOverlayStore } from './overlayStore';
+import { getImagePoint, getOverlayViewState, isSameViewState, type OsdViewLike, type OverlayViewState } from './viewState';
 
 type SlideDeck = Deck<OrthographicView[]>;
 
@@ -37,6 +39,16 @@ export function createDeckOverlay(viewer: OpenSeadragon.Viewer): DeckOverlay {
 
   const osd = viewer as unknown as OsdViewLike;
   let viewState = getOverlayViewState(osd);
+  // drawn once, invisibly, so that each kind of layer has its shaders compiled (layerWarmUp.ts)
+  let warmUp = getWarmUpLayers();
+  const getLayers = (layers: Record<string, OverlayLayerEntry>) => (warmUp.length ? [...warmUp, ...getOrderedLayers(layers)] : getOrderedLayers(layers));
+  let warmUpTimer: ReturnType<typeof setTimeout> | undefined;
+  const onAfterRender = () => {
+    if (!warmUp.length || canvas.width === 0 || canvas.height === 0) return;
+    warmUp = [];
+    // not inside deck's render: drop the warm-up layers on the next task
+    warmUpTimer = setTimeout(() => deck.setProps({ layers: getLayers(useOverlayStore.getState().layers) }), 0);
+  };
   const deck: SlideDeck = new Deck<OrthographicView[]>({
     canvas,
     width: '100%',
@@ -44,12 +56,18 @@ export function createDeckOverlay(viewer: OpenSeadragon.Viewer): DeckOverlay {
     views: [new OrthographicView({ id: 'slide', flipY: true })],
     controller: false,
     viewState: getDeckViewState(viewState),
-    layers: getOrderedLayers(useOverlayStore.getState().layers),
+    layers: getLayers(useOverlayStore.getState().layers),
     useDevicePixels: true,
+    onAfterRender,
   });
 
-  const sync = () => {
-    viewState = getOverlayViewState(osd);
+  const sync = (force = true) => {
+    const next = getOverlayViewState(osd);
+    // OSD raises update-viewport for every frame it draws, also when only a tile arrived and the
+    // view did not move: redrawing deck then costs a full frame (and where WebGL is software, a
+    // read-back of the overlay canvas on the main thread) for nothing
+    if (!force && isSameViewState(next, viewState)) return;
+    viewState = next;
     deck.setProps({ viewState: getDeckViewState(viewState) });
     // draw in OSD's frame (deck would otherwise draw on its own next animation frame)
     try {
@@ -59,7 +77,7 @@ export function createDeckOverlay(viewer: OpenSeadragon.Viewer): DeckOverlay {
     }
     useOverlayStore.getState().setViewState(viewState);
   };
-  const onViewport = () => sync();
+  const onViewport = () => sync(false);
   viewer.addHandler('update-viewport', onViewport);
   viewer.addHandler('animation', onViewport);
   viewer.addHandler('resize', onViewport);
@@ -72,7 +90,7 @@ export function createDeckOverlay(viewer: OpenSeadragon.Viewer): DeckOverlay {
   viewer.addHandler('close', onClose);
 
   const unsubscribe = useOverlayStore.subscribe((s, prev) => {
-    if (s.layers !== prev.layers) deck.setProps({ layers: getOrderedLayers(s.layers) });
+    if (s.layers !== prev.layers) deck.setProps({ layers: getLayers(s.layers) });
   });
 
   // ---- picking: hover (throttled to one pick per frame) and quick clicks
@@ -119,7 +137,7 @@ export function createDeckOverlay(viewer: OpenSeadragon.Viewer): DeckOverlay {
   return {
     deck,
     canvas,
-    sync,
+    sync: () => sync(true),
     destroy() {
       unsubscribe();
       viewer.removeHandler('update-viewport', onViewport);
@@ -131,6 +149,7 @@ export function createDeckOverlay(viewer: OpenSeadragon.Viewer): DeckOverlay {
       host.removeEventListener('pointermove', onMove);
       host.removeEventListener('pointerleave', onLeave);
       if (raf) cancelAnimationFrame(raf);
+      clearTimeout(warmUpTimer);
       deck.finalize();
       canvas.remove();
     },

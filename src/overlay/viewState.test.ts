@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { getImagePoint, getOverlayViewState, getScreenPoint, type OsdViewLike } from './viewState';
+import { getImagePoint, getOverlayViewState, getScreenPoint, isSameViewState, type OsdViewLike } from './viewState';
 
 /**
  * OpenSeadragon's viewport maths for one image of width W placed at viewport x 0..1 (its
@@ -49,5 +49,20 @@ describe('overlay view state', () => {
       world: { getItemAt: () => undefined },
     };
     expect(getOverlayViewState(osd)).toBeNull();
+  });
+});
+
+describe('isSameViewState', () => {
+  const a = { target: [5000, 4000] as [number, number], zoom: -3, width: 1280, height: 800 };
+  it('is true for the same view (a frame OSD drew for a tile that arrived) and for null twice', () => {
+    expect(isSameViewState(a, { ...a, target: [5000, 4000] })).toBe(true);
+    expect(isSameViewState(null, null)).toBe(true);
+  });
+  it('is false when the view moved by any visible amount, was resized, opened or closed', () => {
+    expect(isSameViewState(a, { ...a, target: [5000.01, 4000] })).toBe(false);
+    expect(isSameViewState(a, { ...a, zoom: -3 + 1e-6 })).toBe(false);
+    expect(isSameViewState(a, { ...a, width: 1279 })).toBe(false);
+    expect(isSameViewState(a, null)).toBe(false);
+    expect(isSameViewState(null, a)).toBe(false);
   });
 });

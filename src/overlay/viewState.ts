@@ -42,6 +42,16 @@ export function getOverlayViewState(viewer: OsdViewLike): OverlayViewState | nul
   return { target: [img.x, img.y], zoom: Math.log2(imageZoom), width: size.x, height: size.y };
 }
 
+/** Whether two view states put every image point at the same screen pixel (to 1e-6 px at the viewer's edge). */
+export function isSameViewState(a: OverlayViewState | null, b: OverlayViewState | null): boolean {
+  if (a === b) return true;
+  if (!a || !b || a.width !== b.width || a.height !== b.height) return false;
+  const k = 2 ** a.zoom;
+  const eps = 1e-6;
+  // a target shift moves the screen by shift * k; a zoom change moves the edge by about dz * ln2 * size / 2
+  return Math.abs(a.target[0] - b.target[0]) * k < eps && Math.abs(a.target[1] - b.target[1]) * k < eps && Math.abs(a.zoom - b.zoom) * Math.max(a.width, a.height) < eps;
+}
+
 /** Level-0 image point -> viewer element CSS pixels, with the same maths deck uses. */
 export function getScreenPoint(vs: OverlayViewState, x: number, y: number): { x: number; y: number } {
   const k = 2 ** vs.zoom;
