@@ -22,6 +22,46 @@ async function decodeBlob(blob: Blob): Promise<RgbaImage> {
   }
 }
 
+/**
+ * JPEG through WebCodecs' ImageDecoder straight into an RGBA buffer: no ImageBitmap, no canvas
+ * readback. The same libjpeg-turbo output as createImageBitmap (all 92 M pixels of HER2ST B4
+ * compared; the e2e parity test with the CLI checks it too),
+ * in about half the time for a 92 Mpx HER2ST JPEG (decode 0.3 s instead of 0.55 s, copy 0.3 s
+ * instead of a 0.5 s getImageData). Null where WebCodecs is missing (no secure context, older
+ * browsers) or the frame carries an orientation the copy would not apply.
+ */
+async function decodeJpegWebCodecs(bytes: Uint8Array): Promise<RgbaImage | null> {
+  if (typeof ImageDecoder === 'undefined' || typeof VideoFrame === 'undefined') return null;
+  if (!(await ImageDecoder.isTypeSupported('image/jpeg'))) return null;
+  // A stream, not a buffer: given the whole file, Chromium decodes to I420 and its conversion to
+  // RGB is not libjpeg's (no fancy chroma upsampling; values differ by up to 42). Streamed, it
+  // decodes to BGRX through libjpeg-turbo, identical to createImageBitmap and to libvips.
+  const data = new Blob([bytes as Uint8Array<ArrayBuffer>]).stream();
+  const decoder = new ImageDecoder({ data, type: 'image/jpeg', colorSpaceConversion: 'none' });
+  try {
+    const { image } = await decoder.decode();
+    try {
+      const oriented = image as VideoFrame & { rotation?: number; flip?: boolean };
+      if (oriented.rotation || oriented.flip) return null;
+      if (image.format !== 'BGRX' && image.format !== 'RGBX') return null;
+      const rect = image.visibleRect;
+      const width = rect ? rect.width : image.displayWidth;
+      const height = rect ? rect.height : image.displayHeight;
+      const options = { format: 'RGBA' } as VideoFrameCopyToOptions;
+      if (image.allocationSize(options) !== width * height * 4) return null;
+      const data = new Uint8ClampedArray(width * height * 4);
+      await image.copyTo(data, options);
+      return { width, height, data };
+    } finally {
+      image.close();
+    }
+  } catch {
+    return null;
+  } finally {
+    decoder.close();
+  }
+}
+
 function sniffType(bytes: Uint8Array): string {
   if (bytes[0] === 0x89 && bytes[1] === 0x50) return 'image/png';
   if (bytes[0] === 0x52 && bytes[1] === 0x49 && bytes[8] === 0x57) return 'image/webp';
@@ -42,8 +82,10 @@ export function createCanvasCodec(options: CanvasCodecOptions): ImageCodec {
       const stream = prepareTiffJpeg(bytes, opts?.tables, opts?.colorTransform);
       return decodeBlob(new Blob([stream as Uint8Array<ArrayBuffer>], { type: 'image/jpeg' }));
     },
-    decodeImage(bytes: Uint8Array): Promise<RgbaImage> {
-      return decodeBlob(new Blob([bytes as Uint8Array<ArrayBuffer>], { type: sniffType(bytes) }));
+    async decodeImage(bytes: Uint8Array): Promise<RgbaImage> {
+      const type = sniffType(bytes);
+      const fast = type === 'image/jpeg' ? await decodeJpegWebCodecs(bytes) : null;
+      return fast ?? decodeBlob(new Blob([bytes as Uint8Array<ArrayBuffer>], { type }));
     },
     decodeJpeg2000(bytes: Uint8Array): Promise<J2kImage> {
       return options.decodeJpeg2000(bytes);
