@@ -3,7 +3,7 @@
  * Files: the embedding API's `load()`, the `?slide=&st=&st=&model=&mpp=&mode=` URL parameters,
  * the demo's ST files, and the "copy link" button's inverse.
  */
-import { applyPending, loadStFiles } from '../st/loadSt';
+import { applyPending, type EarlyStParse, loadStFiles, startEarlyStParse } from '../st/loadSt';
 import { useStStore } from '../st/stStore';
 import { loadSlideFromFiles, loadSlideFromUrl } from '../open/openSlide';
 import { useCaseStore } from '../stores/caseStore';
@@ -44,9 +44,9 @@ async function getStFile(input: string | File): Promise<File> {
 }
 
 /** Read ST files (URLs or Files) through the ST overlay's loader and apply them to the open slide. */
-export async function loadCaseSt(inputs: (string | File)[] | Promise<File[]>): Promise<boolean> {
+export async function loadCaseSt(inputs: (string | File)[] | Promise<File[]>, early?: EarlyStParse): Promise<boolean> {
   const files = Array.isArray(inputs) ? await Promise.all(inputs.map(getStFile)) : await inputs;
-  const ok = await loadStFiles(files);
+  const ok = await loadStFiles(files, early);
   if (!ok) return false;
   applyPending();
   return useStStore.getState().dataset !== null;
@@ -76,14 +76,19 @@ async function openCaseInputs(input: CaseInput, stList: (string | File)[]): Prom
     const src = typeof input.model === 'string' ? await loadModelSourceFromUrl(input.model) : getDroppedModelSource(input.model);
     jobs.push(loadModel(src));
   }
+  // with a slide, the ST files are also parsed while it opens (their spots go to its full-resolution frame)
+  const early = stFiles && input.slide ? startEarlyStParse(stFiles) : undefined;
   if (input.slide) {
     const s = input.slide;
     const ok = typeof s === 'string' ? await loadSlideFromUrl(s, { mppFallback: input.mpp ? { mpp: input.mpp, source: 'user' } : undefined }) : await loadSlideFromFiles(Array.isArray(s) ? s : [s]);
-    if (!ok) throw new Error(useSlideStore.getState().error?.message ?? 'the slide could not be opened');
+    if (!ok) {
+      early?.abort();
+      throw new Error(useSlideStore.getState().error?.message ?? 'the slide could not be opened');
+    }
   }
   if (input.mpp && input.mpp > 0) useSlideStore.getState().setUserMpp(input.mpp);
   if (stFiles) {
-    const ok = await loadCaseSt(stFiles);
+    const ok = await loadCaseSt(stFiles, early);
     if (!ok) {
       const e = useStStore.getState().error;
       throw new Error(e ? `${e.file}: ${e.problem} ${e.hint}` : 'the ST files could not be read');

@@ -3,7 +3,7 @@
  * cancel, show what was recognised (pending) and apply it on the user's word. Nothing already
  * loaded is lost: the slide stays, and the applied spots stay until a new set is applied.
  */
-import { getStDatasetInFrame } from '../../core/st/assemble';
+import { getStDatasetInFrame, getStDatasetWithSlideMpp } from '../../core/st/assemble';
 import { getMppFromSpotPitch } from '../../core/st/pitch';
 import { getSlideFit, getSpotBounds } from '../../core/st/slide-fit';
 import { getStSummary } from '../../core/st/summary';
@@ -55,12 +55,34 @@ function isAbort(err: unknown): boolean {
   return typeof err === 'object' && err !== null && (err as { name?: string }).name === 'AbortError';
 }
 
-/** Parse ST files and show them as "recognised" (pending) for Apply / Cancel. */
-export async function loadStFiles(files: File[]): Promise<boolean> {
+/** A parse of a case's ST files started while its slide was still opening (see startEarlyStParse). */
+export interface EarlyStParse {
+  dataset: Promise<StDataset>;
+  abort: () => void;
+}
+
+/**
+ * Start parsing a case's ST files in the ST worker before its slide is open, in the full-resolution
+ * frame and without the slide's um/px (only the spot diameter depends on it, and loadStFiles
+ * fixes that up): on a 2-core machine the parse runs while the browser decodes the slide.
+ */
+export function startEarlyStParse(files: Promise<File[]>): EarlyStParse {
+  const ac = new AbortController();
+  const dataset = files.then((f) => loadStFromFiles(f, { targetFrame: 'fullres', slideMpp: null, signal: ac.signal }));
+  dataset.catch(() => {}); // reported by loadStFiles, which awaits it
+  return { dataset, abort: () => ac.abort(new DOMException('The operation was aborted.', 'AbortError')) };
+}
+
+/**
+ * Parse ST files and show them as "recognised" (pending) for Apply / Cancel. `early`: the same
+ * files' parse started before the slide was open (used when the spots go to the full-resolution frame).
+ */
+export async function loadStFiles(files: File[], early?: EarlyStParse): Promise<boolean> {
   const store = useStStore.getState();
   current?.abort();
   const ac = new AbortController();
   current = ac;
+  if (early) ac.signal.addEventListener('abort', early.abort, { once: true });
   const id = nextId++;
   const label = getFilesLabel(files);
   const stillCurrent = () => useStStore.getState().loading?.id === id && !ac.signal.aborted;
@@ -85,7 +107,11 @@ export async function loadStFiles(files: File[]): Promise<boolean> {
       notes.push(`No slide was open: ${hires.name} is opened as the slide and the spots are placed in its (hires) frame.`);
     }
     const slideMpp = slide?.mpp && slide.mpp > 0 ? slide.mpp : null;
-    let ds = await loadStFromFiles(files, {
+    if (early && targetFrame !== 'fullres') early.abort();
+    let ds =
+      early && targetFrame === 'fullres'
+        ? getStDatasetWithSlideMpp(await early.dataset, slideMpp)
+        : await loadStFromFiles(files, {
       targetFrame,
       slideMpp,
       signal: ac.signal,

@@ -136,6 +136,24 @@ export function getAssembledDataset(parts: RawStParts, opts: LoadStOptions = {})
     frameScales: { fullres: 1, ...parts.frameScales },
     spotDiameterFullres: parts.spotDiameterFullres,
     diameterSource,
+    spotDiameterUm: geometry?.diameterUm,
+  };
+}
+
+/**
+ * The dataset as `assemble` would have made it with the slide's um/px known: a platform spot
+ * diameter that was estimated from the spot grid (or unknown) becomes diameterUm / slideMpp, and
+ * the estimate's warning goes. Lets a case parse its ST files while the slide is still opening.
+ */
+export function getStDatasetWithSlideMpp(dataset: StDataset, slideMpp: number | null): StDataset {
+  const source = dataset.diameterSource;
+  if (!(slideMpp && slideMpp > 0) || !dataset.spotDiameterUm || (source !== 'pitch' && source !== 'unknown')) return dataset;
+  const diameterPx = dataset.spotDiameterUm / slideMpp;
+  return {
+    ...dataset,
+    spots: { ...dataset.spots, diameterPx },
+    diameterSource: 'mpp',
+    warnings: dataset.warnings.filter((w) => !w.startsWith('Spot diameter ')),
   };
 }
 

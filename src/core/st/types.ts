@@ -89,6 +89,8 @@ export interface StDataset {
   /** spot diameter in full-resolution pixels when the files give it (Space Ranger spot_diameter_fullres) */
   spotDiameterFullres?: number;
   diameterSource?: StDiameterSource;
+  /** the platform's spot diameter in um (Visium 55, legacy ST 100), when the platform is known */
+  spotDiameterUm?: number;
 }
 
 /** Options of `loadStDataset` (src/core/st/load.ts) and of the worker client. */
