@@ -13,6 +13,8 @@
  * The B4 run also prints the page's main-thread busy time from load() to the complete map (CDP
  * Performance.getMetrics: TaskDuration, ScriptDuration); `--profile` adds a CPU profile of the page's
  * main thread, its self time grouped by script (OpenSeadragon, deck.gl, the app, ...).
+ * `--batch N` (repeatable) times the encoder ratio at other batch sizes (default 32, the app's);
+ * `--no-b4` / `--no-encoder` skip a part.
  * `--variant QUERY` (repeatable) runs B4 once per variant with extra app URL parameters (e.g.
  * `--variant drawer=webgl --variant drawer=canvas`), alternating for `--b4-rounds N` rounds, so that
  * variants are compared in one command under the same load.
@@ -23,7 +25,8 @@ import { HER2ST_DIR, launchBrowser, openApp, REPO_ROOT, startAppServer, startFil
 import type { SpotRunTimings } from '../src/workers/inference-protocol.ts';
 import { getDefaultManifest, getRealPatches, openEncoderPage, runNodeEncoder, runWebEncoder } from './encoder-bench.ts';
 
-const BATCH = 32;
+/** encoder batch sizes to compare (`--batch N`, repeatable; default 32, the app's) */
+const BATCHES: number[] = [];
 const ITER = 5;
 const argv = process.argv.slice(2);
 const webgpu = argv.includes('--webgpu');
@@ -31,10 +34,13 @@ const ROUNDS = argv.includes('--rounds') ? Number(argv[argv.indexOf('--rounds') 
 /** extra app URL parameters for the B4 run (e.g. threads=1) */
 const APP_QUERY = argv.includes('--query') ? `&${argv[argv.indexOf('--query') + 1]}` : '';
 const SKIP_ENCODER = argv.includes('--no-encoder');
+const SKIP_B4 = argv.includes('--no-b4');
 const PROFILE = argv.includes('--profile');
 const IDLE = argv.includes('--idle');
 const VARIANTS = argv.flatMap((a, i) => (argv[i - 1] === '--variant' ? [a] : []));
 if (VARIANTS.length === 0) VARIANTS.push('');
+for (let i = 0; i < argv.length - 1; i++) if (argv[i] === '--batch') BATCHES.push(Number(argv[i + 1]));
+if (BATCHES.length === 0) BATCHES.push(32);
 const B4_ROUNDS = argv.includes('--b4-rounds') ? Number(argv[argv.indexOf('--b4-rounds') + 1]) : 1;
 
 const median = (v: number[]) => {
@@ -49,15 +55,15 @@ const app = await startAppServer();
 const browser = await launchBrowser();
 try {
   // (1) encoder throughput, node and browser alternating
-  if (!SKIP_ENCODER) await runEncoderRatio();
+  if (!SKIP_ENCODER) for (const batch of BATCHES) await runEncoderRatio(batch);
   // (2) time to the first complete fused spot map on a HER2ST section
-  await runSectionBench();
+  if (!SKIP_B4) await runSectionBench();
 } finally {
   await browser.close();
   await app.close();
 }
 
-async function runEncoderRatio(): Promise<void> {
+async function runEncoderRatio(BATCH: number): Promise<void> {
   const patches = await getRealPatches(manifest, BATCH);
   const modelBytes = new Uint8Array(readFileSync(resolve(REPO_ROOT, 'models/default/histology.onnx')));
   const page = await openEncoderPage(browser, app.url);
