@@ -1,7 +1,10 @@
 """Step 2: gene panel, gene teacher (gene.onnx) and its leave-one-patient-out validation + floors.
 
 Labelled sections B1, C1, D1, E1, F1 (one per patient). For each held-out patient the panel AND
-the model are fitted on the other four only. The final teacher uses all five.
+the model are fitted on the other four only (the PCA basis of the default recipe on every section
+of those four patients, unlabelled ones included, never the held-out patient's). The final teacher
+uses all five labelled sections and all 24 sections for the basis. Other steps that need a fold
+teacher should call fit_teacher(train_names, panel) so they get the same recipe.
 Writes .cache/gene_results.json, .cache/gene_teacher.pt, .cache/panel.json.
 """
 import json
@@ -104,7 +107,8 @@ class GeneNet(nn.Module):
     """Panel vector -> embedding [E] and cancer logit. Ops: Gemm, Concat (+ Sigmoid at export).
 
     logit: L2-regularised logistic regression on the panel (class- and section-balanced; strong L2
-    generalised best across patients in leave-one-patient-out, better than an MLP). Embedding: the
+    generalised best across patients in leave-one-patient-out, better than an MLP); with the default
+    recipe its weights come from fit_teacher (depth-thinned training, PCA basis). Embedding: the
     whitened top E-1 principal components of the training spots' scaled panel (the spot's expression
     state, unsupervised) plus the logit: what the histology student's feature-MSE distils and what
     the fusion head gets as gene tokens.
