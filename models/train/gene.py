@@ -32,6 +32,12 @@ RECIPE = os.environ.get('FS_GENE_RECIPE', 'thin_pca')
 THIN_DEPTH = float(os.environ.get('FS_GENE_THIN_DEPTH', '500'))
 THIN_COPIES = int(os.environ.get('FS_GENE_THIN_COPIES', '3'))
 GENE_PCA = int(os.environ.get('FS_GENE_PCA', '20'))
+# 'patients': rank the HVG panel over every section of the training patients (not only the labelled
+# ones; no labels are used); 'labelled': the labelled training sections only (the previous behaviour;
+# FS_GENE_RECIPE=lr FS_GENE_PANEL_REF=labelled reproduces the old head exactly).
+PANEL_REF = os.environ.get('FS_GENE_PANEL_REF', 'patients')
+# 1: fit the PCA basis on the reference sections thinned (once each) to THIN_DEPTH like the training spots.
+PCA_THIN = os.environ.get('FS_GENE_PCA_THIN', '1') == '1'
 
 
 def logcp10k(sec):
@@ -43,10 +49,19 @@ PANEL = os.environ.get('FS_PANEL', 'hvg')
 N_PANEL_HVG = int(os.environ.get('FS_N_PANEL_HVG', '1000'))
 
 
-def select_panel(train_secs):
+def select_panel(train_secs, ref_secs=None):
+    """Panel from the labelled training sections; with PANEL='hvg' the highly variable genes are
+    ranked over `ref_secs` instead when given (unlabelled sections of the same patients included)."""
     if PANEL == 'hvg':
-        return hvg_genes(train_secs, N_PANEL_HVG)
+        return hvg_genes(ref_secs if ref_secs else train_secs, N_PANEL_HVG)
     return select_panel_de(train_secs)
+
+
+def fold_panel(train_names):
+    """The panel for a teacher on the labelled sections `train_names`, by PANEL_REF."""
+    train = [C.load_section(n) for n in train_names]
+    ref = [C.load_section(n) for n in patient_sections(train_names)] if PANEL_REF == 'patients' else None
+    return select_panel(train, ref)
 
 
 def select_panel_de(train_secs, n_de=N_DE, n_hvg=N_HVG):
@@ -194,9 +209,11 @@ def fit_teacher(train_names, panel, seed=SEED):
         return net
     from sklearn.decomposition import PCA
     from sklearn.linear_model import LogisticRegression
-    ref = np.concatenate([C.gene_matrix(C.load_section(n), panel, SCALING)[0] for n in patient_sections(train_names)])
-    pca = PCA(GENE_PCA, random_state=seed).fit(ref)
     rng = np.random.default_rng(seed)
+    ref = [C.load_section(n) for n in patient_sections(train_names)]
+    if PCA_THIN:
+        ref = [thin_section(r, THIN_DEPTH, np.random.default_rng(seed + 1 + i)) for i, r in enumerate(ref)]
+    pca = PCA(GENE_PCA, random_state=seed).fit(np.concatenate([C.gene_matrix(r, panel, SCALING)[0] for r in ref]))
     Xs, ys = [], []
     for s in secs:
         m = s['label'] >= 0
@@ -255,11 +272,14 @@ def main():
     secs = {s: C.load_section(s) for s in C.LABELLED}
     res = {'scaling': SCALING, 'panel': PANEL, 'recipe': RECIPE, 'lopo': {}, 'floor_lr_neigh': {}}
     if RECIPE != 'lr':
-        res['recipe_params'] = {'thin_depth': THIN_DEPTH, 'thin_copies': THIN_COPIES, 'pca': GENE_PCA, 'C': LR_C}
+        res['recipe_params'] = {'thin_depth': THIN_DEPTH, 'thin_copies': THIN_COPIES, 'pca': GENE_PCA, 'C': LR_C,
+                                'pca_thin': PCA_THIN}
+    res['panel_ref'] = PANEL_REF
     for held in C.LABELLED:
         train = [secs[s] for s in C.LABELLED if s != held]
-        panel = select_panel(train)
-        net = fit_teacher([s for s in C.LABELLED if s != held], panel)
+        names = [s for s in C.LABELLED if s != held]
+        panel = fold_panel(names)
+        net = fit_teacher(names, panel)
         t = secs[held]
         Xt, cov = C.gene_matrix(t, panel, SCALING)
         _, p = predict(net, Xt)
@@ -276,7 +296,7 @@ def main():
 
     # final teacher on all five labelled sections
     train = [secs[s] for s in C.LABELLED]
-    panel = select_panel(train)
+    panel = fold_panel(C.LABELLED)
     net = fit_teacher(C.LABELLED, panel)
     torch.save(net.state_dict(), os.path.join(C.CACHE, 'gene_teacher.pt'))
     cov = {}
