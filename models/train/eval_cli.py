@@ -53,12 +53,10 @@ def fnum(v):
 
 
 def fold_package(held):
-    secs = {s: C.load_section(s) for s in C.LABELLED}
-    train = [secs[s] for s in C.LABELLED if s != held]
-    panel = G.select_panel(train)
-    X = np.concatenate([C.gene_matrix(s, panel, G.SCALING)[0][s['label'] >= 0] for s in train])
-    y = np.concatenate([s['label'][s['label'] >= 0] for s in train])
-    net = G.train_gene_net(X, y, G.section_weights(train))
+    # the fold teacher by the gene head's own recipe (panel and basis from the training patients only)
+    names = [s for s in C.LABELLED if s != held]
+    panel = G.fold_panel(names)
+    net = G.fit_teacher(names, panel)
     d = os.path.join(C.CACHE, f'fold_{held}')
     os.makedirs(d, exist_ok=True)
     man = json.load(open(os.path.join(PKG, 'manifest.json')))

@@ -210,11 +210,10 @@ def main():
     if not QUICK:
         # (a) leave-one-patient-out on the labelled sections with a fold teacher
         for held in C.LABELLED:
-            train = [secs[s] for s in C.LABELLED if s != held]
-            panel = G.select_panel(train)
-            X = np.concatenate([C.gene_matrix(s, panel, G.SCALING)[0][s['label'] >= 0] for s in train])
-            y = np.concatenate([s['label'][s['label'] >= 0] for s in train])
-            tnet = G.train_gene_net(X, y, G.section_weights(train))
+            # the fold teacher by the gene head's own recipe (panel and basis from the training patients only)
+            names = [s for s in C.LABELLED if s != held]
+            panel = G.fold_panel(names)
+            tnet = G.fit_teacher(names, panel)
             gemb = gene_embeddings(tnet, panel, G.SCALING, C.IMAGED + C.LABELLED)
             samples = build_samples(C.IMAGED, [s for s in C.LABELLED if s != held], gemb, hemb)
             fnet = train_fusion(samples, gemb, hemb, uninf, d_img, tnet.emb_dim)
