@@ -67,6 +67,42 @@ describe('fusescope predict', () => {
     expect(getAuc(scored.map((c) => Number(c[4])), scored.map((c) => lab.get(c[0])!))).toBeGreaterThan(0.9);
   }, 60_000);
 
+  it('spots in the pixels of the full-resolution scan on a half-size copy: an error naming --st-scale, and --st-scale 0.5 gives the scores of correctly scaled spots', async () => {
+    const demo = join(ROOT, 'public/demo');
+    const counts = join(demo, 'C2.tsv.gz');
+    const scaledOut = join(tmp, 'C2-demo.csv');
+    const ok = await cli(['predict', '--slide', join(demo, 'C2.tif'), '--st', counts, join(demo, 'C2_selection.tsv'), '--out', scaledOut]);
+    expect(ok.code).toBe(0);
+    expect(ok.stderr).not.toMatch(/fall outside/);
+    // the original spot file is in the pixels of the 9,274 px wide original: most spots miss the copy
+    const full = `${DATA}/her2st/spots/C2_selection.tsv`;
+    const bad = await cli(['predict', '--slide', join(demo, 'C2.tif'), '--st', counts, full, '--out', join(tmp, 'C2-bad.csv')]);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr.trim().split('\n').pop()).toMatch(
+      /^fusescope predict: C2\.tsv\.gz: 186 of 187 spots fall outside C2\.tif \(spots span x \d+-\d+, y \d+-\d+ px; the slide is 4637 x 4956 px\)\. If C2\.tif is a resized copy of the image the spot file refers to, give --st-scale \(at most 0\.5933/,
+    );
+    const fixedOut = join(tmp, 'C2-fixed.csv');
+    const fixed = await cli(['predict', '--slide', join(demo, 'C2.tif'), '--st', counts, full, '--st-scale', '0.5', '--out', fixedOut]);
+    expect(fixed.code).toBe(0);
+    expect(fixed.stderr).toMatch(/spot positions multiplied by 0\.5 \(--st-scale\)/);
+    expect(fixed.stderr).not.toMatch(/fall outside/);
+    const rows = (f: string) => readFileSync(f, 'utf8').trim().split('\n').slice(1).map((l) => l.split(','));
+    const a = rows(scaledOut);
+    const b = rows(fixedOut);
+    expect(b.map((r) => r[0])).toEqual(a.map((r) => r[0]));
+    for (let i = 0; i < a.length; i++) {
+      // the demo's spot file was written from the original's pixel columns x 0.5, rounded to 0.01 px
+      expect(Math.abs(Number(b[i][1]) - Number(a[i][1]))).toBeLessThan(0.02);
+      for (const c of [3, 4, 5]) expect(Math.abs(Number(b[i][c]) - Number(a[i][c]))).toBeLessThan(2e-3);
+    }
+  }, 120_000);
+
+  it('spots that all miss the slide: exit 1 with the spans and what to check', async () => {
+    const r = await cli(['predict', '--slide', `${DATA}/glas/train/train_1.jpg`, '--st', `${DATA}/her2st/counts/B1.tsv.gz`, `${DATA}/her2st/spots/B1_selection.tsv`, '--out', join(tmp, 'x.csv')]);
+    expect(r.code).toBe(1);
+    expect(r.stderr.trim().split('\n').pop()).toMatch(/^fusescope predict: B1\.tsv\.gz: 295 of 295 spots fall outside train_1\.jpg \(spots span x \d+-\d+, y \d+-\d+ px; the slide is \d+ x \d+ px\)\. If train_1\.jpg is a resized copy/);
+  });
+
   it('a model folder that does not exist: exit 1 and one line naming the file', async () => {
     const r = await cli(['predict', '--st', `${DATA}/her2st/counts/B1.tsv.gz`, '--model', join(tmp, 'no-such-model'), '--out', join(tmp, 'x.csv')]);
     expect(r.code).toBe(1);

@@ -15,13 +15,15 @@ import { getLabelFreeThreshold } from '../../core/score/threshold.ts';
 import { openNodeSlideInput } from '../../core/slide/bytes/node-file-source.ts';
 import { loadSlide } from '../../core/slide/load-slide.ts';
 import type { SlideSource } from '../../core/slide/types.ts';
-import { getStDatasetInFrame } from '../../core/st/assemble.ts';
+import { getStDatasetInFrame, getStDatasetScaled } from '../../core/st/assemble.ts';
+import { getSlideFit, getSpotBounds } from '../../core/st/slide-fit.ts';
+import type { StDataset } from '../../core/st/types.ts';
 import { loadNodeStFiles } from '../../core/st/files/node.ts';
 import { loadStDataset } from '../../core/st/load.ts';
 import { createProgressWriter, getDefaultModelDir, parsePositive } from '../model-options.ts';
 
 export const PREDICT_USAGE =
-  'usage: fusescope predict [--slide <slide>] --st <ST files or folder...> [--model <dir>] [--mpp <um/px>] [--section <name>] [--batch <n>] --out scores.csv';
+  'usage: fusescope predict [--slide <slide>] --st <ST files or folder...> [--model <dir>] [--mpp <um/px>] [--st-scale <k>] [--section <name>] [--batch <n>] --out scores.csv';
 
 /** `--st a b c --out x` -> `--st a --st b --st c --out x` so parseArgs can collect the list. */
 export function expandListOption(argv: string[], name: string): string[] {
@@ -55,6 +57,7 @@ export async function run(argv: string[]): Promise<number> {
       st: { type: 'string', multiple: true },
       model: { type: 'string' },
       mpp: { type: 'string' },
+      'st-scale': { type: 'string' },
       section: { type: 'string' },
       batch: { type: 'string' },
       out: { type: 'string', short: 'o' },
@@ -67,6 +70,7 @@ export async function run(argv: string[]): Promise<number> {
   if (!v.out) throw new Error(`--out is required (${PREDICT_USAGE})`);
   const userMpp = parsePositive('mpp', v.mpp);
   const batchSize = parsePositive('batch', v.batch);
+  const stScale = parsePositive('st-scale', v['st-scale']);
   const t0 = performance.now();
   const log = (s: string) => process.stderr.write(`${s}\n`);
 
@@ -85,6 +89,11 @@ export async function run(argv: string[]): Promise<number> {
       st = getStDatasetInFrame(st, image.name);
       log(`st: spot positions mapped to the ${image.name} image (${image.file}, scale ${image.scale})`);
     }
+    if (stScale !== undefined && stScale !== 1) {
+      st = getStDatasetScaled(st, stScale);
+      log(`st: spot positions multiplied by ${stScale} (--st-scale)`);
+    }
+    if (slide) checkSpotsOnSlide(st, slide.meta, log);
     for (const w of st.warnings) log(`st: ${w}`);
     const inTissue = st.spots.inTissue.reduce((a: number, b: number) => a + b, 0);
     log(`st: ${st.platform}, ${st.spots.ids.length} spots (${inTissue} under tissue), ${st.genes.symbols.length} genes`);
@@ -132,4 +141,23 @@ export async function run(argv: string[]): Promise<number> {
     slide?.close();
     await model.release();
   }
+}
+
+/**
+ * Spots must land on the slide (scoreSpots refuses a section with most spots off it and warns for
+ * a few): this adds what a spot file made for another scan of the section needs, the scale that
+ * would bring the spots inside (a resized copy of the scan: --st-scale).
+ */
+function checkSpotsOnSlide(st: StDataset, meta: { width: number; height: number; name: string }, log: (s: string) => void): void {
+  const fit = getSlideFit(st, meta.width, meta.height);
+  const b = getSpotBounds(st);
+  if (fit.total === 0 || fit.inside === fit.total || !b) return;
+  const span = `spots span x ${Math.round(b.minX)}-${Math.round(b.maxX)}, y ${Math.round(b.minY)}-${Math.round(b.maxY)} px; the slide is ${meta.width} x ${meta.height} px`;
+  const k = Math.min(meta.width / b.maxX, meta.height / b.maxY);
+  const hint = k < 0.98 && b.minX >= 0 && b.minY >= 0 ? ` If ${meta.name} is a resized copy of the image the spot file refers to, give --st-scale (at most ${k.toFixed(4)}: the copy's width over the original's).` : '';
+  const outside = fit.total - fit.inside;
+  if (outside > fit.total / 2) {
+    throw new Error(`${st.files[0]?.name ?? 'ST files'}: ${outside} of ${fit.total} spots fall outside ${meta.name} (${span}).${hint || ' Check that the spots belong to this slide and are in its pixel frame.'}`);
+  }
+  if (hint) log(`st: ${outside} of ${fit.total} spots fall outside ${meta.name} (${span}).${hint}`);
 }

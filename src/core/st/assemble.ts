@@ -170,3 +170,16 @@ export function getStDatasetInFrame(dataset: StDataset, frame: StFrameName): StD
     frame: { name: frame, scale: to },
   };
 }
+
+/**
+ * The same dataset with spot positions and diameter multiplied by `k`: spots given in the pixels of
+ * one scan placed on a resized copy of it (k = copy width / original width).
+ */
+export function getStDatasetScaled(dataset: StDataset, k: number): StDataset {
+  if (k === 1) return dataset;
+  return {
+    ...dataset,
+    spots: { ...dataset.spots, x: dataset.spots.x.map((v) => v * k), y: dataset.spots.y.map((v) => v * k), diameterPx: dataset.spots.diameterPx * k },
+    frame: { name: dataset.frame.name, scale: dataset.frame.scale * k },
+  };
+}
