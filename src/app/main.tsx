@@ -6,6 +6,8 @@ import { exposeStoresForTests } from './debugHandle';
 import { installModel } from './model/install';
 import { loadCaseFromUrlParams } from './model/openCase';
 import { loadDemo } from './open/loadDemo';
+import { prewarmSlideWorker } from '../workers/slide-client';
+import { prewarmStWorker } from '../workers/st-client';
 
 const root = document.getElementById('root');
 if (!root) throw new Error('index.html has no #root element');
@@ -15,6 +17,9 @@ createRoot(root).render(
   </StrictMode>,
 );
 exposeStoresForTests();
+// the slide and ST workers start with the page (module load, h5wasm compile), not with the first open
+prewarmSlideWorker();
+prewarmStWorker();
 installModel();
 
 // ?slide=<url>&st=<url>&st=<url>[&model=<url>][&mpp=][&mode=] opens that case (slides read with

@@ -101,6 +101,23 @@ class WorkerConnection {
   }
 }
 
+/**
+ * A started slide worker with nothing open, for the next open: starting one costs its module load
+ * (0.3-0.9 s in the dev server on a loaded 2-core machine), which otherwise delays every open.
+ */
+let spare: WorkerConnection | null = null;
+
+/** Start a slide worker now, so the next open does not wait for it. */
+export function prewarmSlideWorker(): void {
+  if (!spare && typeof Worker !== 'undefined') spare = new WorkerConnection();
+}
+
+function takeWorker(): WorkerConnection {
+  const c = spare ?? new WorkerConnection();
+  spare = null;
+  return c;
+}
+
 function unwrap(r: SlideWorkerResponse): Exclude<SlideWorkerResponse, { ok: false }> {
   if (!r.ok) {
     if (r.name === 'AbortError') throw abortError();
@@ -122,7 +139,7 @@ export async function loadSlideInWorkers(
   // a relative URL must resolve against the page, not the worker script
   const target = typeof input === 'string' && typeof location !== 'undefined' ? new URL(input, location.href).href : input;
   const open = (c: WorkerConnection) => c.request({ type: 'open', id: 0, input: target, mpp: opts.mpp, cacheBytes: opts.cacheBytes });
-  const first = new WorkerConnection();
+  const first = takeWorker();
   let meta: SlideMetadata;
   try {
     const r = unwrap(await open(first));
@@ -131,13 +148,16 @@ export async function loadSlideInWorkers(
   } catch (e) {
     first.terminate();
     throw e;
+  } finally {
+    // a spare for the next open, once this one's work has had the CPU
+    setTimeout(prewarmSlideWorker, 5000);
   }
   first.ready = true;
   const pool: WorkerConnection[] = [first];
   const hw = typeof navigator !== 'undefined' && navigator.hardwareConcurrency ? navigator.hardwareConcurrency : 2;
   const wanted = SINGLE_WORKER_FORMATS.has(meta.format) ? 1 : Math.max(1, Math.min(4, opts.workers ?? Math.max(2, Math.min(4, hw - 1))));
   for (let i = 1; i < wanted; i++) {
-    const c = new WorkerConnection();
+    const c = takeWorker();
     pool.push(c);
     open(c).then(
       (r) => {
