@@ -93,7 +93,9 @@ describe('fusescope predict', () => {
     for (let i = 0; i < a.length; i++) {
       // the demo's spot file was written from the original's pixel columns x 0.5, rounded to 0.01 px
       expect(Math.abs(Number(b[i][1]) - Number(a[i][1]))).toBeLessThan(0.02);
-      for (const c of [3, 4, 5]) expect(Math.abs(Number(b[i][c]) - Number(a[i][c]))).toBeLessThan(2e-3);
+      // genes do not depend on positions; patches move by that rounding (< 0.01 px) only
+      expect(Math.abs(Number(b[i][4]) - Number(a[i][4]))).toBeLessThan(1e-6);
+      for (const c of [3, 5]) expect(Math.abs(Number(b[i][c]) - Number(a[i][c]))).toBeLessThan(1e-2);
     }
   }, 120_000);
 
