@@ -108,17 +108,16 @@ export async function loadStFiles(files: File[], early?: EarlyStParse): Promise<
     }
     const slideMpp = slide?.mpp && slide.mpp > 0 ? slide.mpp : null;
     if (early && targetFrame !== 'fullres') early.abort();
-    let ds =
-      early && targetFrame === 'fullres'
-        ? getStDatasetWithSlideMpp(await early.dataset, slideMpp)
-        : await loadStFromFiles(files, {
-      targetFrame,
-      slideMpp,
-      signal: ac.signal,
-      onProgress: (fraction, message) => {
-        if (stillCurrent()) useStStore.getState().setLoading({ id, label, fraction, message });
-      },
-    });
+    const parse = () =>
+      loadStFromFiles(files, {
+        targetFrame,
+        slideMpp,
+        signal: ac.signal,
+        onProgress: (fraction, message) => {
+          if (stillCurrent()) useStStore.getState().setLoading({ id, label, fraction, message });
+        },
+      });
+    let ds = early && targetFrame === 'fullres' ? getStDatasetWithSlideMpp(await early.dataset, slideMpp) : await parse();
     if (!stillCurrent()) return false;
     if (slide && targetFrame === 'fullres' && ds.images?.length) {
       const s = slide;
