@@ -38,6 +38,11 @@ GENE_PCA = int(os.environ.get('FS_GENE_PCA', '20'))
 PANEL_REF = os.environ.get('FS_GENE_PANEL_REF', 'patients')
 # 1: fit the PCA basis on the reference sections thinned (once each) to THIN_DEPTH like the training spots.
 PCA_THIN = os.environ.get('FS_GENE_PCA_THIN', '1') == '1'
+# Calibration of the thin_pca head: trained on depth-thinned copies, it is over-confident on full-depth
+# sections (out-of-fold Platt slope about 0.7). 'inner': a section- and class-balanced Platt fit
+# (slope, intercept) on the logits of an inner leave-one-patient-out over the training sections,
+# folded into the linear layer (monotone: AUC unchanged). 'none': off.
+CALIBRATE = os.environ.get('FS_GENE_CALIBRATE', 'inner')
 
 
 def logcp10k(sec):
@@ -190,7 +195,7 @@ def patient_sections(names):
     return [s for s in C.ALL_SECTIONS if s[0] in pats]
 
 
-def fit_teacher(train_names, panel, seed=SEED):
+def _fit_teacher_uncalibrated(train_names, panel, seed=SEED):
     """Gene teacher for the labelled sections `train_names` on `panel`, by RECIPE.
 
     thin_pca: (1) PCA basis: top GENE_PCA components of the contract features (gene_matrix) of all
@@ -227,6 +232,39 @@ def fit_teacher(train_names, panel, seed=SEED):
     with torch.no_grad():
         net.lr.weight.copy_(torch.tensor(w, dtype=torch.float32))
         net.lr.bias.copy_(torch.tensor(b, dtype=torch.float32))
+    return net
+
+
+def get_calibration(train_names, panel, seed=SEED):
+    """(slope, intercept) of a section- and class-balanced Platt fit on out-of-fold logits: an inner
+    leave-one-patient-out over `train_names` (each inner teacher on the others, same panel)."""
+    from sklearn.linear_model import LogisticRegression
+    logits, ys = [], []
+    for held in train_names:
+        inner = [n for n in train_names if n != held]
+        net = _fit_teacher_uncalibrated(inner, panel, seed)
+        sec = C.load_section(held)
+        m = sec['label'] >= 0
+        with torch.no_grad():
+            _, lg = net(torch.tensor(C.gene_matrix(sec, panel, SCALING)[0]))
+        logits.append(lg.numpy()[m])
+        ys.append(sec['label'][m])
+    clf = LogisticRegression(C=1e6, max_iter=1000).fit(np.concatenate(logits)[:, None], np.concatenate(ys),
+                                                       sample_weight=section_weights_y(ys))
+    return float(clf.coef_[0][0]), float(clf.intercept_[0])
+
+
+def fit_teacher(train_names, panel, seed=SEED):
+    """The gene teacher for the labelled sections `train_names` (see _fit_teacher_uncalibrated), with
+    its logit calibrated by CALIBRATE (only the training sections are used for it)."""
+    net = _fit_teacher_uncalibrated(train_names, panel, seed)
+    if RECIPE == 'lr' or CALIBRATE == 'none' or len(train_names) < 3:
+        return net
+    a, c = get_calibration(train_names, panel, seed)
+    net.calibration = (a, c)
+    with torch.no_grad():
+        net.lr.weight.mul_(a)
+        net.lr.bias.mul_(a).add_(c)
     return net
 
 
@@ -298,6 +336,8 @@ def main():
     train = [secs[s] for s in C.LABELLED]
     panel = fold_panel(C.LABELLED)
     net = fit_teacher(C.LABELLED, panel)
+    res['calibration'] = {'method': CALIBRATE, 'slope_intercept': list(getattr(net, 'calibration', (1.0, 0.0)))}
+    print('final teacher calibration', res['calibration'], flush=True)
     torch.save(net.state_dict(), os.path.join(C.CACHE, 'gene_teacher.pt'))
     cov = {}
     for s in C.ALL_SECTIONS:
