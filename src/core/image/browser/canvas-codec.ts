@@ -47,10 +47,12 @@ async function decodeJpegWebCodecs(bytes: Uint8Array): Promise<RgbaImage | null>
       const rect = image.visibleRect;
       const width = rect ? rect.width : image.displayWidth;
       const height = rect ? rect.height : image.displayHeight;
-      const options = { format: 'RGBA' } as VideoFrameCopyToOptions;
-      if (image.allocationSize(options) !== width * height * 4) return null;
+      if (image.allocationSize() !== width * height * 4) return null;
       const data = new Uint8ClampedArray(width * height * 4);
-      await image.copyTo(data, options);
+      // the frame's own layout (a plain copy), then B <-> R and opaque alpha in 32-bit words: about
+      // 0.15 s less than copyTo's own RGBA conversion (0.35-0.38 s instead of 0.52 s for 92 Mpx)
+      await image.copyTo(data);
+      setOpaqueRgba(new Uint32Array(data.buffer), image.format === 'BGRX');
       return { width, height, data };
     } finally {
       image.close();
@@ -59,6 +61,18 @@ async function decodeJpegWebCodecs(bytes: Uint8Array): Promise<RgbaImage | null>
     return null;
   } finally {
     decoder.close();
+  }
+}
+
+/** In place: 32-bit pixels to RGBA with alpha 255; `swapRB` for BGRX input (little-endian words). */
+function setOpaqueRgba(px: Uint32Array, swapRB: boolean): void {
+  if (swapRB) {
+    for (let i = 0; i < px.length; i++) {
+      const v = px[i];
+      px[i] = (v & 0x0000ff00) | ((v >>> 16) & 0xff) | ((v & 0xff) << 16) | 0xff000000;
+    }
+  } else {
+    for (let i = 0; i < px.length; i++) px[i] |= 0xff000000;
   }
 }
 
