@@ -163,12 +163,7 @@ export function getStDatasetInFrame(dataset: StDataset, frame: StFrameName): StD
   if (to === undefined) {
     throw new StError(dataset.files[0]?.name ?? 'ST dataset', `has no scale for the ${frame} image.`, 'Load the spatial/scalefactors_json.json file with the data.');
   }
-  const k = to / dataset.frame.scale;
-  return {
-    ...dataset,
-    spots: { ...dataset.spots, x: dataset.spots.x.map((v) => v * k), y: dataset.spots.y.map((v) => v * k), diameterPx: dataset.spots.diameterPx * k },
-    frame: { name: frame, scale: to },
-  };
+  return { ...getStDatasetScaled(dataset, to / dataset.frame.scale), frame: { name: frame, scale: to } };
 }
 
 /**
