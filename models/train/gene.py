@@ -155,11 +155,12 @@ class GeneExport(nn.Module):
         return e, torch.sigmoid(logit)
 
 
-def train_gene_net(X, y, w, seed=SEED):
+def train_gene_net(X, y, w, seed=SEED, fit_lr=True):
+    """fit_lr=False: the embedding only (the caller sets the logit layer, as fit_teacher does)."""
     from sklearn.decomposition import PCA
     from sklearn.linear_model import LogisticRegression
     C.seed_all(seed)
-    clf = LogisticRegression(C=LR_C, max_iter=5000).fit(X, y, sample_weight=w)
+    clf = LogisticRegression(C=LR_C, max_iter=5000).fit(X, y, sample_weight=w) if fit_lr else None
     pca = PCA(EMB - 1, random_state=seed).fit(X)
     scale = 1.0 / np.sqrt(pca.explained_variance_ + 1e-6)
     net = GeneNet(X.shape[1])
@@ -167,8 +168,9 @@ def train_gene_net(X, y, w, seed=SEED):
         W = pca.components_ * scale[:, None]
         net.proj.weight.copy_(torch.tensor(W, dtype=torch.float32))
         net.proj.bias.copy_(torch.tensor(-W @ pca.mean_, dtype=torch.float32))
-        net.lr.weight.copy_(torch.tensor(clf.coef_, dtype=torch.float32))
-        net.lr.bias.copy_(torch.tensor(clf.intercept_, dtype=torch.float32))
+        if clf is not None:
+            net.lr.weight.copy_(torch.tensor(clf.coef_, dtype=torch.float32))
+            net.lr.bias.copy_(torch.tensor(clf.intercept_, dtype=torch.float32))
     net.eval()
     return net
 
@@ -209,7 +211,8 @@ def _fit_teacher_uncalibrated(train_names, panel, seed=SEED):
     secs = [C.load_section(n) for n in train_names]
     X = np.concatenate([C.gene_matrix(s, panel, SCALING)[0][s['label'] >= 0] for s in secs])
     y = np.concatenate([s['label'][s['label'] >= 0] for s in secs])
-    net = train_gene_net(X, y, section_weights(secs), seed=seed)
+    # the plain LR's logit layer is only kept by the 'lr' recipe; thin_pca replaces it below
+    net = train_gene_net(X, y, section_weights(secs), seed=seed, fit_lr=RECIPE == 'lr')
     if RECIPE == 'lr':
         return net
     from sklearn.decomposition import PCA
