@@ -135,13 +135,18 @@ function getScriptGroup(fn: string, url: string): string {
   return d ? `dep ${d[1]}` : url.slice(-40);
 }
 
-function getProfileGroups(profile: { nodes: ProfileNode[]; samples?: number[]; timeDeltas?: number[] }): { groups: Map<string, number>; top: [string, number][] } {
+/** Self time by script group; `fromMs`: only samples this many ms or more after the profile's start. */
+function getProfileGroups(profile: { nodes: ProfileNode[]; samples?: number[]; timeDeltas?: number[] }, fromMs = 0): { groups: Map<string, number>; top: [string, number][] } {
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
   const selfUs = new Map<number, number>();
   const samples = profile.samples ?? [];
   const deltas = profile.timeDeltas ?? [];
   // a sample's duration is the gap to the next sample
-  for (let i = 0; i < samples.length; i++) selfUs.set(samples[i], (selfUs.get(samples[i]) ?? 0) + (deltas[i + 1] ?? 0));
+  let t = 0;
+  for (let i = 0; i < samples.length; i++) {
+    t += deltas[i] ?? 0;
+    if (t >= fromMs * 1000) selfUs.set(samples[i], (selfUs.get(samples[i]) ?? 0) + (deltas[i + 1] ?? 0));
+  }
   const groups = new Map<string, number>();
   const fns = new Map<string, number>();
   for (const [id, us] of selfUs) {
@@ -194,6 +199,7 @@ async function runSectionOnce(files: Awaited<ReturnType<typeof startFileServer>>
     await cdp.send('Profiler.setSamplingInterval', { interval: 500 });
     await cdp.send('Profiler.start');
   }
+  const tProfile = await p.page.evaluate(() => performance.now());
   const getMetrics = async () => new Map((await cdp.send('Performance.getMetrics')).metrics.map((m) => [m.name, m.value]));
   // count the viewer's redraws (OSD fires update-viewport once per drawn frame) and tiles drawn
   await p.page.evaluate(() => {
@@ -206,7 +212,13 @@ async function runSectionOnce(files: Awaited<ReturnType<typeof startFileServer>>
   });
   const m0 = await getMetrics();
   const tLoad = await p.page.evaluate(() => performance.now());
-  await p.page.evaluate((u) => window.fusescope!.load(u), { slide: files.url('B4.jpg'), st: [files.url('B4.tsv.gz'), files.url('B4_selection.tsv')] });
+  const loaded = p.page.evaluate((u) => window.fusescope!.load(u), { slide: files.url('B4.jpg'), st: [files.url('B4.tsv.gz'), files.url('B4_selection.tsv')] });
+  // the main thread's busy time split at the start of the spot run (what competes with the encoder)
+  const mAtSpots = p.page
+    .waitForFunction(() => performance.getEntriesByName('fusescope:spots-start').length > 0, null, { timeout: 600_000, polling: 20 })
+    .then(() => getMetrics())
+    .catch(() => null);
+  await loaded;
   const tOpened = await p.page.evaluate(() => performance.now());
   await p.page.waitForFunction(
     () => {
@@ -217,7 +229,11 @@ async function runSectionOnce(files: Awaited<ReturnType<typeof startFileServer>>
     { timeout: 600_000, polling: 50 },
   );
   const m1 = await getMetrics();
-  const prof = PROFILE ? getProfileGroups((await cdp.send('Profiler.stop')).profile as never) : null;
+  const mSpots = await mAtSpots;
+  const profile = PROFILE ? ((await cdp.send('Profiler.stop')).profile as never) : null;
+  const prof = profile ? getProfileGroups(profile) : null;
+  const tSpots = await p.page.evaluate(() => performance.getEntriesByName('fusescope:spots-start').at(-1)?.startTime ?? 0);
+  const profSpots = profile ? getProfileGroups(profile, tSpots - tProfile) : null;
   const d = (k: string) => (m1.get(k) ?? 0) - (m0.get(k) ?? 0);
   const main: MainThread = { taskS: d('TaskDuration'), scriptS: d('ScriptDuration'), layoutS: d('LayoutDuration'), styleS: d('RecalcStyleDuration'), groups: prof?.groups ?? null, top: prof?.top ?? null };
   const r = await p.page.evaluate(() => {
@@ -237,7 +253,7 @@ async function runSectionOnce(files: Awaited<ReturnType<typeof startFileServer>>
   const t = r.timings;
   console.log(`${label} (${r.n} spots, ${r.backend}, viewer drawer ${r.drawer}) from load(): inputs opened ${sec(tOpened - tLoad)}, ST in the worker ${sec(at('st-ready'))}, spot run started ${sec(at('spots-start'))}, fused map complete ${sec(total)}`);
   console.log(
-    `${label} main thread busy ${main.taskS.toFixed(2)} s of ${sec(total)} (script ${main.scriptS.toFixed(2)} s, layout ${main.layoutS.toFixed(2)} s, style ${main.styleS.toFixed(2)} s); viewer frames drawn ${r.redraws}, tiles loaded ${r.tiles}`,
+    `${label} main thread busy ${main.taskS.toFixed(2)} s of ${sec(total)} (script ${main.scriptS.toFixed(2)} s, layout ${main.layoutS.toFixed(2)} s, style ${main.styleS.toFixed(2)} s; during the spot run ${mSpots ? ((m1.get('TaskDuration') ?? 0) - (mSpots.get('TaskDuration') ?? 0)).toFixed(2) : '?'} s); viewer frames drawn ${r.redraws}, tiles loaded ${r.tiles}`,
   );
   if (IDLE) {
     // what the page costs afterwards while nobody touches it (the dense heatmap may still run)
@@ -250,6 +266,11 @@ async function runSectionOnce(files: Awaited<ReturnType<typeof startFileServer>>
     const g = [...main.groups].filter(([k]) => k !== '(idle)').sort((a, b) => b[1] - a[1]);
     console.log(`${label} main-thread profile, self ms by script: ${g.map(([k, v]) => `${k} ${v.toFixed(0)}`).join(', ')}`);
     console.log(`${label} slowest functions (self ms): ${(main.top ?? []).filter(([k]) => !k.startsWith('(idle)')).map(([k, v]) => `${k} ${v.toFixed(0)}`).join('; ')}`);
+    if (profSpots) {
+      const gs = [...profSpots.groups].filter(([k]) => k !== '(idle)').sort((a, b) => b[1] - a[1]);
+      console.log(`${label} main-thread profile during the spot run, self ms by script: ${gs.map(([k, v]) => `${k} ${v.toFixed(0)}`).join(', ')}`);
+      console.log(`${label} slowest functions during the spot run (self ms): ${profSpots.top.filter(([k]) => !k.startsWith('(idle)')).map(([k, v]) => `${k} ${v.toFixed(0)}`).join('; ')}`);
+    }
   }
   if (t) {
     console.log(

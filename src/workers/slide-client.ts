@@ -132,6 +132,11 @@ function toRgba(r: SlideWorkerResponse): RgbaImage {
   return { width: ok.width, height: ok.height, data: new Uint8ClampedArray(ok.buffer) };
 }
 
+/** A User Timing mark (`fusescope:<what>`) for the benchmark's timeline (bench/infer.ts --marks). */
+function mark(what: string): void {
+  if (typeof performance !== 'undefined' && typeof performance.mark === 'function') performance.mark(`fusescope:${what}`);
+}
+
 export async function loadSlideInWorkers(
   input: File | File[] | string /* URL */,
   opts: LoadSlideInWorkersOptions = {},
@@ -141,8 +146,10 @@ export async function loadSlideInWorkers(
   const open = (c: WorkerConnection) => c.request({ type: 'open', id: 0, input: target, mpp: opts.mpp, cacheBytes: opts.cacheBytes });
   const first = takeWorker();
   let meta: SlideMetadata;
+  mark('slide-open');
   try {
     const r = unwrap(await open(first));
+    mark('slide-meta');
     if (r.kind !== 'meta') throw new Error(`unexpected worker answer ${r.kind}`);
     meta = r.meta;
   } catch (e) {

@@ -69,6 +69,8 @@ export interface EarlyStParse {
 export function startEarlyStParse(files: Promise<File[]>): EarlyStParse {
   const ac = new AbortController();
   const dataset = files.then((f) => loadStFromFiles(f, { targetFrame: 'fullres', slideMpp: null, signal: ac.signal }));
+  // the benchmark's timeline (bench/infer.ts --marks)
+  dataset.then(() => performance.mark('fusescope:st-parsed')).catch(() => {});
   dataset.catch(() => {}); // reported by loadStFiles, which awaits it
   return { dataset, abort: () => ac.abort(new DOMException('The operation was aborted.', 'AbortError')) };
 }
