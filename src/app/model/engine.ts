@@ -16,7 +16,8 @@ import { loadCachedHeatmap, loadCachedScores, type ResultKey, saveCachedHeatmap,
 let client: InferenceClient | null = null;
 let initPromise: Promise<void> | null = null;
 let slideHandle: SlideHandle | null = null;
-let slideKey: string | null = null;
+/** the open slide's result-cache key (computed beside the first run, not before it) */
+let slideKey: Promise<string | null> = Promise.resolve(null);
 let stKey: string | null = null;
 let running: AbortController | null = null;
 let queue: Promise<void> = Promise.resolve();
@@ -183,35 +184,38 @@ function mark(what: string): void {
 }
 
 /** Describe an ST source for the result cache key. */
-function getStSourceKey(source: StSource): string {
+async function getStSourceKey(source: StSource): Promise<string> {
   if (source.kind === 'urls') return source.urls.join('|');
   if (source.kind === 'files') return source.files.map((f) => `${f.name}:${f.size}:${f.lastModified}`).join('|');
   const ds = source.dataset;
-  return `dataset:${ds.files.map((f) => f.name).join('|')}:${ds.spots.ids.length}:${getContentHash(ds)}`;
+  return `dataset:${ds.files.map((f) => f.name).join('|')}:${ds.spots.ids.length}:${await getContentHash(ds)}`;
 }
 
-/** FNV-1a over the spot positions (registration included), the ids and the count matrix. */
-function getContentHash(ds: { spots: { ids: string[]; x: Float64Array; y: Float64Array }; matrix: { indices: Int32Array; data: Float32Array } }): string {
-  let h = 0x811c9dc5;
-  const mixAll = (bytes: Uint8Array) => {
-    for (let i = 0; i < bytes.length; i++) h = Math.imul(h ^ bytes[i], 0x01000193);
-  };
-  // large arrays: their length and first / last 1 MB (as for the slide bytes)
+/**
+ * SHA-256 (WebCrypto, off the JS thread's hot loop) over the spot positions (registration
+ * included), the ids and the count matrix; arrays over 2 MB by their length and first / last 1 MB.
+ */
+async function getContentHash(ds: { spots: { ids: string[]; x: Float64Array; y: Float64Array }; matrix: { indices: Int32Array; data: Float32Array } }): Promise<string> {
   const MB = 1 << 20;
-  const mix = (bytes: Uint8Array) => {
-    if (bytes.length <= 2 * MB) mixAll(bytes);
-    else {
-      mixAll(new Uint8Array(new Float64Array([bytes.length]).buffer));
-      mixAll(bytes.subarray(0, MB));
-      mixAll(bytes.subarray(bytes.length - MB));
-    }
+  const parts: Uint8Array[] = [];
+  const add = (bytes: Uint8Array) => {
+    if (bytes.length <= 2 * MB) parts.push(bytes);
+    else parts.push(new Uint8Array(new Float64Array([bytes.length]).buffer), bytes.subarray(0, MB), bytes.subarray(bytes.length - MB));
   };
-  mix(new Uint8Array(ds.spots.x.buffer, ds.spots.x.byteOffset, ds.spots.x.byteLength));
-  mix(new Uint8Array(ds.spots.y.buffer, ds.spots.y.byteOffset, ds.spots.y.byteLength));
-  mix(new TextEncoder().encode(ds.spots.ids.join(',')));
-  mix(new Uint8Array(ds.matrix.indices.buffer, ds.matrix.indices.byteOffset, ds.matrix.indices.byteLength));
-  mix(new Uint8Array(ds.matrix.data.buffer, ds.matrix.data.byteOffset, ds.matrix.data.byteLength));
-  return (h >>> 0).toString(16);
+  const bytesOf = (a: Float64Array | Int32Array | Float32Array) => new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
+  add(bytesOf(ds.spots.x));
+  add(bytesOf(ds.spots.y));
+  add(new TextEncoder().encode(ds.spots.ids.join(',')));
+  add(bytesOf(ds.matrix.indices));
+  add(bytesOf(ds.matrix.data));
+  const all = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let o = 0;
+  for (const p of parts) {
+    all.set(p, o);
+    o += p.length;
+  }
+  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', all));
+  return Array.from(digest.subarray(0, 12), (b) => b.toString(16).padStart(2, '0')).join('');
 }
 
 /** The spatial-transcriptomics data to score (null: none). Loaded in the inference worker by the same core loader as the CLI. */
@@ -234,11 +238,12 @@ export function setInferenceSt(source: StSource | null, options: { section?: str
     mark('st-start');
     // look the scores up in the result cache while the worker loads the ST data
     const model = useModelStore.getState().model;
-    if (model) startCacheLookup({ slide: slideKey ?? 'none', st: getStSourceKey(source), model: model.sha, mpp: getUserMpp() });
+    const sourceKey = getStSourceKey(source);
+    if (model) startCacheLookup(Promise.all([sourceKey, slideKey]).then(([st, slide]) => ({ slide: slide ?? 'none', st, model: model.sha, mpp: getUserMpp() })));
     try {
       const raw = useSlideStore.getState().handle?.meta.mpp ?? useSlideStore.getState().meta?.mpp ?? null;
       const info = await getClient().setSt(source, { slideMpp: raw, section: options.section });
-      stKey = getStSourceKey(source);
+      stKey = await sourceKey;
       useModelStore.getState().set({ st: info, progress: null });
       mark('st-ready');
     } catch (err) {
@@ -278,7 +283,9 @@ function setSlide(handle: SlideHandle | null): Promise<void> {
     cancelRun();
     mark('slide-start');
     slideHandle = handle;
-    slideKey = handle ? await getSlideKey(handle) : null;
+    // the key reads the slide: it is computed while the worker starts on the slide
+    slideKey = handle ? getSlideKey(handle) : Promise.resolve(null);
+    slideKey.catch(() => {});
     await getClient().setSlide(handle);
     mark('slide-ready');
     resetResults();
@@ -367,19 +374,24 @@ export function schedule(): void {
 }
 
 /** A result-cache lookup started early (setInferenceSt), so the spot run does not wait for IndexedDB. */
-let cacheLookup: { key: string; scores: Promise<SpotScoreArrays | null> } | null = null;
+let cacheLookup: { key: Promise<string>; scores: Promise<SpotScoreArrays | null> } | null = null;
 
-function startCacheLookup(key: ResultKey): void {
-  cacheLookup = { key: JSON.stringify(key), scores: loadCachedScores(key).catch(() => null) };
+function startCacheLookup(key: Promise<ResultKey>): void {
+  const scores = key.then(loadCachedScores).catch(() => null);
+  cacheLookup = { key: key.then((k) => JSON.stringify(k)), scores };
 }
 
-function getCachedScores(key: ResultKey): Promise<SpotScoreArrays | null> {
+async function getCachedScores(pendingKey: Promise<ResultKey>): Promise<SpotScoreArrays | null> {
+  const key = await pendingKey;
   const k = JSON.stringify(key);
   const early = cacheLookup;
   cacheLookup = null;
-  if (early?.key === k) return early.scores;
+  if (early && (await early.key.catch(() => null)) === k) return early.scores;
   return loadCachedScores(key).catch(() => null);
 }
+
+/** at most one streamed redraw of the spot scores per this many ms while a spot run goes on */
+const STREAM_INTERVAL_MS = 250;
 
 async function runSpotScores(signal: AbortSignal): Promise<void> {
   const store = useModelStore.getState();
@@ -394,7 +406,9 @@ async function runSpotScores(signal: AbortSignal): Promise<void> {
   let total = 0;
   for (let i = 0; i < n; i++) total += st.inTissue[i];
   if (total === 0) total = n;
-  const cacheKey = stKey ? { slide: slideKey ?? 'none', st: stKey, model: model.sha, mpp: getUserMpp() } : null;
+  const sk = stKey;
+  const mpp = getUserMpp();
+  const cacheKey = sk ? slideKey.then((slide) => ({ slide: slide ?? 'none', st: sk, model: model.sha, mpp })) : null;
   // the cache lookup and the worker's run start together: a hit stops the run, a miss costs no wait
   const run = new AbortController();
   const onAbort = () => run.abort(signal.reason);
@@ -412,14 +426,23 @@ async function runSpotScores(signal: AbortSignal): Promise<void> {
   mark('spots-start');
   const t0 = performance.now();
   const order = getVisibleFirstOrder(st.x, st.y);
+  // results stream in, throttled: each update recolours the spots and redraws the overlay on the
+  // main thread, which shares the CPU with the encoder (on 2 cores a redraw per batch cost the run
+  // about 0.3 s of main-thread time on HER2ST B4)
   let pendingBump = false;
+  let lastBump = 0;
+  let finished = false;
   const bumpSoon = () => {
     if (pendingBump) return;
     pendingBump = true;
-    requestAnimationFrame(() => {
-      pendingBump = false;
-      useModelStore.getState().bump();
-    });
+    const wait = Math.max(0, lastBump + STREAM_INTERVAL_MS - performance.now());
+    setTimeout(() => {
+      requestAnimationFrame(() => {
+        pendingBump = false;
+        lastBump = performance.now();
+        if (!finished && !run.signal.aborted) useModelStore.getState().bump();
+      });
+    }, wait);
   };
   let result: Awaited<ReturnType<InferenceClient['scoreSpots']>>;
   try {
@@ -454,10 +477,11 @@ async function runSpotScores(signal: AbortSignal): Promise<void> {
   } finally {
     signal.removeEventListener('abort', onAbort);
   }
+  finished = true;
   useModelStore.getState().set({ spotsDone: total, spotsMs: performance.now() - t0, spotsTimings: result.timings });
   mark('spots-done');
   useModelStore.getState().bump();
-  if (cacheKey) void saveCachedScores(cacheKey, scores).catch(() => {});
+  if (cacheKey) void cacheKey.then((key) => saveCachedScores(key, scores)).catch(() => {});
 }
 
 async function runDenseHeatmap(signal: AbortSignal): Promise<void> {
@@ -469,7 +493,8 @@ async function runDenseHeatmap(signal: AbortSignal): Promise<void> {
     return;
   }
   const model = store.model;
-  const cacheKey = model && slideKey ? { slide: slideKey, st: '-', model: model.sha, mpp } : null;
+  const sk = await slideKey;
+  const cacheKey = model && sk ? { slide: sk, st: '-', model: model.sha, mpp } : null;
   const cached = cacheKey ? await loadCachedHeatmap(cacheKey).catch(() => null) : null;
   if (cached) {
     useModelStore.getState().set({ heatmap: { ...cached, done: cached.cells.length, total: cached.cells.length } });

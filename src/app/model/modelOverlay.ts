@@ -43,7 +43,7 @@ let regionCache: { key: string; summary: RegionSummary | null } | null = null;
 
 /** Threshold, regions and areas of the current mode's score field (memoised per results version). */
 export function getCurrentRegions(s: ModelState = useModelStore.getState()): RegionSummary | null {
-  const key = `${s.mode}|${s.version}|${s.heatmapVersion}|${s.thresholdOverride}|${s.st ? 1 : 0}`;
+  const key = `${s.mode}|${s.version}|${s.heatmapVersion}|${s.thresholdOverride}|${s.st ? 1 : 0}|${s.spotsMs === null ? 'running' : 'done'}`;
   if (regionCache?.key === key) return regionCache.summary;
   const manifest = s.model?.manifest;
   let summary: RegionSummary | null = null;
@@ -60,7 +60,8 @@ export function getCurrentRegions(s: ModelState = useModelStore.getState()): Reg
       const raster = { ...h.raster, values: h.values };
       const cellValues = Float32Array.from(h.cells, (c) => h.values[c]);
       summary = getRegionSummary(raster, getThreshold(cellValues, method, fallback, s.thresholdOverride), mpp, h.tissueAreaPx2, bounds);
-    } else if (s.scores && s.st && s.mode !== 'difference') {
+    } else if (s.scores && s.st && s.mode !== 'difference' && s.spotsMs !== null) {
+      // (not while the spot run streams in: threshold and regions of a partial map would only flicker)
       const values = getModeValues(s.scores, s.mode);
       const raster = getSpotRaster(s.st.x, s.st.y, values);
       if (raster) summary = getRegionSummary(raster, getThreshold(values, method, fallback, s.thresholdOverride), mpp, s.heatmap?.tissueAreaPx2 ?? null, bounds);
