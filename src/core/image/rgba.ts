@@ -30,6 +30,18 @@ export function blit(src: RgbaImage, sx: number, sy: number, w: number, h: numbe
   }
 }
 
+/** In place: 32-bit pixels to RGBA with alpha 255; `swapRB` for B, G, R, X input (little-endian words). */
+export function setOpaqueRgba(px: Uint32Array, swapRB: boolean): void {
+  if (swapRB) {
+    for (let i = 0; i < px.length; i++) {
+      const v = px[i];
+      px[i] = (v & 0x0000ff00) | ((v >>> 16) & 0xff) | ((v & 0xff) << 16) | 0xff000000;
+    }
+  } else {
+    for (let i = 0; i < px.length; i++) px[i] |= 0xff000000;
+  }
+}
+
 /** A copy of a rectangle of `src` (pixels outside `src` are transparent). */
 export function crop(src: RgbaImage, x: number, y: number, width: number, height: number): RgbaImage {
   if (x === 0 && y === 0 && width === src.width && height === src.height) return src;

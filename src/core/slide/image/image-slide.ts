@@ -4,7 +4,7 @@
  * as 256 px tiles. No level is ever decoded again.
  */
 import type { ImageCodec } from '../../image/codec.ts';
-import { crop, halve } from '../../image/rgba.ts';
+import { crop, halve, setOpaqueRgba } from '../../image/rgba.ts';
 import { type ByteSource, readExact } from '../bytes/byte-source.ts';
 import { makeLevels, TiledSlide } from '../tiled-slide.ts';
 import { type RgbaImage, SlideError, type SlideMetadata } from '../types.ts';
@@ -23,6 +23,8 @@ export class ImageSlide extends TiledSlide {
   private constructor(
     private readonly pyramid: RgbaImage[],
     meta: SlideMetadata,
+    /** the levels hold B, G, R, X pixels (the decoder's order): tiles are converted as they are cut */
+    private readonly bgrx: boolean,
     cacheBytes?: number,
   ) {
     // tiles are cheap crops of memory we already hold: keep the tile cache small
@@ -39,8 +41,12 @@ export class ImageSlide extends TiledSlide {
       await src.close?.();
     }
     let base: RgbaImage;
+    let bgrx = false;
     try {
-      base = await opts.codec.decodeImage(bytes);
+      // where the decoder gives B, G, R, X, the pyramid is built in that order (the 2x2 mean does
+      // not mix channels) and only the tiles read are converted: no pass over the whole image
+      if (opts.codec.decodeImageRaw) ({ image: base, bgrx } = await opts.codec.decodeImageRaw(bytes));
+      else base = await opts.codec.decodeImage(bytes);
     } catch (e) {
       throw new SlideError(src.name, `is a ${format.toUpperCase()} image that cannot be decoded (${e instanceof Error ? e.message : String(e)}).`, 'The file is probably truncated or corrupt.');
     }
@@ -67,14 +73,19 @@ export class ImageSlide extends TiledSlide {
       compression: format,
       properties: { 'openslide.vendor': 'image', 'image.format': format },
     };
-    return new ImageSlide(pyramid, meta, opts.cacheBytes);
+    return new ImageSlide(pyramid, meta, bgrx, opts.cacheBytes);
   }
 
   protected async decodeTile(level: number, col: number, row: number): Promise<RgbaImage> {
     const img = this.pyramid[level];
     const x = col * IMAGE_TILE;
     const y = row * IMAGE_TILE;
-    return crop(img, x, y, Math.min(IMAGE_TILE, img.width - x), Math.min(IMAGE_TILE, img.height - y));
+    const tile = crop(img, x, y, Math.min(IMAGE_TILE, img.width - x), Math.min(IMAGE_TILE, img.height - y));
+    if (!this.bgrx) return tile;
+    // crop returns the level itself when one tile covers it: convert a copy
+    const out = tile === img ? { width: img.width, height: img.height, data: img.data.slice() } : tile;
+    setOpaqueRgba(new Uint32Array(out.data.buffer, out.data.byteOffset, out.data.length >> 2), true);
+    return out;
   }
 
   async readAssociated(name: string): Promise<RgbaImage> {

@@ -1,0 +1,64 @@
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import type { DecodedImage, ImageCodec } from '../../image/codec.ts';
+import { createNodeCodec } from '../../image/node/sharp-codec.ts';
+import { BlobByteSource } from '../bytes/blob-source.ts';
+import type { RgbaImage } from '../types.ts';
+import { ImageSlide } from './image-slide.ts';
+
+const GLAS = resolve(import.meta.dirname, '../../../../../shared/data/glas/train');
+
+/** A codec that hands out `img` as the browser's WebCodecs path does: B, G, R, X words, X not 255. */
+function getBgrxCodec(img: RgbaImage): ImageCodec {
+  const base = createNodeCodec();
+  return {
+    ...base,
+    async decodeImageRaw(): Promise<DecodedImage> {
+      const data = new Uint8ClampedArray(img.data.length);
+      for (let i = 0; i < data.length; i += 4) {
+        data[i] = img.data[i + 2];
+        data[i + 1] = img.data[i + 1];
+        data[i + 2] = img.data[i];
+        data[i + 3] = (i >> 2) & 0x7f; // padding the converter must overwrite
+      }
+      return { image: { width: img.width, height: img.height, data }, bgrx: true };
+    },
+  };
+}
+
+describe('ImageSlide over a BGRX decode (the browser JPEG path)', () => {
+  it('serves the same RGBA tiles and regions at every level as over an RGBA decode', async () => {
+    const bytes = new Uint8Array(readFileSync(resolve(GLAS, 'train_1.jpg')));
+    const rgbaCodec = createNodeCodec();
+    const rgba = await rgbaCodec.decodeImage(bytes);
+    const src = () => new BlobByteSource(new Blob([bytes]), 'train_1.jpg');
+    const a = await ImageSlide.open(src(), 'jpeg', { codec: rgbaCodec });
+    const b = await ImageSlide.open(src(), 'jpeg', { codec: getBgrxCodec(rgba) });
+    expect(b.meta.levels).toEqual(a.meta.levels);
+    expect(a.meta.levels.length).toBeGreaterThan(2);
+    for (let level = 0; level < a.meta.levels.length; level++) {
+      const { width, height } = a.meta.levels[level];
+      for (let row = 0; row * 256 < height; row++) {
+        for (let col = 0; col * 256 < width; col++) {
+          const ta = await a.readTile(level, col, row);
+          const tb = await b.readTile(level, col, row);
+          expect([tb.width, tb.height]).toEqual([ta.width, ta.height]);
+          expect(Buffer.from(tb.data).equals(Buffer.from(ta.data))).toBe(true);
+        }
+      }
+    }
+    // a region across tiles, and the coarsest level read twice (its single tile is the level itself)
+    const ra = await a.readRegion(0, 100, 90, 400, 300);
+    const rb = await b.readRegion(0, 100, 90, 400, 300);
+    expect(Buffer.from(rb.data).equals(Buffer.from(ra.data))).toBe(true);
+    const last = a.meta.levels.length - 1;
+    const once = await b.readTile(last, 0, 0);
+    b.close();
+    const b2 = await ImageSlide.open(src(), 'jpeg', { codec: getBgrxCodec(rgba) });
+    const first = await b2.readTile(last, 0, 0);
+    const again = await b2.readRegion(last, 0, 0, first.width, first.height);
+    expect(Buffer.from(again.data).equals(Buffer.from(once.data))).toBe(true);
+    expect(Array.from(first.data.subarray(0, 8))).toEqual(Array.from((await a.readTile(last, 0, 0)).data.subarray(0, 8)));
+  });
+});
