@@ -215,7 +215,7 @@ def main():
              f'its GMM threshold ({f3(h.get("weak_label_threshold"))}); no pathologist labels exist for these sections.\n')
     L.append('| protocol | AUC | AP | F1 | note |')
     L.append('|---|---|---|---|---|')
-    for k, note in [('her2st_B4_from_C_native', 'student trained on C2-C6, tested on B4 at 1.5 um/px'),
+    for k, note in [('her2st_B4_from_C_native', f'student trained on C2-C6, tested on B4 at {C.PATCH_MPP:g} um/px'),
                     ('her2st_B4_from_C_3.2mpp', 'same, B4 degraded to 3.2 um/px'),
                     ('her2st_C_from_B4_native', 'trained on B4, tested on C2-C6'),
                     ('her2st_C_from_B4_3.2mpp', 'same, C degraded to 3.2 um/px')]:

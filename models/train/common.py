@@ -22,10 +22,16 @@ IMAGED = ['B4', 'C2', 'C3', 'C4', 'C5', 'C6']
 ALL_SECTIONS = [f'{p}{i}' for p, n in [('B', 6), ('C', 6), ('D', 6), ('E', 3), ('F', 3)] for i in range(1, n + 1)]
 CANCER = {'invasive cancer', 'cancer in situ'}
 
-# Histology patch geometry (contract: histology.patchPx / histology.mpp)
-PATCH_PX = 64
-PATCH_MPP = 1.5
-CONTEXT_PX = 96  # cached crop at PATCH_MPP, leaves room for scale / rotation jitter
+# Histology patch geometry (contract: histology.patchPx / histology.mpp). Default 64 px at 1.5 um/px
+# (a 96 um field). FS_PATCH_PX / FS_PATCH_MPP override them to try the same field at another working
+# resolution (the encoder's cost scales with patch area); CONTEXT_PX keeps the same 144 um context
+# (96 px at 1.5 um/px) unless FS_CONTEXT_PX is set. Use a separate FS_TRAIN_CACHE per geometry: the
+# cached crops.npz / glas.npz are made at PATCH_MPP.
+PATCH_PX = int(os.environ.get('FS_PATCH_PX', '64'))
+PATCH_MPP = float(os.environ.get('FS_PATCH_MPP', '1.5'))
+CONTEXT_PX = int(os.environ.get('FS_CONTEXT_PX', str(int(round(96 * 1.5 / PATCH_MPP)))))  # cached crop at PATCH_MPP, room for scale / rotation jitter
+# pixel jitter of the augmentations, as the default's 5 px at 1.5 um/px (7.5 um); exactly 1.0 by default
+PX_SCALE = 1.5 / PATCH_MPP
 HER2ST_MPP = 200.0 / 290.0  # legacy ST pitch 200 um over ~290 px per array step (fit from selection files)
 GLAS_MPP = 0.62
 IMNET_MEAN = [0.485, 0.456, 0.406]
@@ -248,8 +254,8 @@ def augment_patch(img, rng, out_px=PATCH_PX, strong=True):
     s = rng.uniform(0.87, 1.15)
     w = img.size[0]
     side = out_px * s
-    cx = w / 2 + rng.uniform(-5, 5)
-    cy = img.size[1] / 2 + rng.uniform(-5, 5)
+    cx = w / 2 + rng.uniform(-5 * PX_SCALE, 5 * PX_SCALE)
+    cy = img.size[1] / 2 + rng.uniform(-5 * PX_SCALE, 5 * PX_SCALE)
     crop = img.crop((int(cx - side / 2), int(cy - side / 2), int(cx - side / 2) + int(side), int(cy - side / 2) + int(side)))
     crop = crop.resize((out_px, out_px), Image.BILINEAR)
     k = rng.integers(0, 4)
@@ -261,7 +267,8 @@ def augment_patch(img, rng, out_px=PATCH_PX, strong=True):
         if u < 0.5:  # resolution: simulate a slide scanned at 1.8-4.5 um/px
             mpp = float(np.exp(rng.uniform(np.log(1.8), np.log(4.5))))
             small = max(8, int(round(out_px * PATCH_MPP / mpp)))
-            crop = crop.resize((small, small), Image.BOX).resize((out_px, out_px), Image.BILINEAR)
+            if small < out_px:  # always at 1.5 um/px; at a coarser PATCH_MPP a finer draw is a no-op
+                crop = crop.resize((small, small), Image.BOX).resize((out_px, out_px), Image.BILINEAR)
         elif u < 0.7:
             crop = crop.filter(ImageFilter.GaussianBlur(radius=float(rng.uniform(0.3, 1.5))))
         if rng.random() < 0.4:

@@ -152,7 +152,7 @@ def main():
                  'neighbourhoodMean': int(pj.get('neighbourhood_mean', 0))},
         'neighbourhood': {'k': C.K_NEIGH},
         'heads': {
-            'histology': 'P(cancer) for a ' + str(int(P * C.PATCH_MPP)) + ' um H&E patch (invasive cancer or carcinoma in situ), from the image alone',
+            'histology': 'P(cancer) for a ' + str(int(round(P * C.PATCH_MPP))) + ' um H&E patch (invasive cancer or carcinoma in situ), from the image alone',
             'gene': 'P(cancer) for one spot from panel expression alone (per-slide scaled log-CP10k averaged over the spot and its ' + str(int(pj.get('neighbourhood_mean', 0))) + ' nearest spots)',
             'fused': 'P(cancer) for the spot from both modalities over the spot and its 6 nearest spots; gate = weight given to histology',
         },

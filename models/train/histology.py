@@ -9,7 +9,7 @@ Folds (each also holds out one HER2ST patient, so the HER2ST numbers are cross-p
 GlaS: out-of-fold image scores (slide_score of the tissue-window probabilities: sigmoid of their mean
 log-odds, the manifest's slideScore rule) -> AUC, grouped by patient.
 HER2ST: out-of-patient spot probabilities vs the teacher's labels (weak labels: gene teacher,
-binarised at its GMM threshold), at the native 1.5 um/px patch and on copies degraded to 3.2 um/px;
+binarised at its GMM threshold), at the native patch resolution (PATCH_MPP, 1.5 um/px) and on copies degraded to 3.2 um/px;
 from fold 0 (B4 held out) and fold 1 (C2-C6 held out) only, so they come from one model each.
 Writes .cache/histo_results.json (slide_score: the manifest's slideScore {method, description}),
 .cache/histo_final.pt, .cache/histo_fold<k>.pt.
@@ -49,7 +49,7 @@ GLAS_BAG = int(os.environ.get('FS_GLAS_BAG', '1'))
 T = 2.0
 A_KL = 1.0
 B_MSE = 0.5
-SEED = 4321
+SEED = int(os.environ.get('FS_HISTO_SEED', '4321'))  # other seeds: how much of a recipe difference is seed noise
 EVAL_DEGRADE = 3.2
 
 
