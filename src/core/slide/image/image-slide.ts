@@ -21,7 +21,8 @@ export class ImageSlide extends TiledSlide {
   readonly meta: SlideMetadata;
 
   private constructor(
-    private readonly pyramid: RgbaImage[],
+    /** level 0, then each level halved from the one above when first read */
+    private readonly pyramid: (RgbaImage | null)[],
     meta: SlideMetadata,
     /** the levels hold B, G, R, X pixels (the decoder's order): tiles are converted as they are cut */
     private readonly bgrx: boolean,
@@ -50,14 +51,16 @@ export class ImageSlide extends TiledSlide {
     } catch (e) {
       throw new SlideError(src.name, `is a ${format.toUpperCase()} image that cannot be decoded (${e instanceof Error ? e.message : String(e)}).`, 'The file is probably truncated or corrupt.');
     }
-    const pyramid: RgbaImage[] = [base];
-    let cur = base;
-    while (cur.width > IMAGE_TILE || cur.height > IMAGE_TILE) {
-      const h = halve(cur.data, cur.width, cur.height, 4);
-      cur = { width: h.width, height: h.height, data: new Uint8ClampedArray(h.data.buffer) };
-      pyramid.push(cur);
+    // level sizes now, level pixels on first use (see getLevel): the metadata goes out without
+    // waiting for the halvings (0.2 s for a 92 Mpx HER2ST image), so reads of the full-resolution
+    // level (the model's spot patches) need not wait for them either
+    const sizes = [{ width: base.width, height: base.height }];
+    for (let cur = sizes[0]; cur.width > IMAGE_TILE || cur.height > IMAGE_TILE; ) {
+      cur = { width: Math.ceil(cur.width / 2), height: Math.ceil(cur.height / 2) };
+      sizes.push(cur);
     }
-    const levels = makeLevels(pyramid.map((p) => ({ width: p.width, height: p.height, tileWidth: IMAGE_TILE, tileHeight: IMAGE_TILE })));
+    const pyramid: (RgbaImage | null)[] = sizes.map((_, i) => (i === 0 ? base : null));
+    const levels = makeLevels(sizes.map((p) => ({ width: p.width, height: p.height, tileWidth: IMAGE_TILE, tileHeight: IMAGE_TILE })));
     const meta: SlideMetadata = {
       format: 'image',
       name: src.name,
@@ -76,8 +79,19 @@ export class ImageSlide extends TiledSlide {
     return new ImageSlide(pyramid, meta, bgrx, opts.cacheBytes);
   }
 
+  private getLevel(level: number): RgbaImage {
+    const have = this.pyramid[level];
+    if (have) return have;
+    if (level <= 0 || level >= this.pyramid.length) throw new Error(`${this.meta.name}: no level ${level} (closed?)`);
+    const above = this.getLevel(level - 1);
+    const h = halve(above.data, above.width, above.height, 4);
+    const img = { width: h.width, height: h.height, data: new Uint8ClampedArray(h.data.buffer) };
+    this.pyramid[level] = img;
+    return img;
+  }
+
   protected async decodeTile(level: number, col: number, row: number): Promise<RgbaImage> {
-    const img = this.pyramid[level];
+    const img = this.getLevel(level);
     const x = col * IMAGE_TILE;
     const y = row * IMAGE_TILE;
     const tile = crop(img, x, y, Math.min(IMAGE_TILE, img.width - x), Math.min(IMAGE_TILE, img.height - y));
