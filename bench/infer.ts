@@ -136,7 +136,7 @@ function getScriptGroup(fn: string, url: string): string {
 }
 
 /** Self time by script group; `fromMs`: only samples this many ms or more after the profile's start. */
-function getProfileGroups(profile: { nodes: ProfileNode[]; samples?: number[]; timeDeltas?: number[] }, fromMs = 0): { groups: Map<string, number>; top: [string, number][] } {
+function getProfileGroups(profile: { nodes: ProfileNode[]; samples?: number[]; timeDeltas?: number[] }, fromMs = 0, toMs = Number.POSITIVE_INFINITY): { groups: Map<string, number>; top: [string, number][] } {
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
   const selfUs = new Map<number, number>();
   const samples = profile.samples ?? [];
@@ -145,7 +145,7 @@ function getProfileGroups(profile: { nodes: ProfileNode[]; samples?: number[]; t
   let t = 0;
   for (let i = 0; i < samples.length; i++) {
     t += deltas[i] ?? 0;
-    if (t >= fromMs * 1000) selfUs.set(samples[i], (selfUs.get(samples[i]) ?? 0) + (deltas[i + 1] ?? 0));
+    if (t >= fromMs * 1000 && t < toMs * 1000) selfUs.set(samples[i], (selfUs.get(samples[i]) ?? 0) + (deltas[i + 1] ?? 0));
   }
   const groups = new Map<string, number>();
   const fns = new Map<string, number>();
@@ -234,6 +234,8 @@ async function runSectionOnce(files: Awaited<ReturnType<typeof startFileServer>>
   const prof = profile ? getProfileGroups(profile) : null;
   const tSpots = await p.page.evaluate(() => performance.getEntriesByName('fusescope:spots-start').at(-1)?.startTime ?? 0);
   const profSpots = profile ? getProfileGroups(profile, tSpots - tProfile) : null;
+  const tMeta = await p.page.evaluate(() => performance.getEntriesByName('fusescope:slide-meta').at(-1)?.startTime ?? 0);
+  const profOpen = profile ? getProfileGroups(profile, tMeta - tProfile, tSpots - tProfile) : null;
   const d = (k: string) => (m1.get(k) ?? 0) - (m0.get(k) ?? 0);
   const main: MainThread = { taskS: d('TaskDuration'), scriptS: d('ScriptDuration'), layoutS: d('LayoutDuration'), styleS: d('RecalcStyleDuration'), groups: prof?.groups ?? null, top: prof?.top ?? null };
   const r = await p.page.evaluate(() => {
@@ -266,6 +268,11 @@ async function runSectionOnce(files: Awaited<ReturnType<typeof startFileServer>>
     const g = [...main.groups].filter(([k]) => k !== '(idle)').sort((a, b) => b[1] - a[1]);
     console.log(`${label} main-thread profile, self ms by script: ${g.map(([k, v]) => `${k} ${v.toFixed(0)}`).join(', ')}`);
     console.log(`${label} slowest functions (self ms): ${(main.top ?? []).filter(([k]) => !k.startsWith('(idle)')).map(([k, v]) => `${k} ${v.toFixed(0)}`).join('; ')}`);
+    if (profOpen) {
+      const gs = [...profOpen.groups].filter(([k]) => k !== '(idle)').sort((a, b) => b[1] - a[1]);
+      console.log(`${label} main-thread profile from the slide metadata to the spot run, self ms by script: ${gs.map(([k, v]) => `${k} ${v.toFixed(0)}`).join(', ')}`);
+      console.log(`${label} slowest functions there (self ms): ${profOpen.top.filter(([k]) => !k.startsWith('(idle)')).map(([k, v]) => `${k} ${v.toFixed(0)}`).join('; ')}`);
+    }
     if (profSpots) {
       const gs = [...profSpots.groups].filter(([k]) => k !== '(idle)').sort((a, b) => b[1] - a[1]);
       console.log(`${label} main-thread profile during the spot run, self ms by script: ${gs.map(([k, v]) => `${k} ${v.toFixed(0)}`).join(', ')}`);
