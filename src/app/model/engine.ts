@@ -502,6 +502,22 @@ async function runDenseHeatmap(signal: AbortSignal): Promise<void> {
     return;
   }
   let values: Float32Array | null = null;
+  // the raster is recoloured at most every STREAM_INTERVAL_MS while windows stream in (each
+  // recolour is a pass over the whole raster on the main thread)
+  let pendingBump = false;
+  let lastBump = 0;
+  const bumpSoon = () => {
+    if (pendingBump) return;
+    pendingBump = true;
+    setTimeout(
+      () => {
+        pendingBump = false;
+        lastBump = performance.now();
+        if (!signal.aborted) useModelStore.getState().bumpHeatmap();
+      },
+      Math.max(0, lastBump + STREAM_INTERVAL_MS - performance.now()),
+    );
+  };
   mark('heatmap-start');
   await getClient().heatmap({
     mpp,
@@ -518,7 +534,7 @@ async function runDenseHeatmap(signal: AbortSignal): Promise<void> {
       if (!h || !values) return;
       for (let i = 0; i < cells.length; i++) values[cells[i]] = probs[i];
       h.done = Math.min(h.total, h.done + cells.length);
-      useModelStore.getState().bumpHeatmap();
+      bumpSoon();
     },
     onProgress: (p) => useModelStore.getState().set({ progress: { task: 'heatmap', stage: p.stage === 'tissue' ? 'tissue mask' : 'heatmap windows', done: p.done, total: p.total } }),
   });

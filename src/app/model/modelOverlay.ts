@@ -43,7 +43,7 @@ let regionCache: { key: string; summary: RegionSummary | null } | null = null;
 
 /** Threshold, regions and areas of the current mode's score field (memoised per results version). */
 export function getCurrentRegions(s: ModelState = useModelStore.getState()): RegionSummary | null {
-  const key = `${s.mode}|${s.version}|${s.heatmapVersion}|${s.thresholdOverride}|${s.st ? 1 : 0}|${s.spotsMs === null ? 'running' : 'done'}`;
+  const key = `${s.mode}|${s.version}|${s.heatmapVersion}|${s.thresholdOverride}|${s.st ? 1 : 0}|${s.spotsMs === null ? 'running' : 'done'}|${s.heatmap ? s.heatmap.total - s.heatmap.done : '-'}`;
   if (regionCache?.key === key) return regionCache.summary;
   const manifest = s.model?.manifest;
   let summary: RegionSummary | null = null;
@@ -56,7 +56,12 @@ export function getCurrentRegions(s: ModelState = useModelStore.getState()): Reg
     const fallback = manifest.threshold.fallback;
     const useDense = s.heatmap && (s.mode === 'histology' || !s.scores || !s.st);
     if (useDense && s.heatmap) {
+      // (the threshold and regions of the dense field wait for its last window, as the spots' do)
       const h = s.heatmap;
+      if (h.done < h.total) {
+        regionCache = { key, summary: null };
+        return null;
+      }
       const raster = { ...h.raster, values: h.values };
       const cellValues = Float32Array.from(h.cells, (c) => h.values[c]);
       summary = getRegionSummary(raster, getThreshold(cellValues, method, fallback, s.thresholdOverride), mpp, h.tissueAreaPx2, bounds);
