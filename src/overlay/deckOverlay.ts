@@ -47,7 +47,7 @@ export function createDeckOverlay(viewer: OpenSeadragon.Viewer): DeckOverlay {
     if (!warmUp.length || canvas.width === 0 || canvas.height === 0) return;
     warmUp = [];
     // not inside deck's render: drop the warm-up layers on the next task
-    warmUpTimer = setTimeout(() => deck.setProps({ layers: getLayers(useOverlayStore.getState().layers) }), 0);
+    warmUpTimer = setTimeout(() => setLayers(useOverlayStore.getState().layers), 0);
   };
   const deck: SlideDeck = new Deck<OrthographicView[]>({
     canvas,
@@ -61,6 +61,22 @@ export function createDeckOverlay(viewer: OpenSeadragon.Viewer): DeckOverlay {
     onAfterRender,
   });
 
+  // With nothing to draw the canvas is hidden and not redrawn: where the page is composited in
+  // software (no GPU), every redrawn WebGL frame is read back on the main thread (0.1-0.15 s on
+  // 2 cores for a 1280 x 800 overlay), also an empty one while a slide opens and OSD animates.
+  let empty = false;
+  const setEmpty = (layers: unknown[]) => {
+    const next = layers.length === 0;
+    if (next === empty) return;
+    empty = next;
+    canvas.style.visibility = empty ? 'hidden' : 'visible';
+  };
+  const setLayers = (entries: Record<string, OverlayLayerEntry>) => {
+    const layers = getLayers(entries);
+    setEmpty(layers);
+    // the view may have moved while the canvas was empty (and deck left alone)
+    deck.setProps(empty ? { layers } : { layers, viewState: getDeckViewState(viewState) });
+  };
   const sync = (force = true) => {
     const next = getOverlayViewState(osd);
     // OSD raises update-viewport for every frame it draws, also when only a tile arrived and the
@@ -68,12 +84,14 @@ export function createDeckOverlay(viewer: OpenSeadragon.Viewer): DeckOverlay {
     // read-back of the overlay canvas on the main thread) for nothing
     if (!force && isSameViewState(next, viewState)) return;
     viewState = next;
-    deck.setProps({ viewState: getDeckViewState(viewState) });
-    // draw in OSD's frame (deck would otherwise draw on its own next animation frame)
-    try {
-      deck.redraw('osd viewport');
-    } catch {
-      // deck not initialised yet: its own loop draws once the device is ready
+    if (!empty) {
+      deck.setProps({ viewState: getDeckViewState(viewState) });
+      // draw in OSD's frame (deck would otherwise draw on its own next animation frame)
+      try {
+        deck.redraw('osd viewport');
+      } catch {
+        // deck not initialised yet: its own loop draws once the device is ready
+      }
     }
     useOverlayStore.getState().setViewState(viewState);
   };
@@ -90,7 +108,7 @@ export function createDeckOverlay(viewer: OpenSeadragon.Viewer): DeckOverlay {
   viewer.addHandler('close', onClose);
 
   const unsubscribe = useOverlayStore.subscribe((s, prev) => {
-    if (s.layers !== prev.layers) deck.setProps({ layers: getLayers(s.layers) });
+    if (s.layers !== prev.layers) setLayers(s.layers);
   });
 
   // ---- picking: hover (throttled to one pick per frame) and quick clicks

@@ -9,6 +9,7 @@ import type { InferenceBackend, ModelSource, StSource } from '../../workers/infe
 import { InferenceClient } from '../../workers/inference-client';
 import type { SlideHandle } from '../../workers/slide-client';
 import { useSlideStore } from '../stores/slideStore';
+import { isSoftwareWebGL } from '../viewer/viewerDrawer';
 import { useViewerStore } from '../stores/viewerStore';
 import { type SpotScoreArrays, useModelStore } from './modelStore';
 import { loadCachedHeatmap, loadCachedScores, type ResultKey, saveCachedHeatmap, saveCachedScores } from './resultCache';
@@ -390,8 +391,14 @@ async function getCachedScores(pendingKey: Promise<ResultKey>): Promise<SpotScor
   return loadCachedScores(key).catch(() => null);
 }
 
-/** at most one streamed redraw of the spot scores per this many ms while a spot run goes on */
-const STREAM_INTERVAL_MS = 250;
+/**
+ * At most one streamed redraw of the results per this many ms while a run goes on: 250 ms on a GPU;
+ * 1 s where WebGL is software, as each overlay frame then costs the main thread a read-back and the
+ * CPU a software raster, taken from the encoder (HER2ST B4 on 2 cores: 0.15 s per frame).
+ */
+function getStreamIntervalMs(): number {
+  return isSoftwareWebGL() ? 1000 : 250;
+}
 
 async function runSpotScores(signal: AbortSignal): Promise<void> {
   const store = useModelStore.getState();
@@ -435,7 +442,7 @@ async function runSpotScores(signal: AbortSignal): Promise<void> {
   const bumpSoon = () => {
     if (pendingBump) return;
     pendingBump = true;
-    const wait = Math.max(0, lastBump + STREAM_INTERVAL_MS - performance.now());
+    const wait = Math.max(0, lastBump + getStreamIntervalMs() - performance.now());
     setTimeout(() => {
       requestAnimationFrame(() => {
         pendingBump = false;
@@ -502,7 +509,7 @@ async function runDenseHeatmap(signal: AbortSignal): Promise<void> {
     return;
   }
   let values: Float32Array | null = null;
-  // the raster is recoloured at most every STREAM_INTERVAL_MS while windows stream in (each
+  // the raster is recoloured at most every getStreamIntervalMs() while windows stream in (each
   // recolour is a pass over the whole raster on the main thread)
   let pendingBump = false;
   let lastBump = 0;
@@ -515,7 +522,7 @@ async function runDenseHeatmap(signal: AbortSignal): Promise<void> {
         lastBump = performance.now();
         if (!signal.aborted) useModelStore.getState().bumpHeatmap();
       },
-      Math.max(0, lastBump + STREAM_INTERVAL_MS - performance.now()),
+      Math.max(0, lastBump + getStreamIntervalMs() - performance.now()),
     );
   };
   mark('heatmap-start');
