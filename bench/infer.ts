@@ -15,6 +15,9 @@
  * main thread, its self time grouped by script (OpenSeadragon, deck.gl, the app, ...).
  * `--batch N` (repeatable) times the encoder ratio at other batch sizes (default 32, the app's);
  * `--no-b4` / `--no-encoder` skip a part.
+ * `--trace` records a Chrome trace of the B4 run and prints the main thread's GPU read-backs
+ * (where the page is composited in software, every redrawn WebGL overlay frame is read back
+ * synchronously on the main thread) and its longest tasks.
  * `--variant QUERY` (repeatable) runs B4 once per variant with extra app URL parameters (e.g.
  * `--variant drawer=webgl --variant drawer=canvas`), alternating for `--b4-rounds N` rounds, so that
  * variants are compared in one command under the same load.
@@ -36,6 +39,7 @@ const APP_QUERY = argv.includes('--query') ? `&${argv[argv.indexOf('--query') + 
 const SKIP_ENCODER = argv.includes('--no-encoder');
 const SKIP_B4 = argv.includes('--no-b4');
 const PROFILE = argv.includes('--profile');
+const TRACE = argv.includes('--trace');
 const IDLE = argv.includes('--idle');
 const VARIANTS = argv.flatMap((a, i) => (argv[i - 1] === '--variant' ? [a] : []));
 if (VARIANTS.length === 0) VARIANTS.push('');
@@ -160,6 +164,33 @@ function getProfileGroups(profile: { nodes: ProfileNode[]; samples?: number[]; t
   return { groups, top: [...fns].sort((a, b) => b[1] - a[1]).slice(0, 12) };
 }
 
+interface TraceEvent {
+  name: string;
+  ph: string;
+  ts: number;
+  dur?: number;
+  pid: number;
+  tid: number;
+  args?: { name?: string; data?: { functionName?: string } };
+}
+
+/** The page's main thread from load() to the complete map: GPU read-backs and the longest tasks. */
+function printTrace(label: string, ev: TraceEvent[]): void {
+  const main = ev.find((e) => e.ph === 'M' && e.name === 'thread_name' && e.args?.name === 'CrRendererMain');
+  const t0 = ev.find((e) => e.name === 'fusescope:slide-open')?.ts;
+  if (!main || t0 === undefined) {
+    console.log(`${label} trace: no main thread or marks recorded`);
+    return;
+  }
+  const onMain = ev.filter((e) => e.pid === main.pid && e.tid === main.tid && e.ph === 'X' && e.ts >= t0);
+  const at = (e: TraceEvent) => ((e.ts - t0) / 1e6).toFixed(2);
+  const reads = onMain.filter((e) => e.name === 'GLES2::ReadPixels');
+  const readMs = reads.reduce((n, e) => n + (e.dur ?? 0), 0) / 1000;
+  console.log(`${label} trace: ${reads.length} GPU read-backs on the main thread, ${readMs.toFixed(0)} ms (s from the slide open / ms): ${reads.map((e) => `${at(e)}/${((e.dur ?? 0) / 1000).toFixed(0)}`).join(' ')}`);
+  const tasks = onMain.filter((e) => e.name === 'ThreadControllerImpl::RunTask' && (e.dur ?? 0) > 30_000).sort((a, b) => (b.dur ?? 0) - (a.dur ?? 0));
+  console.log(`${label} trace: main-thread tasks over 30 ms: ${tasks.length}, ${(tasks.reduce((n, e) => n + (e.dur ?? 0), 0) / 1000).toFixed(0)} ms; longest ${tasks.slice(0, 6).map((e) => `${at(e)}/${((e.dur ?? 0) / 1000).toFixed(0)}`).join(' ')}`);
+}
+
 async function runSectionBench(): Promise<void> {
   const files = await startFileServer(
     { 'B4.jpg': resolve(HER2ST_DIR, 'images/B4.jpg'), 'B4.tsv.gz': resolve(HER2ST_DIR, 'counts/B4.tsv.gz'), 'B4_selection.tsv': resolve(HER2ST_DIR, 'spots/B4_selection.tsv') },
@@ -210,6 +241,11 @@ async function runSectionOnce(files: Awaited<ReturnType<typeof startFileServer>>
     v?.addHandler('update-viewport', () => w.__redraws++);
     v?.addHandler('tile-loaded', () => w.__tiles++);
   });
+  const traceEvents: TraceEvent[] = [];
+  if (TRACE) {
+    cdp.on('Tracing.dataCollected', (d) => traceEvents.push(...(d.value as unknown as TraceEvent[])));
+    await cdp.send('Tracing.start', { categories: 'devtools.timeline,toplevel,blink.user_timing,gpu,cc', transferMode: 'ReportEvents' });
+  }
   const m0 = await getMetrics();
   const tLoad = await p.page.evaluate(() => performance.now());
   const loaded = p.page.evaluate((u) => window.fusescope!.load(u), { slide: files.url('B4.jpg'), st: [files.url('B4.tsv.gz'), files.url('B4_selection.tsv')] });
@@ -229,6 +265,11 @@ async function runSectionOnce(files: Awaited<ReturnType<typeof startFileServer>>
     { timeout: 600_000, polling: 50 },
   );
   const m1 = await getMetrics();
+  if (TRACE) {
+    const complete = new Promise((res) => cdp.once('Tracing.tracingComplete', res));
+    await cdp.send('Tracing.end');
+    await complete;
+  }
   const mSpots = await mAtSpots;
   const profile = PROFILE ? ((await cdp.send('Profiler.stop')).profile as never) : null;
   const prof = profile ? getProfileGroups(profile) : null;
@@ -284,6 +325,7 @@ async function runSectionOnce(files: Awaited<ReturnType<typeof startFileServer>>
       `${label} breakdown of the spot run (${sec(t.totalMs)} in the worker): slide reads for patches ${sec(t.readWaitMs)} (${t.regionReads} reads, ${(t.regionPixels / 1e6).toFixed(1)} Mpx), encoder ${sec(t.encoderMs)} (${t.encoderPatches} patches), gene head ${sec(t.geneMs)}, fusion ${sec(t.fusionMs)}, other (patch cutting, messages) ${sec(t.otherMs)}`,
     );
   }
+  if (TRACE) printTrace(label, traceEvents);
   if (argv.includes('--marks')) console.log(`engine marks (s from load()): ${r.marks.filter((m) => m.t >= tLoad).map((m) => `${m.name} ${((m.t - tLoad) / 1000).toFixed(2)}`).join(', ')}`);
   console.log(`RATIO ${label} fused map (${r.backend}) / 2 s target = ${(total / 2000).toFixed(2)}x from load() (<= 1 meets it); spot run alone ${((r.spotsMs ?? Number.NaN) / 2000).toFixed(2)}x`);
   await p.close();
