@@ -135,7 +135,7 @@ export class InferenceClient {
     }
   }
 
-  private request<T>(msg: InferenceRequest, opts: { signal?: AbortSignal; onEvent?: (ev: InferenceEvent) => void } = {}): Promise<T> {
+  private request<T>(msg: InferenceRequest, opts: { signal?: AbortSignal; onEvent?: (ev: InferenceEvent) => void; transfer?: Transferable[] } = {}): Promise<T> {
     if (this.dead) return Promise.reject(this.dead);
     const { signal } = opts;
     if (signal?.aborted) return Promise.reject(abortError());
@@ -153,7 +153,7 @@ export class InferenceClient {
         },
         onEvent: opts.onEvent,
       });
-      this.worker.postMessage(msg);
+      this.worker.postMessage(msg, opts.transfer ?? []);
     });
   }
 
@@ -174,9 +174,10 @@ export class InferenceClient {
   }
 
   /** The slide the spot positions refer to (regions are read through this handle), or null. */
-  setSlide(handle: SlideHandle | null): Promise<void> {
+  async setSlide(handle: SlideHandle | null): Promise<void> {
     this.slide = handle;
-    return this.request({ type: 'setSlide', id: this.id(), meta: handle ? handle.meta : null });
+    const ports = handle ? await handle.connectReaders().catch(() => []) : [];
+    return this.request({ type: 'setSlide', id: this.id(), meta: handle ? handle.meta : null, ports }, { transfer: ports });
   }
 
   setSt(source: StSource | null, options: { slideMpp?: number | null; section?: string } = {}, signal?: AbortSignal): Promise<StInfo | null> {

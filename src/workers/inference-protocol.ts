@@ -67,7 +67,8 @@ export type InferenceRequest =
   | { type: 'init'; id: number; backend: InferenceBackend | 'auto'; threads: number }
   | { type: 'loadModel'; id: number; source: ModelSource }
   | { type: 'setBackend'; id: number; backend: InferenceBackend }
-  | { type: 'setSlide'; id: number; meta: SlideMetadata | null }
+  /** `ports`: straight to the slide's workers (slide-port.ts); without them regions are read through the main thread */
+  | { type: 'setSlide'; id: number; meta: SlideMetadata | null; ports?: MessagePort[] }
   | { type: 'setSt'; id: number; source: StSource | null; options: Pick<LoadStOptions, 'slideMpp' | 'section' | 'targetFrame'> }
   | { type: 'scoreSpots'; id: number; mpp: number | null; order: Int32Array; batchSize: number }
   | { type: 'heatmap'; id: number; mpp: number; priority: { x0: number; y0: number; x1: number; y1: number } | null; batchSize: number }

@@ -24,6 +24,7 @@ import type { StDataset } from '../core/st/types.ts';
 import type { InferenceBackend, InferenceEvent, InferenceRequest, ModelInfo, ModelSource, SpotDetail, SpotRunTimings, StInfo, StSource } from './inference-protocol.ts';
 import { getOrtRuntime, loadOrt, setOrtThreads } from './inference-runtime.ts';
 import { createProxySlide, type ProxySlide, type RemoteReader } from './inference-slide.ts';
+import { createPortReader } from './slide-port.ts';
 import { addTimings, createSpotRunClock, type SpotRunClock } from './inference-timing.ts';
 
 const scope = self as unknown as DedicatedWorkerGlobalScope;
@@ -86,6 +87,7 @@ let modelSha = '';
 let model: FuseModel | null = null;
 let gpuLost: string | null = null;
 let slide: ProxySlide | null = null;
+let portReader: ReturnType<typeof createPortReader> | null = null;
 let st: StDataset | null = null;
 let stSlideMpp: number | null = null;
 let normalisedCache: { key: string; spots: Int32Array; genes: Float32Array } | null = null;
@@ -531,7 +533,10 @@ async function handle(msg: InferenceRequest): Promise<void> {
       }
       case 'setSlide':
         slide?.close();
-        slide = msg.meta ? createProxySlide(msg.meta, remoteReader) : null;
+        portReader?.close();
+        // reads go straight to the slide's workers where the main thread gave ports, else through it
+        portReader = msg.ports?.length ? createPortReader(msg.ports, (w, h) => countRemoteRead?.(w, h)) : null;
+        slide = msg.meta ? createProxySlide(msg.meta, portReader ?? remoteReader) : null;
         heatmapCache = null;
         break;
       case 'setSt':

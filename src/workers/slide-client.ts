@@ -14,6 +14,11 @@ export interface SlideHandle {
   /** openslide read_region: x, y in level-0 pixels; width, height in level pixels; transparent outside. */
   readRegion(level: number, x: number, y: number, w: number, h: number, signal?: AbortSignal): Promise<RgbaImage>;
   readAssociated(name: string): Promise<RgbaImage>;
+  /**
+   * Ports straight to this slide's workers (one per worker that opened it) for another worker to read
+   * regions from without the main thread relaying them (slide-port.ts createPortReader).
+   */
+  connectReaders(): Promise<MessagePort[]>;
   close(): void;
 }
 
@@ -163,17 +168,21 @@ export async function loadSlideInWorkers(
   const pool: WorkerConnection[] = [first];
   const hw = typeof navigator !== 'undefined' && navigator.hardwareConcurrency ? navigator.hardwareConcurrency : 2;
   const wanted = SINGLE_WORKER_FORMATS.has(meta.format) ? 1 : Math.max(1, Math.min(4, opts.workers ?? Math.max(2, Math.min(4, hw - 1))));
+  const opening: Promise<void>[] = [];
   for (let i = 1; i < wanted; i++) {
     const c = takeWorker();
     pool.push(c);
-    open(c).then(
-      (r) => {
-        if (r.ok) c.ready = true;
-        else c.terminate();
-      },
-      () => c.terminate(),
+    opening.push(
+      open(c).then(
+        (r) => {
+          if (r.ok) c.ready = true;
+          else c.terminate();
+        },
+        () => c.terminate(),
+      ),
     );
   }
+  const allOpened = Promise.all(opening);
   const pick = (): WorkerConnection => {
     let best = first;
     for (const c of pool) if (c.ready && c.busy < best.busy) best = c;
@@ -198,6 +207,18 @@ export async function loadSlideInWorkers(
     async readAssociated(name) {
       check();
       return toRgba(await pick().request({ type: 'associated', id: 0, name }));
+    },
+    async connectReaders() {
+      // every worker of the pool that opens the slide (the others are still opening it now)
+      await allOpened;
+      check();
+      return pool
+        .filter((c) => c.ready)
+        .map((c) => {
+          const { port1, port2 } = new MessageChannel();
+          c.worker.postMessage({ type: 'port', id: 0, port: port1 } satisfies SlideWorkerRequest, [port1]);
+          return port2;
+        });
     },
     close() {
       if (closed) return;

@@ -7,6 +7,8 @@ export type SlideWorkerRequest =
   | { type: 'region'; id: number; level: number; x: number; y: number; width: number; height: number }
   | { type: 'associated'; id: number; name: string }
   | { type: 'abort'; id: number }
+  /** serve region / tile / associated requests arriving on this port too (slide-port.ts), answering there */
+  | { type: 'port'; id: number; port: MessagePort }
   | { type: 'close' };
 
 export type SlideWorkerResponse =

@@ -17,27 +17,30 @@ const scope = self as unknown as DedicatedWorkerGlobalScope;
 const codec = createCanvasCodec({ decodeJpeg2000: createBlobWorkerJ2kDecoder() });
 
 let slide: SlideSource | null = null;
-const running = new Map<number, AbortController>();
 
-function reply(msg: SlideWorkerResponse, transfer: Transferable[] = []): void {
-  scope.postMessage(msg, transfer);
+/** Where requests come from and answers go: the main thread, or a port from another worker (slide-port.ts). */
+interface Channel {
+  post(msg: SlideWorkerResponse, transfer: Transferable[]): void;
+  running: Map<number, AbortController>;
 }
 
-function fail(id: number, e: unknown): void {
+const mainChannel: Channel = { post: (msg, transfer) => scope.postMessage(msg, transfer), running: new Map() };
+
+function fail(ch: Channel, id: number, e: unknown): void {
   const name = e instanceof Error || e instanceof DOMException ? e.name : 'Error';
   const message = e instanceof Error || e instanceof DOMException ? e.message : String(e);
-  reply({ id, ok: false, name, message });
+  ch.post({ id, ok: false, name, message }, []);
 }
 
-function sendRgba(id: number, img: RgbaImage): void {
+function sendRgba(ch: Channel, id: number, img: RgbaImage): void {
   // copy out of a cached tile so the cache keeps its pixels
   const buffer = img.data.slice().buffer as ArrayBuffer;
-  reply({ id, ok: true, kind: 'rgba', width: img.width, height: img.height, buffer }, [buffer]);
+  ch.post({ id, ok: true, kind: 'rgba', width: img.width, height: img.height, buffer }, [buffer]);
 }
 
-async function handle(msg: SlideWorkerRequest): Promise<void> {
+async function handle(msg: SlideWorkerRequest, ch: Channel): Promise<void> {
   if (msg.type === 'abort') {
-    running.get(msg.id)?.abort(new DOMException('The operation was aborted.', 'AbortError'));
+    ch.running.get(msg.id)?.abort(new DOMException('The operation was aborted.', 'AbortError'));
     return;
   }
   if (msg.type === 'close') {
@@ -45,15 +48,26 @@ async function handle(msg: SlideWorkerRequest): Promise<void> {
     slide = null;
     return;
   }
+  if (msg.type === 'port') {
+    const port = msg.port;
+    const portChannel: Channel = { post: (m, transfer) => port.postMessage(m, transfer), running: new Map() };
+    port.onmessage = (ev: MessageEvent<SlideWorkerRequest>) => {
+      // a port serves reads only; opening and closing stay with the main thread
+      if (ev.data.type === 'open' || ev.data.type === 'close' || ev.data.type === 'port') fail(portChannel, ev.data.type === 'close' ? 0 : ev.data.id, new Error(`'${ev.data.type}' is not served on a port`));
+      else void handle(ev.data, portChannel);
+    };
+    port.start();
+    return;
+  }
   const ctrl = new AbortController();
-  running.set(msg.id, ctrl);
+  ch.running.set(msg.id, ctrl);
   const { signal } = ctrl;
   try {
     if (msg.type === 'open') {
       const input = typeof msg.input === 'string' ? await openUrlSlideInput(msg.input, signal) : slideInputFromFiles(msg.input);
       slide?.close();
       slide = await loadSlide(input, { codec, mpp: msg.mpp, cacheBytes: msg.cacheBytes, signal });
-      reply({ id: msg.id, ok: true, kind: 'meta', meta: slide.meta });
+      ch.post({ id: msg.id, ok: true, kind: 'meta', meta: slide.meta }, []);
       return;
     }
     if (!slide) throw new Error('no slide is open in this worker');
@@ -63,19 +77,19 @@ async function handle(msg: SlideWorkerRequest): Promise<void> {
         premultiplyAlpha: 'none',
         colorSpaceConversion: 'none',
       });
-      reply({ id: msg.id, ok: true, kind: 'bitmap', bitmap }, [bitmap]);
+      ch.post({ id: msg.id, ok: true, kind: 'bitmap', bitmap }, [bitmap]);
     } else if (msg.type === 'region') {
-      sendRgba(msg.id, await slide.readRegion(msg.level, msg.x, msg.y, msg.width, msg.height, signal));
+      sendRgba(ch, msg.id, await slide.readRegion(msg.level, msg.x, msg.y, msg.width, msg.height, signal));
     } else if (msg.type === 'associated') {
-      sendRgba(msg.id, await slide.readAssociated(msg.name, signal));
+      sendRgba(ch, msg.id, await slide.readAssociated(msg.name, signal));
     }
   } catch (e) {
-    fail(msg.id, e);
+    fail(ch, msg.id, e);
   } finally {
-    running.delete(msg.id);
+    ch.running.delete(msg.id);
   }
 }
 
 scope.onmessage = (ev: MessageEvent<SlideWorkerRequest>) => {
-  void handle(ev.data);
+  void handle(ev.data, mainChannel);
 };
