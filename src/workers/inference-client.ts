@@ -135,12 +135,30 @@ export class InferenceClient {
     }
   }
 
-  private request<T>(msg: InferenceRequest, opts: { signal?: AbortSignal; onEvent?: (ev: InferenceEvent) => void; transfer?: Transferable[] } = {}): Promise<T> {
+  /**
+   * Requests reach the worker in call order, so a caller need not wait for one answer before
+   * sending the next (setSlide, setSt and scoreSpots go out together); a request may first wait
+   * for what it carries (setSlide: the slide workers' ports), and later ones wait behind it.
+   */
+  private ordered: Promise<void> = Promise.resolve();
+
+  private postInOrder(make: () => Promise<[InferenceRequest, Transferable[]]> | [InferenceRequest, Transferable[]], onError?: (e: Error) => void): void {
+    this.ordered = this.ordered.then(async () => {
+      try {
+        const [msg, transfer] = await make();
+        this.worker.postMessage(msg, transfer);
+      } catch (e) {
+        onError?.(e instanceof Error ? e : new Error(String(e)));
+      }
+    });
+  }
+
+  private request<T>(msg: InferenceRequest, opts: { signal?: AbortSignal; onEvent?: (ev: InferenceEvent) => void; prepare?: () => Promise<Transferable[]> } = {}): Promise<T> {
     if (this.dead) return Promise.reject(this.dead);
     const { signal } = opts;
     if (signal?.aborted) return Promise.reject(abortError());
     return new Promise<T>((resolve, reject) => {
-      const onAbort = () => this.worker.postMessage({ type: 'cancel', id: 0, target: msg.id } satisfies InferenceRequest);
+      const onAbort = () => this.postInOrder(() => [{ type: 'cancel', id: 0, target: msg.id } satisfies InferenceRequest, []]);
       signal?.addEventListener('abort', onAbort, { once: true });
       this.pending.set(msg.id, {
         resolve: (v) => {
@@ -153,7 +171,16 @@ export class InferenceClient {
         },
         onEvent: opts.onEvent,
       });
-      this.worker.postMessage(msg, opts.transfer ?? []);
+      const { prepare } = opts;
+      this.postInOrder(
+        () => (prepare ? prepare().then((transfer): [InferenceRequest, Transferable[]] => [msg, transfer]) : [msg, []]),
+        (e) => {
+          if (!this.pending.has(msg.id)) return;
+          this.pending.delete(msg.id);
+          signal?.removeEventListener('abort', onAbort);
+          reject(e);
+        },
+      );
     });
   }
 
@@ -174,10 +201,17 @@ export class InferenceClient {
   }
 
   /** The slide the spot positions refer to (regions are read through this handle), or null. */
-  async setSlide(handle: SlideHandle | null): Promise<void> {
+  setSlide(handle: SlideHandle | null): Promise<void> {
     this.slide = handle;
-    const ports = handle ? await handle.connectReaders().catch(() => []) : [];
-    return this.request({ type: 'setSlide', id: this.id(), meta: handle ? handle.meta : null, ports }, { transfer: ports });
+    const msg: Extract<InferenceRequest, { type: 'setSlide' }> = { type: 'setSlide', id: this.id(), meta: handle ? handle.meta : null };
+    return this.request(msg, {
+      // regions straight from the slide workers where it can (slide-port.ts), else through this thread
+      prepare: async () => {
+        const ports = handle ? await handle.connectReaders().catch(() => []) : [];
+        msg.ports = ports;
+        return ports;
+      },
+    });
   }
 
   setSt(source: StSource | null, options: { slideMpp?: number | null; section?: string } = {}, signal?: AbortSignal): Promise<StInfo | null> {

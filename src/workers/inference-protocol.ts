@@ -46,6 +46,22 @@ export interface StInfo {
   slideMpp: number | null;
 }
 
+/** What the main thread keeps of an ST dataset the worker scores (the worker's setSt answer). */
+export function getStInfo(ds: StDataset, slideMpp: number | null): StInfo {
+  return {
+    ids: ds.spots.ids,
+    x: ds.spots.x,
+    y: ds.spots.y,
+    inTissue: ds.spots.inTissue,
+    diameterPx: ds.spots.diameterPx,
+    platform: ds.platform,
+    nGenes: ds.genes.symbols.length,
+    warnings: ds.warnings,
+    files: ds.files.map((f) => f.name),
+    slideMpp,
+  };
+}
+
 export interface GeneCoverage {
   matched: number;
   panel: number;

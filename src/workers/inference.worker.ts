@@ -21,7 +21,7 @@ import { getBrowserStFiles } from '../core/st/files/browser.ts';
 import { createBytesStFile } from '../core/st/files/bytes.ts';
 import { loadStDataset } from '../core/st/load.ts';
 import type { StDataset } from '../core/st/types.ts';
-import type { InferenceBackend, InferenceEvent, InferenceRequest, ModelInfo, ModelSource, SpotDetail, SpotRunTimings, StInfo, StSource } from './inference-protocol.ts';
+import { getStInfo, type InferenceBackend, type InferenceEvent, type InferenceRequest, type ModelInfo, type ModelSource, type SpotDetail, type SpotRunTimings, type StInfo, type StSource } from './inference-protocol.ts';
 import { getOrtRuntime, loadOrt, setOrtThreads } from './inference-runtime.ts';
 import { createProxySlide, type ProxySlide, type RemoteReader } from './inference-slide.ts';
 import { createPortReader } from './slide-port.ts';
@@ -88,6 +88,8 @@ let model: FuseModel | null = null;
 let gpuLost: string | null = null;
 let slide: ProxySlide | null = null;
 let portReader: ReturnType<typeof createPortReader> | null = null;
+/** the ST load in progress (setSt), which a scoring request sent right behind it waits for */
+let stLoading: Promise<void> = Promise.resolve();
 let st: StDataset | null = null;
 let stSlideMpp: number | null = null;
 let normalisedCache: { key: string; spots: Int32Array; genes: Float32Array } | null = null;
@@ -221,18 +223,7 @@ async function loadSt(source: StSource | null, options: { slideMpp?: number | nu
   }
   st = ds;
   stSlideMpp = options.slideMpp ?? null;
-  return {
-    ids: ds.spots.ids,
-    x: ds.spots.x,
-    y: ds.spots.y,
-    inTissue: ds.spots.inTissue,
-    diameterPx: ds.spots.diameterPx,
-    platform: ds.platform,
-    nGenes: ds.genes.symbols.length,
-    warnings: ds.warnings,
-    files: ds.files.map((f) => f.name),
-    slideMpp: stSlideMpp,
-  };
+  return getStInfo(ds, stSlideMpp);
 }
 
 function resolveMpp(userMpp: number | null): { mpp: number | null; detail: string } {
@@ -539,10 +530,18 @@ async function handle(msg: InferenceRequest): Promise<void> {
         slide = msg.meta ? createProxySlide(msg.meta, portReader ?? remoteReader) : null;
         heatmapCache = null;
         break;
-      case 'setSt':
-        value = await loadSt(msg.source, msg.options);
+      case 'setSt': {
+        const loading = loadSt(msg.source, msg.options);
+        stLoading = loading.then(
+          () => {},
+          () => {},
+        );
+        value = await loading;
         break;
+      }
       case 'scoreSpots': {
+        // the caller may send it right behind setSt, without waiting for its answer
+        await stLoading;
         if (!model || !st) throw new Error(!model ? 'no model is loaded' : 'no spatial-transcriptomics data is loaded');
         const m = pkg!.manifest;
         const alignment = getGeneAlignment(m.gene.panel, st.genes);

@@ -5,7 +5,7 @@
  * dense histology-only heatmap (viewport first). A new slide, ST set, model or backend cancels the
  * current run and schedules a fresh one. `whenIdle()` resolves when every requested score is in.
  */
-import type { InferenceBackend, ModelSource, StSource } from '../../workers/inference-protocol';
+import { getStInfo, type InferenceBackend, type ModelSource, type StInfo, type StSource } from '../../workers/inference-protocol';
 import { InferenceClient } from '../../workers/inference-client';
 import type { SlideHandle } from '../../workers/slide-client';
 import { useSlideStore } from '../stores/slideStore';
@@ -243,7 +243,16 @@ export function setInferenceSt(source: StSource | null, options: { section?: str
     if (model) startCacheLookup(Promise.all([sourceKey, slideKey]).then(([st, slide]) => ({ slide: slide ?? 'none', st, model: model.sha, mpp: getUserMpp() })));
     try {
       const raw = useSlideStore.getState().handle?.meta.mpp ?? useSlideStore.getState().meta?.mpp ?? null;
-      const info = await getClient().setSt(source, { slideMpp: raw, section: options.section });
+      const sent = getClient().setSt(source, { slideMpp: raw, section: options.section });
+      // a dataset parsed here needs no answer: its spot table is known, and the spot run can be
+      // sent right behind it (the worker takes it after the ST data); files and URLs are parsed there
+      let info: StInfo | null;
+      if (source.kind === 'dataset') {
+        sent.catch((err) => {
+          if (!isAbort(err)) useModelStore.getState().set({ stError: message(err) });
+        });
+        info = getStInfo(source.dataset, raw);
+      } else info = await sent;
       stKey = await sourceKey;
       useModelStore.getState().set({ st: info, progress: null });
       mark('st-ready');
@@ -287,7 +296,13 @@ function setSlide(handle: SlideHandle | null): Promise<void> {
     // the key reads the slide: it is computed while the worker starts on the slide
     slideKey = handle ? getSlideKey(handle) : Promise.resolve(null);
     slideKey.catch(() => {});
-    await getClient().setSlide(handle);
+    // not awaited: the client sends requests in order, so the ST data and the spot run can follow
+    // at once instead of each waiting for an answer from the worker through a busy main thread
+    getClient()
+      .setSlide(handle)
+      .catch((err) => {
+        if (!isAbort(err)) useModelStore.getState().set({ runError: message(err) });
+      });
     mark('slide-ready');
     resetResults();
     schedule();
@@ -345,9 +360,11 @@ export function expectSt(): () => void {
     if (released) return;
     released = true;
     stExpected--;
-    // after the ST store's own follow-up (a timer that hands the dataset to setInferenceSt), so a
-    // heatmap run is not started only to be cancelled by it
-    setTimeout(schedule, 0);
+    // after the ST store's own follow-up, so a heatmap run is not started only to be cancelled by
+    // it; not while a run goes on: it checks for the dense heatmap itself once its spots are done
+    setTimeout(() => {
+      if (!running) schedule();
+    }, 0);
   };
 }
 
