@@ -82,16 +82,20 @@ async function runEncoderRatio(BATCH: number): Promise<void> {
   const webMs: number[] = [];
   /** one WASM thread: what the app runs on a 2-core machine (it leaves a core to the page) */
   const web1Ms: number[] = [];
+  /** node on one thread: the same-threads comparison for the single-thread WASM run */
+  const node1Ms: number[] = [];
   let maxDiff = 0;
   let threads = 0;
   let isolated = false;
   for (let r = 0; r < ROUNDS; r++) {
     const node = await runNodeEncoder(modelBytes, P, BATCH, patches, ITER, { threads: 2 });
+    const node1 = await runNodeEncoder(modelBytes, P, BATCH, patches, ITER, { threads: 1 });
     const web = await runWebEncoder(page, { ...webArgs, backend: 'wasm' });
     const web1 = await runWebEncoder(page, { ...webArgs, backend: 'wasm', threads: 1 });
     nodeMs.push(node.msPerBatch);
     webMs.push(web.msPerBatch);
     web1Ms.push(web1.msPerBatch);
+    node1Ms.push(node1.msPerBatch);
     threads = web.threads;
     isolated = web.isolated;
     for (let i = 0; i < web.embedding.length; i++) maxDiff = Math.max(maxDiff, Math.abs(web.embedding[i] - node.embedding[i]));
@@ -103,6 +107,9 @@ async function runEncoderRatio(BATCH: number): Promise<void> {
   const best = Math.max(...nodeMs.map((n, i) => n / webMs[i]));
   console.log(`RATIO encoder web-wasm / node = ${(median(nodeMs) / median(webMs)).toFixed(2)}x median, ${best.toFixed(2)}x best round (target >= 0.5x)`);
   console.log(`RATIO encoder web-wasm 1 thread / node 2 threads = ${(median(nodeMs) / median(web1Ms)).toFixed(2)}x median`);
+  // one thread each: the kernels alone, without the thread pools (WASM threads scale poorly on
+  // small per-op work, node's MLAS well)
+  console.log(`RATIO encoder web-wasm 1 thread / node 1 thread = ${(median(node1Ms) / median(web1Ms)).toFixed(2)}x median (node 1 thread ms/batch [${list(node1Ms)}])`);
   if (webgpu) {
     const gpu = await runWebEncoder(page, { ...webArgs, backend: 'webgpu' });
     console.log(`encoder: web WebGPU ${gpu.msPerBatch.toFixed(1)} ms/batch (${gpu.patchesPerSecond.toFixed(0)} patches/s); RATIO webgpu / node = ${(median(nodeMs) / gpu.msPerBatch).toFixed(2)}x`);
