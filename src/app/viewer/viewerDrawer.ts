@@ -49,26 +49,29 @@ export function getWebGLRendererInfo(): { renderer: string; caveat: boolean } | 
   return { renderer, caveat: fast === null };
 }
 
-let softwareWebGL: boolean | null = null;
+let rendererInfo: { renderer: string; caveat: boolean } | null | undefined;
+
+/** getWebGLRendererInfo, probed once per page (each probe creates two WebGL contexts). */
+function getPageRendererInfo(): { renderer: string; caveat: boolean } | null {
+  if (rendererInfo === undefined) rendererInfo = getWebGLRendererInfo();
+  return rendererInfo;
+}
 
 /**
- * Whether this page's WebGL is a software rasteriser (or missing), probed once. There the page is
- * also composited in software, and every redrawn WebGL overlay frame is read back on the main
- * thread (0.1-0.15 s for a 1280 x 800 overlay on 2 cores): callers redraw less often.
+ * Whether this page's WebGL is a software rasteriser (or missing). There the page is also
+ * composited in software, and every redrawn WebGL overlay frame is read back on the main thread
+ * (0.1-0.15 s for a 1280 x 800 overlay on 2 cores): callers redraw less often.
  */
 export function isSoftwareWebGL(): boolean {
-  if (softwareWebGL === null) {
-    const info = getWebGLRendererInfo();
-    softwareWebGL = !info || info.caveat || isSoftwareRenderer(info.renderer);
-  }
-  return softwareWebGL;
+  const info = getPageRendererInfo();
+  return !info || info.caveat || isSoftwareRenderer(info.renderer);
 }
 
 /** The drawer for this page: the URL's choice, else canvas on software WebGL, else WebGL. */
 export function getViewerDrawer(search: string = typeof location === 'undefined' ? '' : location.search): ViewerDrawerChoice {
   const param = getDrawerParam(search);
   if (param) return { drawer: param, reason: 'url' };
-  const info = getWebGLRendererInfo();
+  const info = getPageRendererInfo();
   if (!info) return { drawer: 'canvas', reason: 'no-webgl' };
   if (info.caveat || isSoftwareRenderer(info.renderer)) return { drawer: 'canvas', reason: `software-webgl: ${info.renderer}` };
   return { drawer: 'webgl', reason: 'gpu' };
