@@ -417,6 +417,24 @@ function getStreamIntervalMs(): number {
   return isSoftwareWebGL() ? 1000 : 250;
 }
 
+/** `bump` at most once per getStreamIntervalMs() (the first call at once), and only while `live()`. */
+function getThrottledBump(bump: () => void, live: () => boolean): () => void {
+  let pending = false;
+  let last = 0;
+  return () => {
+    if (pending) return;
+    pending = true;
+    setTimeout(
+      () => {
+        pending = false;
+        last = performance.now();
+        if (live()) bump();
+      },
+      Math.max(0, last + getStreamIntervalMs() - performance.now()),
+    );
+  };
+}
+
 async function runSpotScores(signal: AbortSignal): Promise<void> {
   const store = useModelStore.getState();
   const st = store.st!;
@@ -453,21 +471,11 @@ async function runSpotScores(signal: AbortSignal): Promise<void> {
   // results stream in, throttled: each update recolours the spots and redraws the overlay on the
   // main thread, which shares the CPU with the encoder (on 2 cores a redraw per batch cost the run
   // about 0.3 s of main-thread time on HER2ST B4)
-  let pendingBump = false;
-  let lastBump = 0;
   let finished = false;
-  const bumpSoon = () => {
-    if (pendingBump) return;
-    pendingBump = true;
-    const wait = Math.max(0, lastBump + getStreamIntervalMs() - performance.now());
-    setTimeout(() => {
-      requestAnimationFrame(() => {
-        pendingBump = false;
-        lastBump = performance.now();
-        if (!finished && !run.signal.aborted) useModelStore.getState().bump();
-      });
-    }, wait);
-  };
+  const bumpSoon = getThrottledBump(
+    () => useModelStore.getState().bump(),
+    () => !finished && !run.signal.aborted,
+  );
   let result: Awaited<ReturnType<InferenceClient['scoreSpots']>>;
   try {
     result = await getClient().scoreSpots({
@@ -528,20 +536,10 @@ async function runDenseHeatmap(signal: AbortSignal): Promise<void> {
   let values: Float32Array | null = null;
   // the raster is recoloured at most every getStreamIntervalMs() while windows stream in (each
   // recolour is a pass over the whole raster on the main thread)
-  let pendingBump = false;
-  let lastBump = 0;
-  const bumpSoon = () => {
-    if (pendingBump) return;
-    pendingBump = true;
-    setTimeout(
-      () => {
-        pendingBump = false;
-        lastBump = performance.now();
-        if (!signal.aborted) useModelStore.getState().bumpHeatmap();
-      },
-      Math.max(0, lastBump + getStreamIntervalMs() - performance.now()),
-    );
-  };
+  const bumpSoon = getThrottledBump(
+    () => useModelStore.getState().bumpHeatmap(),
+    () => !signal.aborted,
+  );
   mark('heatmap-start');
   await getClient().heatmap({
     mpp,
