@@ -77,10 +77,13 @@ export function initEngine(preferred?: InferenceBackend): Promise<void> {
   if (initPromise) return initPromise;
   const wanted: InferenceBackend | 'auto' = preferred ?? getBackendParam() ?? 'auto';
   const isolated = typeof crossOriginIsolated !== 'undefined' && crossOriginIsolated;
-  // one core stays free for the page (the viewer draws, the slide worker decodes the patches'
-  // pixels) while the encoder runs: on 2 cores 1 WASM thread finished B4's spots sooner than 2
-  // (encoder 1.8 s vs 2.4 s, bench/infer.ts --query threads=N)
-  const threads = isolated ? (getThreadsParam() ?? Math.max(1, Math.min(4, (navigator.hardwareConcurrency || 2) - 1))) : 1;
+  // cores - 1 WASM threads (one core for the page: the viewer draws, the slide worker cuts the
+  // patches' pixels), but 2 on a 2-core machine: since the page draws far less during a spot run
+  // (throttled streaming, no relayed reads), 2 threads gave B4's fused map in 2.31 s against 2.46 s
+  // idle and 3.80 vs 3.72 s beside a busy process (bench/infer.ts --variant threads=N; 1 thread had
+  // been faster under load while every batch redrew the overlay)
+  const hw = navigator.hardwareConcurrency || 2;
+  const threads = isolated ? (getThreadsParam() ?? Math.min(hw, 4, Math.max(2, hw - 1))) : 1;
   taskStarted();
   initPromise = getClient()
     .init(wanted, threads)
