@@ -32,9 +32,11 @@ function fail(ch: Channel, id: number, e: unknown): void {
   ch.post({ id, ok: false, name, message }, []);
 }
 
-function sendRgba(ch: Channel, id: number, img: RgbaImage): void {
-  // copy out of a cached tile so the cache keeps its pixels
-  const buffer = img.data.slice().buffer as ArrayBuffer;
+function sendRgba(ch: Channel, id: number, img: RgbaImage, owned = false): void {
+  // a region is the caller's own buffer (SlideSource.readRegion) and is transferred as it is; a
+  // tile or associated image may be a cache's, so a copy goes
+  const whole = owned && img.data.byteOffset === 0 && img.data.byteLength === img.data.buffer.byteLength;
+  const buffer = (whole ? img.data.buffer : img.data.slice().buffer) as ArrayBuffer;
   ch.post({ id, ok: true, kind: 'rgba', width: img.width, height: img.height, buffer }, [buffer]);
 }
 
@@ -79,7 +81,7 @@ async function handle(msg: SlideWorkerRequest, ch: Channel): Promise<void> {
       });
       ch.post({ id: msg.id, ok: true, kind: 'bitmap', bitmap }, [bitmap]);
     } else if (msg.type === 'region') {
-      sendRgba(ch, msg.id, await slide.readRegion(msg.level, msg.x, msg.y, msg.width, msg.height, signal));
+      sendRgba(ch, msg.id, await slide.readRegion(msg.level, msg.x, msg.y, msg.width, msg.height, signal), true);
     } else if (msg.type === 'associated') {
       sendRgba(ch, msg.id, await slide.readAssociated(msg.name, signal));
     }

@@ -115,6 +115,16 @@ export abstract class TiledSlide implements SlideSource {
     const x1 = Math.min(lx + w, l.width);
     const y1 = Math.min(ly + h, l.height);
     if (lx >= l.width || ly >= l.height) return out;
+    await this.blitLevel(level, lx, ly, x1, y1, out, dx, dy, signal);
+    return out;
+  }
+
+  /**
+   * Copy level pixels [lx, x1) x [ly, y1) into `out` at (dx, dy): by default from the level's tiles
+   * (through the decoded-tile cache); a format that holds whole levels in memory copies directly.
+   */
+  protected async blitLevel(level: number, lx: number, ly: number, x1: number, y1: number, out: RgbaImage, dx: number, dy: number, signal?: AbortSignal): Promise<void> {
+    const l = this.meta.levels[level];
     const c0 = Math.floor(lx / l.tileWidth);
     const c1 = Math.floor((x1 - 1) / l.tileWidth);
     const r0 = Math.floor(ly / l.tileHeight);
@@ -138,6 +148,5 @@ export abstract class TiledSlide implements SlideSource {
       }
     }
     await Promise.all(jobs);
-    return out;
   }
 }

@@ -51,6 +51,8 @@ export interface SlideSource {
   /**
    * Read a region: x, y in level-0 pixel coordinates, width/height in level pixels,
    * exactly like openslide's read_region. Pixels outside the slide are transparent (0,0,0,0).
+   * The returned pixels are the caller's own (a new buffer, never a cache's), so they may be
+   * transferred to another thread.
    */
   readRegion(level: number, x: number, y: number, width: number, height: number, signal?: AbortSignal): Promise<RgbaImage>;
   /** Read one tile of the level's native tile grid (edge tiles are cropped to the level). */

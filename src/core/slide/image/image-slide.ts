@@ -4,7 +4,7 @@
  * as 256 px tiles. No level is ever decoded again.
  */
 import type { ImageCodec } from '../../image/codec.ts';
-import { crop, halve, setOpaqueRgba } from '../../image/rgba.ts';
+import { blit, crop, halve, setOpaqueRgba } from '../../image/rgba.ts';
 import { type ByteSource, readExact } from '../bytes/byte-source.ts';
 import { makeLevels, TiledSlide } from '../tiled-slide.ts';
 import { type RgbaImage, SlideError, type SlideMetadata } from '../types.ts';
@@ -82,7 +82,7 @@ export class ImageSlide extends TiledSlide {
   private getLevel(level: number): RgbaImage {
     const have = this.pyramid[level];
     if (have) return have;
-    if (level <= 0 || level >= this.pyramid.length) throw new Error(`${this.meta.name}: no level ${level} (closed?)`);
+    if (level <= 0 || level >= this.pyramid.length) throw new Error(`${this.meta.name}: no level ${level} (the slide was closed)`);
     const above = this.getLevel(level - 1);
     const h = halve(above.data, above.width, above.height, 4);
     const img = { width: h.width, height: h.height, data: new Uint8ClampedArray(h.data.buffer) };
@@ -100,6 +100,20 @@ export class ImageSlide extends TiledSlide {
     const out = tile === img ? { width: img.width, height: img.height, data: img.data.slice() } : tile;
     setOpaqueRgba(new Uint32Array(out.data.buffer, out.data.byteOffset, out.data.length >> 2), true);
     return out;
+  }
+
+  /** Regions straight from the level in memory: one copy, converted in place, no tile cache. */
+  protected override async blitLevel(level: number, lx: number, ly: number, x1: number, y1: number, out: RgbaImage, dx: number, dy: number): Promise<void> {
+    const img = this.getLevel(level);
+    const w = Math.min(x1 - lx, out.width - dx);
+    const h = Math.min(y1 - ly, out.height - dy);
+    blit(img, lx, ly, w, h, out, dx, dy);
+    if (!this.bgrx) return;
+    const words = new Uint32Array(out.data.buffer, out.data.byteOffset, out.data.length >> 2);
+    for (let y = 0; y < h; y++) {
+      const row = (dy + y) * out.width + dx;
+      setOpaqueRgba(words.subarray(row, row + w), true);
+    }
   }
 
   async readAssociated(name: string): Promise<RgbaImage> {
