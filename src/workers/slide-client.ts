@@ -37,6 +37,9 @@ function abortError(): DOMException {
   return new DOMException('The operation was aborted.', 'AbortError');
 }
 
+/** How long connectReaders waits for the pool's other workers to open the slide. */
+const CONNECT_WAIT_MS = 2000;
+
 /** Formats whose source keeps a whole decoded image in memory: one worker only. */
 const SINGLE_WORKER_FORMATS = new Set(['image', 'ndpi']);
 
@@ -209,8 +212,9 @@ export async function loadSlideInWorkers(
       return toRgba(await pick().request({ type: 'associated', id: 0, name }));
     },
     async connectReaders() {
-      // every worker of the pool that opens the slide (the others are still opening it now)
-      await allOpened;
+      // every worker of the pool that opens the slide (the others are still opening it now), but
+      // not waiting long for one that is slow: requests queue behind this (inference-client.ts)
+      await Promise.race([allOpened, new Promise((r) => setTimeout(r, CONNECT_WAIT_MS))]);
       check();
       return pool
         .filter((c) => c.ready)
