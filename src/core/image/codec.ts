@@ -38,6 +38,20 @@ export interface DecodedImage {
   bgrx: boolean;
 }
 
+/**
+ * A decoded image the decoder keeps (WebCodecs' VideoFrame): its pixels are copied out by
+ * rectangle, so nothing has to copy the whole image at once. Copies come as 32-bit words in
+ * B, G, R, X order (`bgrx`) or R, G, B, X; the X byte is padding (convert with rgba.ts `setOpaqueRgba`).
+ */
+export interface FrameImage {
+  width: number;
+  height: number;
+  bgrx: boolean;
+  /** Copy the rectangle into `dest` (w * h * 4 bytes, rows packed). */
+  readRect(x: number, y: number, w: number, h: number, dest: Uint8ClampedArray): Promise<void>;
+  close(): void;
+}
+
 export interface ImageCodec {
   /** Decode one JPEG stream (a TIFF tile/strip, or a whole .jpg) to RGBA. */
   decodeJpeg(bytes: Uint8Array, options?: JpegDecodeOptions): Promise<RgbaImage>;
@@ -48,6 +62,8 @@ export interface ImageCodec {
    * browser's WebCodecs JPEG path: for a 92 Mpx image the swap is about 0.14 s).
    */
   decodeImageRaw?(bytes: Uint8Array): Promise<DecodedImage>;
+  /** Optional: decode a whole file into a FrameImage (the browser's JPEG path); null where it cannot. */
+  decodeImageFrame?(bytes: Uint8Array): Promise<FrameImage | null>;
   /** Decode a raw JPEG 2000 code stream (J2K or JP2) to 8-bit samples, no colour conversion. */
   decodeJpeg2000(bytes: Uint8Array): Promise<J2kImage>;
 }

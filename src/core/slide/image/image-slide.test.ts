@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { DecodedImage, ImageCodec } from '../../image/codec.ts';
+import type { DecodedImage, FrameImage, ImageCodec } from '../../image/codec.ts';
 import { createNodeCodec } from '../../image/node/sharp-codec.ts';
 import { BlobByteSource } from '../bytes/blob-source.ts';
 import type { RgbaImage } from '../types.ts';
@@ -25,6 +25,38 @@ function getBgrxCodec(img: RgbaImage): ImageCodec {
       return { image: { width: img.width, height: img.height, data }, bgrx: true };
     },
   };
+}
+
+/**
+ * A codec that keeps the decoded image as the browser's WebCodecs frame path does (FrameImage):
+ * copied out by rectangle, B, G, R, X or R, G, B, X words with a padding byte; reads counted.
+ */
+function getFrameCodec(img: RgbaImage, bgrx: boolean, log: { rects: number; rows: number; closed: boolean }): ImageCodec {
+  const base = createNodeCodec();
+  const frame: FrameImage = {
+    width: img.width,
+    height: img.height,
+    bgrx,
+    async readRect(x, y, w, h, dest) {
+      expect(dest.length).toBe(w * h * 4);
+      log.rects++;
+      log.rows += h;
+      for (let r = 0; r < h; r++) {
+        for (let c = 0; c < w; c++) {
+          const s = ((y + r) * img.width + x + c) * 4;
+          const d = (r * w + c) * 4;
+          dest[d] = img.data[s + (bgrx ? 2 : 0)];
+          dest[d + 1] = img.data[s + 1];
+          dest[d + 2] = img.data[s + (bgrx ? 0 : 2)];
+          dest[d + 3] = (x + c) & 0x3f; // padding the slide must overwrite
+        }
+      }
+    },
+    close() {
+      log.closed = true;
+    },
+  };
+  return { ...base, decodeImageFrame: async () => frame };
 }
 
 describe('ImageSlide over a BGRX decode (the browser JPEG path)', () => {
@@ -87,5 +119,44 @@ describe('ImageSlide over a BGRX decode (the browser JPEG path)', () => {
     const again = await b2.readRegion(last, 0, 0, first.width, first.height);
     expect(Buffer.from(again.data).equals(Buffer.from(once.data))).toBe(true);
     expect(Array.from(first.data.subarray(0, 8))).toEqual(Array.from((await a.readTile(last, 0, 0)).data.subarray(0, 8)));
+  });
+
+  it('over a kept frame (BGRX or RGBX words, copied out by rectangle) serves the same tiles and regions, level 1 halved strip by strip', async () => {
+    const bytes = new Uint8Array(readFileSync(resolve(GLAS, 'train_2.jpg')));
+    const rgbaCodec = createNodeCodec();
+    const rgba = await rgbaCodec.decodeImage(bytes);
+    const src = () => new BlobByteSource(new Blob([bytes]), 'train_2.jpg');
+    const a = await ImageSlide.open(src(), 'jpeg', { codec: rgbaCodec });
+    for (const bgrx of [true, false]) {
+      const log = { rects: 0, rows: 0, closed: false };
+      // strips of 10 rows (a tiny budget), so level 1 is put together from many strips
+      const f = await ImageSlide.open(src(), 'jpeg', { codec: getFrameCodec(rgba, bgrx, log), stripBytes: rgba.width * 4 * 11 });
+      expect(f.meta.levels).toEqual(a.meta.levels);
+      for (let level = 0; level < a.meta.levels.length; level++) {
+        const { width, height } = a.meta.levels[level];
+        for (let row = 0; row * 256 < height; row++) {
+          for (let col = 0; col * 256 < width; col++) {
+            const ta = await a.readTile(level, col, row);
+            const tf = await f.readTile(level, col, row);
+            expect(Buffer.from(tf.data).equals(Buffer.from(ta.data))).toBe(true);
+          }
+        }
+      }
+      for (const [level, x, y, w, h] of [
+        [0, 100, 90, 400, 300],
+        [0, -37, -20, 300, 200],
+        [0, 600, 400, 300, 250],
+        [1, 130, 60, 300, 200],
+      ] as const) {
+        const ra = await a.readRegion(level, x, y, w, h);
+        const rf = await f.readRegion(level, x, y, w, h);
+        expect(Buffer.from(rf.data).equals(Buffer.from(ra.data))).toBe(true);
+      }
+      // level 1 was halved from whole-width strips of the frame, each row read once for it
+      expect(log.rows).toBeGreaterThanOrEqual(rgba.height);
+      expect(log.rects).toBeGreaterThan(rgba.height / 10);
+      f.close();
+      expect(log.closed).toBe(true);
+    }
   });
 });

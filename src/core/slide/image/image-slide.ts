@@ -1,9 +1,11 @@
 /**
  * Plain images (JPEG, PNG, WebP) of any size, e.g. the 9,272 x 9,923 px HER2ST H&E JPEGs:
- * decoded ONCE, then a pyramid of halved levels (2x2 box filter) is built in memory and served
- * as 256 px tiles. No level is ever decoded again.
+ * decoded ONCE, then a pyramid of halved levels (2x2 box filter) is built in memory, level by
+ * level on first use, and served as 256 px tiles. No level is ever decoded again. Where the codec
+ * keeps the decoded frame (the browser's JPEG path, FrameImage), the full-resolution level stays
+ * in the frame and is copied out by rectangle; level 1 is halved from it strip by strip.
  */
-import type { ImageCodec } from '../../image/codec.ts';
+import type { FrameImage, ImageCodec } from '../../image/codec.ts';
 import { blit, crop, halve, setOpaqueRgba } from '../../image/rgba.ts';
 import { type ByteSource, readExact } from '../bytes/byte-source.ts';
 import { makeLevels, TiledSlide } from '../tiled-slide.ts';
@@ -15,17 +17,31 @@ export interface ImageSlideOptions {
   codec: ImageCodec;
   mpp?: number;
   cacheBytes?: number;
+  /** bytes of the frame copied per strip when level 1 is halved from a kept frame (default 8 MiB) */
+  stripBytes?: number;
+}
+
+/** The level below `img`: its 2x2 box-filtered half. */
+function getHalved(img: RgbaImage): RgbaImage {
+  const h = halve(img.data, img.width, img.height, 4);
+  return { width: h.width, height: h.height, data: new Uint8ClampedArray(h.data.buffer) };
 }
 
 export class ImageSlide extends TiledSlide {
   readonly meta: SlideMetadata;
 
+  /** levels being built (each once, however many reads wait for it) */
+  private readonly building: (Promise<RgbaImage> | undefined)[] = [];
+
   private constructor(
-    /** level 0, then each level halved from the one above when first read */
+    /** level 0 (null when it stays in `frame`), then each level halved from the one above when first read */
     private readonly pyramid: (RgbaImage | null)[],
     meta: SlideMetadata,
     /** the levels hold B, G, R, X pixels (the decoder's order): tiles are converted as they are cut */
     private readonly bgrx: boolean,
+    /** the decoder's frame holding level 0 (pixels as 32-bit words with a padding byte) */
+    private frame: FrameImage | null,
+    private readonly stripBytes: number,
     cacheBytes?: number,
   ) {
     // tiles are cheap crops of memory we already hold: keep the tile cache small
@@ -41,12 +57,15 @@ export class ImageSlide extends TiledSlide {
       // everything is in memory from here on
       await src.close?.();
     }
-    let base: RgbaImage;
+    let base: RgbaImage | null = null;
+    let frame: FrameImage | null = null;
     let bgrx = false;
     try {
       // where the decoder gives B, G, R, X, the pyramid is built in that order (the 2x2 mean does
       // not mix channels) and only the tiles read are converted: no pass over the whole image
-      if (opts.codec.decodeImageRaw) ({ image: base, bgrx } = await opts.codec.decodeImageRaw(bytes));
+      frame = opts.codec.decodeImageFrame ? await opts.codec.decodeImageFrame(bytes) : null;
+      if (frame) bgrx = frame.bgrx;
+      else if (opts.codec.decodeImageRaw) ({ image: base, bgrx } = await opts.codec.decodeImageRaw(bytes));
       else base = await opts.codec.decodeImage(bytes);
     } catch (e) {
       throw new SlideError(src.name, `is a ${format.toUpperCase()} image that cannot be decoded (${e instanceof Error ? e.message : String(e)}).`, 'The file is probably truncated or corrupt.');
@@ -54,7 +73,8 @@ export class ImageSlide extends TiledSlide {
     // level sizes now, level pixels on first use (see getLevel): the metadata goes out without
     // waiting for the halvings (0.2 s for a 92 Mpx HER2ST image), so reads of the full-resolution
     // level (the model's spot patches) need not wait for them either
-    const sizes = [{ width: base.width, height: base.height }];
+    const size = frame ?? (base as RgbaImage);
+    const sizes = [{ width: size.width, height: size.height }];
     for (let cur = sizes[0]; cur.width > IMAGE_TILE || cur.height > IMAGE_TILE; ) {
       cur = { width: Math.ceil(cur.width / 2), height: Math.ceil(cur.height / 2) };
       sizes.push(cur);
@@ -64,8 +84,8 @@ export class ImageSlide extends TiledSlide {
     const meta: SlideMetadata = {
       format: 'image',
       name: src.name,
-      width: base.width,
-      height: base.height,
+      width: size.width,
+      height: size.height,
       levels,
       tileWidth: IMAGE_TILE,
       tileHeight: IMAGE_TILE,
@@ -76,43 +96,83 @@ export class ImageSlide extends TiledSlide {
       compression: format,
       properties: { 'openslide.vendor': 'image', 'image.format': format },
     };
-    return new ImageSlide(pyramid, meta, bgrx, opts.cacheBytes);
+    return new ImageSlide(pyramid, meta, bgrx, frame, opts.stripBytes ?? 8 << 20, opts.cacheBytes);
   }
 
-  private getLevel(level: number): RgbaImage {
+  /** A level's pixels (level 0 only when it is not in the frame), halved from the level above on first use. */
+  private async loadLevel(level: number): Promise<RgbaImage> {
     const have = this.pyramid[level];
     if (have) return have;
+    // (level 0 is either in the pyramid or read from the frame; past the last level: closed)
     if (level <= 0 || level >= this.pyramid.length) throw new Error(`${this.meta.name}: no level ${level} (the slide was closed)`);
-    const above = this.getLevel(level - 1);
-    const h = halve(above.data, above.width, above.height, 4);
-    const img = { width: h.width, height: h.height, data: new Uint8ClampedArray(h.data.buffer) };
-    this.pyramid[level] = img;
-    return img;
+    let p = this.building[level];
+    if (!p) {
+      p = (level === 1 && this.frame ? this.halveFrame(this.frame) : this.loadLevel(level - 1).then((above) => getHalved(above))).then((img) => {
+        if (this.pyramid.length) this.pyramid[level] = img;
+        return img;
+      });
+      p.catch(() => {
+        this.building[level] = undefined;
+      });
+      this.building[level] = p;
+    }
+    return p;
+  }
+
+  /** Level 1 from the frame, strip by strip (even strip heights: the same pixels as one halving). */
+  private async halveFrame(frame: FrameImage): Promise<RgbaImage> {
+    const { width, height } = frame;
+    const w2 = Math.ceil(width / 2);
+    const out = new Uint8ClampedArray(w2 * Math.ceil(height / 2) * 4);
+    const rows = Math.max(2, Math.floor(this.stripBytes / (width * 4)) & ~1);
+    const strip = new Uint8ClampedArray(width * rows * 4);
+    for (let y = 0; y < height; y += rows) {
+      const h = Math.min(rows, height - y);
+      const part = strip.subarray(0, width * h * 4);
+      await frame.readRect(0, y, width, h, part);
+      out.set(halve(part, width, h, 4).data, (y / 2) * w2 * 4);
+    }
+    return { width: w2, height: Math.ceil(height / 2), data: out };
+  }
+
+  /** Pixels [x, x + w) x [y, y + h) of a level, as stored (BGRX where `bgrx`), in a new buffer. */
+  private async readStored(level: number, x: number, y: number, w: number, h: number): Promise<RgbaImage> {
+    if (level === 0 && this.frame) {
+      const data = new Uint8ClampedArray(w * h * 4);
+      await this.frame.readRect(x, y, w, h, data);
+      return { width: w, height: h, data };
+    }
+    const img = await this.loadLevel(level);
+    const part = crop(img, x, y, w, h);
+    return part === img ? { width: w, height: h, data: img.data.slice() } : part;
+  }
+
+  /** In place: stored pixels to RGBA (B <-> R where the decoder gave BGRX; opaque alpha over a frame's padding). */
+  private toRgba(words: Uint32Array): void {
+    if (this.bgrx) setOpaqueRgba(words, true);
+    else if (this.frame) setOpaqueRgba(words, false);
   }
 
   protected async decodeTile(level: number, col: number, row: number): Promise<RgbaImage> {
-    const img = this.getLevel(level);
+    const { width, height } = this.meta.levels[level];
     const x = col * IMAGE_TILE;
     const y = row * IMAGE_TILE;
-    const tile = crop(img, x, y, Math.min(IMAGE_TILE, img.width - x), Math.min(IMAGE_TILE, img.height - y));
-    if (!this.bgrx) return tile;
-    // crop returns the level itself when one tile covers it: convert a copy
-    const out = tile === img ? { width: img.width, height: img.height, data: img.data.slice() } : tile;
-    setOpaqueRgba(new Uint32Array(out.data.buffer, out.data.byteOffset, out.data.length >> 2), true);
-    return out;
+    const tile = await this.readStored(level, x, y, Math.min(IMAGE_TILE, width - x), Math.min(IMAGE_TILE, height - y));
+    this.toRgba(new Uint32Array(tile.data.buffer, tile.data.byteOffset, tile.data.length >> 2));
+    return tile;
   }
 
-  /** Regions straight from the level in memory: one copy, converted in place, no tile cache. */
+  /** Regions straight from the level in memory (or the frame): one copy, converted in place, no tile cache. */
   protected override async blitLevel(level: number, lx: number, ly: number, x1: number, y1: number, out: RgbaImage, dx: number, dy: number): Promise<void> {
-    const img = this.getLevel(level);
     const w = Math.min(x1 - lx, out.width - dx);
     const h = Math.min(y1 - ly, out.height - dy);
-    blit(img, lx, ly, w, h, out, dx, dy);
-    if (!this.bgrx) return;
+    if (w <= 0 || h <= 0) return;
+    if (level === 0 && this.frame) blit(await this.readStored(0, lx, ly, w, h), 0, 0, w, h, out, dx, dy);
+    else blit(await this.loadLevel(level), lx, ly, w, h, out, dx, dy);
     const words = new Uint32Array(out.data.buffer, out.data.byteOffset, out.data.length >> 2);
     for (let y = 0; y < h; y++) {
       const row = (dy + y) * out.width + dx;
-      setOpaqueRgba(words.subarray(row, row + w), true);
+      this.toRgba(words.subarray(row, row + w));
     }
   }
 
@@ -123,5 +183,7 @@ export class ImageSlide extends TiledSlide {
   override close(): void {
     super.close();
     this.pyramid.length = 0;
+    this.frame?.close();
+    this.frame = null;
   }
 }
