@@ -96,7 +96,12 @@ export class ImageSlide extends TiledSlide {
       compression: format,
       properties: { 'openslide.vendor': 'image', 'image.format': format },
     };
-    return new ImageSlide(pyramid, meta, bgrx, frame, opts.stripBytes ?? 8 << 20, opts.cacheBytes);
+    const slide = new ImageSlide(pyramid, meta, bgrx, frame, opts.stripBytes ?? 8 << 20, opts.cacheBytes);
+    // level 1 is halved from the frame at once, strip by strip (other reads are served between the
+    // strips): the viewer's first tiles and the model's patches both need it, and both ask for it
+    // only after the metadata has made the round trip through the page
+    if (frame && pyramid.length > 1) slide.loadLevel(1).catch(() => {});
+    return slide;
   }
 
   /** A level's pixels (level 0 only when it is not in the frame), halved from the level above on first use. */
