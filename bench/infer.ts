@@ -15,6 +15,10 @@
  * main thread, its self time grouped by script (OpenSeadragon, deck.gl, the app, ...).
  * `--batch N` (repeatable) times the encoder ratio at other batch sizes (default 32, the app's);
  * `--no-b4` / `--no-encoder` skip a part.
+ * `--settle MS` (default 1000): before load(), the page is left to settle after its model loaded:
+ * at least MS, then until its main thread was busy less than 20 ms in the last 500 ms (at most
+ * 10 s). Right after start-up the page still warms up (h5wasm, the overlay's shaders, the
+ * onnxruntime sessions) and a section dropped then shares the CPU with that; `--settle 0` times it so.
  * `--trace` records a Chrome trace of the B4 run and prints the main thread's GPU read-backs
  * (where the page is composited in software, every redrawn WebGL overlay frame is read back
  * synchronously on the main thread) and its longest tasks.
@@ -40,6 +44,7 @@ const SKIP_ENCODER = argv.includes('--no-encoder');
 const SKIP_B4 = argv.includes('--no-b4');
 const PROFILE = argv.includes('--profile');
 const TRACE = argv.includes('--trace');
+const SETTLE_MS = argv.includes('--settle') ? Number(argv[argv.indexOf('--settle') + 1]) : 1000;
 const IDLE = argv.includes('--idle');
 const VARIANTS = argv.flatMap((a, i) => (argv[i - 1] === '--variant' ? [a] : []));
 if (VARIANTS.length === 0) VARIANTS.push('');
@@ -198,6 +203,21 @@ function printTrace(label: string, ev: TraceEvent[]): void {
   console.log(`${label} trace: main-thread tasks over 30 ms: ${tasks.length}, ${(tasks.reduce((n, e) => n + (e.dur ?? 0), 0) / 1000).toFixed(0)} ms; longest ${tasks.slice(0, 6).map((e) => `${at(e)}/${((e.dur ?? 0) / 1000).toFixed(0)}`).join(' ')}`);
 }
 
+/** Wait until the page settles after start-up (see --settle); returns how long that took. */
+async function settle(getMetrics: () => Promise<Map<string, number>>): Promise<number> {
+  if (SETTLE_MS <= 0) return 0;
+  const t0 = Date.now();
+  await new Promise((r) => setTimeout(r, SETTLE_MS));
+  let last = (await getMetrics()).get('TaskDuration') ?? 0;
+  while (Date.now() - t0 < 10_000) {
+    await new Promise((r) => setTimeout(r, 500));
+    const now = (await getMetrics()).get('TaskDuration') ?? 0;
+    if (now - last < 0.02) break;
+    last = now;
+  }
+  return Date.now() - t0;
+}
+
 async function runSectionBench(): Promise<void> {
   const files = await startFileServer(
     { 'B4.jpg': resolve(HER2ST_DIR, 'images/B4.jpg'), 'B4.tsv.gz': resolve(HER2ST_DIR, 'counts/B4.tsv.gz'), 'B4_selection.tsv': resolve(HER2ST_DIR, 'spots/B4_selection.tsv') },
@@ -253,6 +273,7 @@ async function runSectionOnce(files: Awaited<ReturnType<typeof startFileServer>>
     cdp.on('Tracing.dataCollected', (d) => traceEvents.push(...(d.value as unknown as TraceEvent[])));
     await cdp.send('Tracing.start', { categories: 'devtools.timeline,toplevel,blink.user_timing,gpu,cc', transferMode: 'ReportEvents' });
   }
+  const settledMs = await settle(getMetrics);
   const m0 = await getMetrics();
   const tLoad = await p.page.evaluate(() => performance.now());
   const loaded = p.page.evaluate((u) => window.fusescope!.load(u), { slide: files.url('B4.jpg'), st: [files.url('B4.tsv.gz'), files.url('B4_selection.tsv')] });
@@ -301,7 +322,7 @@ async function runSectionOnce(files: Awaited<ReturnType<typeof startFileServer>>
   };
   const total = at('spots-done');
   const t = r.timings;
-  console.log(`${label} (${r.n} spots, ${r.backend}, viewer drawer ${r.drawer}) from load(): inputs opened ${sec(tOpened - tLoad)}, ST in the worker ${sec(at('st-ready'))}, spot run started ${sec(at('spots-start'))}, fused map complete ${sec(total)}`);
+  console.log(`${label} (${r.n} spots, ${r.backend}, viewer drawer ${r.drawer}; page settled ${(settledMs / 1000).toFixed(1)} s after its model loaded) from load(): inputs opened ${sec(tOpened - tLoad)}, ST in the worker ${sec(at('st-ready'))}, spot run started ${sec(at('spots-start'))}, fused map complete ${sec(total)}`);
   console.log(
     `${label} main thread busy ${main.taskS.toFixed(2)} s of ${sec(total)} (script ${main.scriptS.toFixed(2)} s, layout ${main.layoutS.toFixed(2)} s, style ${main.styleS.toFixed(2)} s; during the spot run ${mSpots ? ((m1.get('TaskDuration') ?? 0) - (mSpots.get('TaskDuration') ?? 0)).toFixed(2) : '?'} s); viewer frames drawn ${r.redraws}, tiles loaded ${r.tiles}`,
   );
