@@ -59,6 +59,30 @@ function getFrameCodec(img: RgbaImage, bgrx: boolean, log: { rects: number; rows
   return { ...base, decodeImageFrame: async () => frame };
 }
 
+/** regions across tiles, past the image's top-left and bottom-right edges, and at a reduced level */
+const REGIONS = [
+  [0, 100, 90, 400, 300],
+  [0, -37, -20, 300, 200],
+  [0, 600, 400, 300, 250],
+  [1, 130, 60, 300, 200],
+] as const;
+
+/** Every tile of every level of `b` equals `a`'s. */
+async function expectSameTiles(a: ImageSlide, b: ImageSlide): Promise<void> {
+  expect(b.meta.levels).toEqual(a.meta.levels);
+  for (let level = 0; level < a.meta.levels.length; level++) {
+    const { width, height } = a.meta.levels[level];
+    for (let row = 0; row * 256 < height; row++) {
+      for (let col = 0; col * 256 < width; col++) {
+        const ta = await a.readTile(level, col, row);
+        const tb = await b.readTile(level, col, row);
+        expect([tb.width, tb.height]).toEqual([ta.width, ta.height]);
+        expect(Buffer.from(tb.data).equals(Buffer.from(ta.data))).toBe(true);
+      }
+    }
+  }
+}
+
 describe('ImageSlide over a BGRX decode (the browser JPEG path)', () => {
   it('serves the same RGBA tiles and regions at every level as over an RGBA decode', async () => {
     const bytes = new Uint8Array(readFileSync(resolve(GLAS, 'train_1.jpg')));
@@ -67,27 +91,11 @@ describe('ImageSlide over a BGRX decode (the browser JPEG path)', () => {
     const src = () => new BlobByteSource(new Blob([bytes]), 'train_1.jpg');
     const a = await ImageSlide.open(src(), 'jpeg', { codec: rgbaCodec });
     const b = await ImageSlide.open(src(), 'jpeg', { codec: getBgrxCodec(rgba) });
-    expect(b.meta.levels).toEqual(a.meta.levels);
     expect(a.meta.levels.length).toBeGreaterThan(2);
-    for (let level = 0; level < a.meta.levels.length; level++) {
-      const { width, height } = a.meta.levels[level];
-      for (let row = 0; row * 256 < height; row++) {
-        for (let col = 0; col * 256 < width; col++) {
-          const ta = await a.readTile(level, col, row);
-          const tb = await b.readTile(level, col, row);
-          expect([tb.width, tb.height]).toEqual([ta.width, ta.height]);
-          expect(Buffer.from(tb.data).equals(Buffer.from(ta.data))).toBe(true);
-        }
-      }
-    }
+    await expectSameTiles(a, b);
     // regions (read straight from the level in memory) equal the same pixels cut from the tiles,
     // also across the image's edges (transparent outside) and at a reduced level
-    for (const [level, x, y, w, h] of [
-      [0, 100, 90, 400, 300],
-      [0, -37, -20, 300, 200],
-      [0, 600, 400, 300, 250],
-      [1, 130, 60, 300, 200],
-    ] as const) {
+    for (const [level, x, y, w, h] of REGIONS) {
       const d = a.meta.levels[level].downsample;
       const ref = new Uint8ClampedArray(w * h * 4);
       const lx = x < 0 ? 0 : Math.round(x / d);
@@ -131,23 +139,8 @@ describe('ImageSlide over a BGRX decode (the browser JPEG path)', () => {
       const log = { rects: 0, rows: 0, closed: false };
       // strips of 10 rows (a tiny budget), so level 1 is put together from many strips
       const f = await ImageSlide.open(src(), 'jpeg', { codec: getFrameCodec(rgba, bgrx, log), stripBytes: rgba.width * 4 * 11 });
-      expect(f.meta.levels).toEqual(a.meta.levels);
-      for (let level = 0; level < a.meta.levels.length; level++) {
-        const { width, height } = a.meta.levels[level];
-        for (let row = 0; row * 256 < height; row++) {
-          for (let col = 0; col * 256 < width; col++) {
-            const ta = await a.readTile(level, col, row);
-            const tf = await f.readTile(level, col, row);
-            expect(Buffer.from(tf.data).equals(Buffer.from(ta.data))).toBe(true);
-          }
-        }
-      }
-      for (const [level, x, y, w, h] of [
-        [0, 100, 90, 400, 300],
-        [0, -37, -20, 300, 200],
-        [0, 600, 400, 300, 250],
-        [1, 130, 60, 300, 200],
-      ] as const) {
+      await expectSameTiles(a, f);
+      for (const [level, x, y, w, h] of REGIONS) {
         const ra = await a.readRegion(level, x, y, w, h);
         const rf = await f.readRegion(level, x, y, w, h);
         expect(Buffer.from(rf.data).equals(Buffer.from(ra.data))).toBe(true);
