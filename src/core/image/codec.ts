@@ -29,16 +29,6 @@ export interface J2kImage {
 }
 
 /**
- * A whole decoded image whose 32-bit pixels may still be in the decoder's B, G, R, X byte order
- * (`bgrx`; convert with rgba.ts `setOpaqueRgba`), so a caller that keeps the image in memory converts
- * only the pixels it hands out.
- */
-export interface DecodedImage {
-  image: RgbaImage;
-  bgrx: boolean;
-}
-
-/**
  * A decoded image the decoder keeps (WebCodecs' VideoFrame): its pixels are copied out by
  * rectangle, so nothing has to copy the whole image at once. Copies come as 32-bit words in
  * B, G, R, X order (`bgrx`) or R, G, B, X; the X byte is padding (convert with rgba.ts `setOpaqueRgba`).
@@ -57,11 +47,6 @@ export interface ImageCodec {
   decodeJpeg(bytes: Uint8Array, options?: JpegDecodeOptions): Promise<RgbaImage>;
   /** Decode a whole JPEG/PNG/WebP file to RGBA. */
   decodeImage(bytes: Uint8Array): Promise<RgbaImage>;
-  /**
-   * Optional: decodeImage without the last pass to RGBA where the decoder's output is BGRX (the
-   * browser's WebCodecs JPEG path: for a 92 Mpx image the swap is about 0.14 s).
-   */
-  decodeImageRaw?(bytes: Uint8Array): Promise<DecodedImage>;
   /** Optional: decode a whole file into a FrameImage (the browser's JPEG path); null where it cannot. */
   decodeImageFrame?(bytes: Uint8Array): Promise<FrameImage | null>;
   /** Decode a raw JPEG 2000 code stream (J2K or JP2) to 8-bit samples, no colour conversion. */

@@ -4,7 +4,7 @@
  * to libvips for baseline JPEG); JPEG 2000 through a decoder the entry point passes in.
  * Import only from worker/browser entry points.
  */
-import type { DecodedImage, FrameImage, ImageCodec, J2kImage, JpegDecodeOptions } from '../codec.ts';
+import type { FrameImage, ImageCodec, J2kImage, JpegDecodeOptions } from '../codec.ts';
 import { prepareTiffJpeg } from '../jpeg.ts';
 import { setOpaqueRgba } from '../rgba.ts';
 import type { RgbaImage } from '../../slide/types.ts';
@@ -24,59 +24,20 @@ async function decodeBlob(blob: Blob): Promise<RgbaImage> {
 }
 
 /**
- * JPEG through WebCodecs' ImageDecoder straight into an RGBA buffer: no ImageBitmap, no canvas
- * readback. The same libjpeg-turbo output as createImageBitmap (all 92 M pixels of HER2ST B4
- * compared; the e2e parity test with the CLI checks it too),
- * in about half the time for a 92 Mpx HER2ST JPEG (decode 0.3 s instead of 0.55 s, copy 0.3 s
- * instead of a 0.5 s getImageData). Null where WebCodecs is missing (no secure context, older
- * browsers) or the frame carries an orientation the copy would not apply.
+ * A JPEG through WebCodecs' ImageDecoder, the decoded frame kept and copied out by rectangle, in
+ * its own B, G, R, X (or R, G, B, X) layout: no ImageBitmap, no canvas readback, no RGBA conversion
+ * by copyTo. The same libjpeg-turbo output as createImageBitmap (all 92 M pixels of HER2ST B4
+ * compared; the e2e parity test with the CLI checks it too). A slide keeps the frame: for a 92 Mpx
+ * HER2ST JPEG a whole-frame copy alone took 0.26-0.32 s, mostly faulting in a new 368 MB buffer.
+ * Null where WebCodecs is missing (no secure context, older browsers) or the frame carries an
+ * orientation the copy would not apply.
  */
-async function decodeJpegWebCodecs(bytes: Uint8Array): Promise<DecodedImage | null> {
+async function decodeJpegFrame(bytes: Uint8Array): Promise<FrameImage | null> {
   if (typeof ImageDecoder === 'undefined' || typeof VideoFrame === 'undefined') return null;
   if (!(await ImageDecoder.isTypeSupported('image/jpeg'))) return null;
   // A stream, not a buffer: given the whole file, Chromium decodes to I420 and its conversion to
   // RGB is not libjpeg's (no fancy chroma upsampling; values differ by up to 42). Streamed, it
   // decodes to BGRX through libjpeg-turbo, identical to createImageBitmap and to libvips.
-  const data = new Blob([bytes as Uint8Array<ArrayBuffer>]).stream();
-  const decoder = new ImageDecoder({ data, type: 'image/jpeg', colorSpaceConversion: 'none' });
-  try {
-    const { image } = await decoder.decode();
-    try {
-      const oriented = image as VideoFrame & { rotation?: number; flip?: boolean };
-      if (oriented.rotation || oriented.flip) return null;
-      if (image.format !== 'BGRX' && image.format !== 'RGBX') return null;
-      const rect = image.visibleRect;
-      const width = rect ? rect.width : image.displayWidth;
-      const height = rect ? rect.height : image.displayHeight;
-      if (image.allocationSize() !== width * height * 4) return null;
-      const data = new Uint8ClampedArray(width * height * 4);
-      // the frame's own layout (a plain copy); B <-> R and opaque alpha in 32-bit words are left to
-      // the caller (setOpaqueRgba): about 0.15 s less than copyTo's own RGBA conversion for 92 Mpx
-      await image.copyTo(data);
-      if (image.format === 'RGBX') {
-        setOpaqueRgba(new Uint32Array(data.buffer), false);
-        return { image: { width, height, data }, bgrx: false };
-      }
-      return { image: { width, height, data }, bgrx: true };
-    } finally {
-      image.close();
-    }
-  } catch {
-    return null;
-  } finally {
-    decoder.close();
-  }
-}
-
-/**
- * A JPEG through WebCodecs' ImageDecoder, the decoded frame kept and copied out by rectangle (the
- * same pixels as decodeJpegWebCodecs; for a 92 Mpx HER2ST JPEG the whole-frame copy alone took
- * 0.26-0.32 s, mostly faulting in a new 368 MB buffer). Null where decodeJpegWebCodecs is.
- */
-async function decodeJpegFrame(bytes: Uint8Array): Promise<FrameImage | null> {
-  if (typeof ImageDecoder === 'undefined' || typeof VideoFrame === 'undefined') return null;
-  if (!(await ImageDecoder.isTypeSupported('image/jpeg'))) return null;
-  // streamed, as in decodeJpegWebCodecs: libjpeg-turbo's RGB, not Chromium's I420 conversion
   const data = new Blob([bytes as Uint8Array<ArrayBuffer>]).stream();
   const decoder = new ImageDecoder({ data, type: 'image/jpeg', colorSpaceConversion: 'none' });
   let frame: VideoFrame | null = null;
@@ -119,11 +80,19 @@ function sniffType(bytes: Uint8Array): string {
   return 'image/jpeg';
 }
 
-/** A whole JPEG / PNG / WebP file; JPEG through WebCodecs where it can (left in BGRX), else createImageBitmap. */
-async function decodeImageRaw(bytes: Uint8Array): Promise<DecodedImage> {
-  const type = sniffType(bytes);
-  const fast = type === 'image/jpeg' ? await decodeJpegWebCodecs(bytes) : null;
-  return fast ?? { image: await decodeBlob(new Blob([bytes as Uint8Array<ArrayBuffer>], { type })), bgrx: false };
+/** A whole JPEG through its kept frame, copied out once and converted to RGBA; null where decodeJpegFrame is. */
+async function decodeJpegWhole(bytes: Uint8Array): Promise<RgbaImage | null> {
+  const frame = await decodeJpegFrame(bytes);
+  if (!frame) return null;
+  try {
+    const { width, height } = frame;
+    const data = new Uint8ClampedArray(width * height * 4);
+    await frame.readRect(0, 0, width, height, data);
+    setOpaqueRgba(new Uint32Array(data.buffer), frame.bgrx);
+    return { width, height, data };
+  } finally {
+    frame.close();
+  }
 }
 
 export interface CanvasCodecOptions {
@@ -141,11 +110,10 @@ export function createCanvasCodec(options: CanvasCodecOptions): ImageCodec {
       return decodeBlob(new Blob([stream as Uint8Array<ArrayBuffer>], { type: 'image/jpeg' }));
     },
     async decodeImage(bytes: Uint8Array): Promise<RgbaImage> {
-      const { image, bgrx } = await decodeImageRaw(bytes);
-      if (bgrx) setOpaqueRgba(new Uint32Array(image.data.buffer, image.data.byteOffset, image.data.length >> 2), true);
-      return image;
+      const type = sniffType(bytes);
+      const fast = type === 'image/jpeg' ? await decodeJpegWhole(bytes) : null;
+      return fast ?? decodeBlob(new Blob([bytes as Uint8Array<ArrayBuffer>], { type }));
     },
-    decodeImageRaw,
     decodeImageFrame(bytes: Uint8Array): Promise<FrameImage | null> {
       return sniffType(bytes) === 'image/jpeg' ? decodeJpegFrame(bytes) : Promise.resolve(null);
     },

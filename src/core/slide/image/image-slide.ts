@@ -37,9 +37,10 @@ export class ImageSlide extends TiledSlide {
     /** level 0 (null when it stays in `frame`), then each level halved from the one above when first read */
     private readonly pyramid: (RgbaImage | null)[],
     meta: SlideMetadata,
-    /** the levels hold B, G, R, X pixels (the decoder's order): tiles are converted as they are cut */
-    private readonly bgrx: boolean,
-    /** the decoder's frame holding level 0 (pixels as 32-bit words with a padding byte) */
+    /**
+     * the decoder's frame holding level 0 (pixels as 32-bit words with a padding byte); with one,
+     * every level is stored in the frame's word order and tiles are converted as they are cut
+     */
     private frame: FrameImage | null,
     private readonly stripBytes: number,
     cacheBytes?: number,
@@ -59,14 +60,11 @@ export class ImageSlide extends TiledSlide {
     }
     let base: RgbaImage | null = null;
     let frame: FrameImage | null = null;
-    let bgrx = false;
     try {
-      // where the decoder gives B, G, R, X, the pyramid is built in that order (the 2x2 mean does
-      // not mix channels) and only the tiles read are converted: no pass over the whole image
+      // where the decoder keeps a B, G, R, X frame, the pyramid is built in that order (the 2x2
+      // mean does not mix channels) and only the tiles read are converted: no pass over the whole image
       frame = opts.codec.decodeImageFrame ? await opts.codec.decodeImageFrame(bytes) : null;
-      if (frame) bgrx = frame.bgrx;
-      else if (opts.codec.decodeImageRaw) ({ image: base, bgrx } = await opts.codec.decodeImageRaw(bytes));
-      else base = await opts.codec.decodeImage(bytes);
+      if (!frame) base = await opts.codec.decodeImage(bytes);
     } catch (e) {
       throw new SlideError(src.name, `is a ${format.toUpperCase()} image that cannot be decoded (${e instanceof Error ? e.message : String(e)}).`, 'The file is probably truncated or corrupt.');
     }
@@ -96,7 +94,7 @@ export class ImageSlide extends TiledSlide {
       compression: format,
       properties: { 'openslide.vendor': 'image', 'image.format': format },
     };
-    const slide = new ImageSlide(pyramid, meta, bgrx, frame, opts.stripBytes ?? 8 << 20, opts.cacheBytes);
+    const slide = new ImageSlide(pyramid, meta, frame, opts.stripBytes ?? 8 << 20, opts.cacheBytes);
     // level 1 is halved from the frame at once, strip by strip (other reads are served between the
     // strips): the viewer's first tiles and the model's patches both need it, and both ask for it
     // only after the metadata has made the round trip through the page
@@ -140,7 +138,7 @@ export class ImageSlide extends TiledSlide {
     return { width: w2, height: Math.ceil(height / 2), data: out };
   }
 
-  /** Pixels [x, x + w) x [y, y + h) of a level, as stored (BGRX where `bgrx`), in a new buffer. */
+  /** Pixels [x, x + w) x [y, y + h) of a level, as stored (the frame's word order where there is one), in a new buffer. */
   private async readStored(level: number, x: number, y: number, w: number, h: number): Promise<RgbaImage> {
     if (level === 0 && this.frame) {
       const data = new Uint8ClampedArray(w * h * 4);
@@ -152,10 +150,9 @@ export class ImageSlide extends TiledSlide {
     return part === img ? { width: w, height: h, data: img.data.slice() } : part;
   }
 
-  /** In place: stored pixels to RGBA (B <-> R where the decoder gave BGRX; opaque alpha over a frame's padding). */
+  /** In place: stored pixels to RGBA (a frame's words: B <-> R where it is BGRX, opaque alpha over the padding). */
   private toRgba(words: Uint32Array): void {
-    if (this.bgrx) setOpaqueRgba(words, true);
-    else if (this.frame) setOpaqueRgba(words, false);
+    if (this.frame) setOpaqueRgba(words, this.frame.bgrx);
   }
 
   protected async decodeTile(level: number, col: number, row: number): Promise<RgbaImage> {
