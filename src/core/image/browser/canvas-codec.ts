@@ -1,7 +1,8 @@
 /**
- * Browser / worker implementation of ImageCodec: the browser's own decoders through
- * createImageBitmap + OffscreenCanvas (about 5x faster than a JS JPEG decoder and pixel-identical
- * to libvips for baseline JPEG); JPEG 2000 through a decoder the entry point passes in.
+ * Browser / worker implementation of ImageCodec: the browser's own decoders, WebCodecs'
+ * ImageDecoder for whole JPEG files (decodeJpegFrame) and createImageBitmap + OffscreenCanvas
+ * otherwise (about 5x faster than a JS JPEG decoder and pixel-identical to libvips for baseline
+ * JPEG); JPEG 2000 through a decoder the entry point passes in.
  * Import only from worker/browser entry points.
  */
 import type { FrameImage, ImageCodec, J2kImage, JpegDecodeOptions } from '../codec.ts';
