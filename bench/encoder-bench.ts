@@ -58,6 +58,8 @@ export interface OpTimes {
 export interface NodeEncoderResult {
   msPerBatch: number;
   msMin: number;
+  /** every timed run, in order */
+  runMs: number[];
   firstProb: number;
   embedding: Float32Array;
   profile: OpTimes | null;
@@ -70,7 +72,7 @@ export async function runNodeEncoder(
   batch: number,
   patches: Float32Array,
   iterations: number,
-  options: { threads?: number; profile?: boolean } = {},
+  options: { threads?: number; profile?: boolean; warmup?: number } = {},
 ): Promise<NodeEncoderResult> {
   const dir = options.profile ? mkdtempSync(join(tmpdir(), 'fusescope-prof-')) : null;
   const session = await ortNode.InferenceSession.create(model, {
@@ -84,13 +86,15 @@ export async function runNodeEncoder(
   const input = session.inputNames[0];
   const feeds = { [input]: new ortNode.Tensor('float32', patches, [batch, 3, patchPx, patchPx]) };
   let out = await session.run(feeds);
-  let msMin = Number.POSITIVE_INFINITY;
+  for (let i = 1; i < (options.warmup ?? 3); i++) out = await session.run(feeds);
+  const runMs: number[] = [];
   const t0 = performance.now();
   for (let i = 0; i < iterations; i++) {
     const t = performance.now();
     out = await session.run(feeds);
-    msMin = Math.min(msMin, performance.now() - t);
+    runMs.push(performance.now() - t);
   }
+  const msMin = Math.min(...runMs);
   const ms = (performance.now() - t0) / iterations;
   let profile: OpTimes | null = null;
   if (dir) {
@@ -99,7 +103,7 @@ export async function runNodeEncoder(
     if (file) profile = getOpTimes(JSON.parse(readFileSync(join(dir, file), 'utf8')) as ProfileEvent[]);
     rmSync(dir, { recursive: true, force: true });
   }
-  const result = { msPerBatch: ms, msMin, firstProb: (out.prob.data as Float32Array)[0], embedding: (out.embedding.data as Float32Array).slice(), profile };
+  const result = { msPerBatch: ms, msMin, runMs, firstProb: (out.prob.data as Float32Array)[0], embedding: (out.embedding.data as Float32Array).slice(), profile };
   await session.release();
   return result;
 }

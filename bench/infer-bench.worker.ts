@@ -16,6 +16,8 @@ export interface EncoderBenchRequest {
   patchPx: number;
   batch: number;
   iterations: number;
+  /** untimed runs first (default 3: the first runs grow ORT's arena and warm the caches) */
+  warmup?: number;
   backend: 'wasm' | 'webgpu';
   threads: number;
   /** the batch to run (normalised NCHW); default: deterministic pseudo-random pixels */
@@ -35,6 +37,8 @@ export interface EncoderBenchResult {
   msPerBatch: number;
   /** fastest single run */
   msMin: number;
+  /** every timed run, in order */
+  runMs: number[];
   patchesPerSecond: number;
   /** first probability of the batch, to compare with Node */
   firstProb: number;
@@ -66,13 +70,15 @@ async function run(r: EncoderBenchRequest): Promise<EncoderBenchResult> {
   const inputName = session.inputNames[0];
   const feeds = { [inputName]: new ort.Tensor('float32', r.patches ?? getPatches(r.batch, r.patchPx), [r.batch, 3, r.patchPx, r.patchPx]) };
   let out = await session.run(feeds); // warm-up
-  let msMin = Number.POSITIVE_INFINITY;
+  for (let i = 1; i < (r.warmup ?? 3); i++) out = await session.run(feeds);
+  const runMs: number[] = [];
   const t0 = performance.now();
   for (let i = 0; i < r.iterations; i++) {
     const t = performance.now();
     out = await session.run(feeds);
-    msMin = Math.min(msMin, performance.now() - t);
+    runMs.push(performance.now() - t);
   }
+  const msMin = Math.min(...runMs);
   const ms = (performance.now() - t0) / r.iterations;
   const read = async (name: string) => {
     const t = out[name];
@@ -90,6 +96,7 @@ async function run(r: EncoderBenchRequest): Promise<EncoderBenchResult> {
     iterations: r.iterations,
     msPerBatch: ms,
     msMin,
+    runMs,
     patchesPerSecond: (r.batch * 1000) / ms,
     firstProb,
     embedding,

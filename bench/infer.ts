@@ -3,7 +3,8 @@
  * (1) Histology encoder patches/s: onnxruntime-web in Chromium (WASM SIMD, threads; cross-origin
  *     isolated Vite server) vs onnxruntime-node (2 threads) on the same model, batch and real input,
  *     same machine, same command. Node and browser runs alternate (rounds) so that load from other
- *     processes hits both alike; the median and the best round are printed. Target >= 0.5x.
+ *     processes hits both alike; the ratio is of the medians of single runs (3 warm-up runs each,
+ *     then 12 timed ones per round). Target >= 0.5x.
  * (2) A HER2ST section (B4 image + counts + spot file, opened through the app's embedding API):
  *     time to the first complete fused spot map with WASM, with a breakdown (opening the inputs, the
  *     ST data reaching the inference worker, slide reads for the patches, encoder, gene head, fusion
@@ -27,14 +28,17 @@
  * variants are compared in one command under the same load.
  */
 import { readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import { HER2ST_DIR, launchBrowser, openApp, REPO_ROOT, startAppServer, startFileServer } from '../e2e/harness.ts';
 import type { SpotRunTimings } from '../src/workers/inference-protocol.ts';
+import { getChromiumCpu, getCpuDelta } from './cpu-snapshot.ts';
 import { getDefaultManifest, getRealPatches, openEncoderPage, runNodeEncoder, runWebEncoder } from './encoder-bench.ts';
 
 /** encoder batch sizes to compare (`--batch N`, repeatable; default 32, the app's) */
 const BATCHES: number[] = [];
-const ITER = 5;
+/** timed runs per runtime and round (after 3 untimed warm-up runs) */
+const ITER = 12;
 const argv = process.argv.slice(2);
 const webgpu = argv.includes('--webgpu');
 const ROUNDS = argv.includes('--rounds') ? Number(argv[argv.indexOf('--rounds') + 1]) : 4;
@@ -83,12 +87,15 @@ async function runEncoderRatio(BATCH: number): Promise<void> {
     iterations: ITER,
     patchesBase64: Buffer.from(patches.buffer, patches.byteOffset, patches.byteLength).toString('base64'),
   };
+  // every timed run (ms per batch), pooled over the rounds; medians of single runs are robust to
+  // the odd run slowed by another process, where the mean of a round is not
   const nodeMs: number[] = [];
   const webMs: number[] = [];
-  /** one WASM thread: what the app runs on a 2-core machine (it leaves a core to the page) */
+  /** one WASM thread */
   const web1Ms: number[] = [];
   /** node on one thread: the same-threads comparison for the single-thread WASM run */
   const node1Ms: number[] = [];
+  const roundRatios: number[] = [];
   let maxDiff = 0;
   let threads = 0;
   let isolated = false;
@@ -97,24 +104,23 @@ async function runEncoderRatio(BATCH: number): Promise<void> {
     const node1 = await runNodeEncoder(modelBytes, P, BATCH, patches, ITER, { threads: 1 });
     const web = await runWebEncoder(page, { ...webArgs, backend: 'wasm' });
     const web1 = await runWebEncoder(page, { ...webArgs, backend: 'wasm', threads: 1 });
-    nodeMs.push(node.msPerBatch);
-    webMs.push(web.msPerBatch);
-    web1Ms.push(web1.msPerBatch);
-    node1Ms.push(node1.msPerBatch);
+    nodeMs.push(...node.runMs);
+    webMs.push(...web.runMs);
+    web1Ms.push(...web1.runMs);
+    node1Ms.push(...node1.runMs);
+    roundRatios.push(median(node.runMs) / median(web.runMs));
     threads = web.threads;
     isolated = web.isolated;
     for (let i = 0; i < web.embedding.length; i++) maxDiff = Math.max(maxDiff, Math.abs(web.embedding[i] - node.embedding[i]));
   }
   const pps = (ms: number) => (BATCH * 1000) / ms;
-  const list = (v: number[]) => v.map((x) => x.toFixed(0)).join(' ');
-  console.log(`encoder: batch ${BATCH}, ${ROUNDS} alternating rounds of ${ITER} runs; ms/batch per round: node [${list(nodeMs)}], web [${list(webMs)}], web 1 thread [${list(web1Ms)}]`);
+  const q = (v: number[], f: number) => [...v].sort((a, b) => a - b)[Math.min(v.length - 1, Math.floor(f * v.length))];
+  const spread = (v: number[]) => `median ${median(v).toFixed(1)}, 10-90% ${q(v, 0.1).toFixed(1)}-${q(v, 0.9).toFixed(1)}`;
+  console.log(`encoder: batch ${BATCH}, ${ROUNDS} alternating rounds of ${ITER} timed runs each (after 3 warm-up runs); ms per batch: node 2 threads ${spread(nodeMs)}; web WASM ${threads} threads ${spread(webMs)}; node 1 thread ${spread(node1Ms)}; web 1 thread ${spread(web1Ms)}`);
   console.log(`encoder: node ${pps(median(nodeMs)).toFixed(0)} patches/s (2 threads), web WASM ${pps(median(webMs)).toFixed(0)} patches/s (${threads} threads, isolated ${isolated}); embeddings agree within ${maxDiff.toExponential(1)}`);
-  const best = Math.max(...nodeMs.map((n, i) => n / webMs[i]));
-  console.log(`RATIO encoder web-wasm / node = ${(median(nodeMs) / median(webMs)).toFixed(2)}x median, ${best.toFixed(2)}x best round (target >= 0.5x)`);
-  console.log(`RATIO encoder web-wasm 1 thread / node 2 threads = ${(median(nodeMs) / median(web1Ms)).toFixed(2)}x median`);
-  // one thread each: the kernels alone, without the thread pools (WASM threads scale poorly on
-  // small per-op work, node's MLAS well)
-  console.log(`RATIO encoder web-wasm 1 thread / node 1 thread = ${(median(node1Ms) / median(web1Ms)).toFixed(2)}x median (node 1 thread ms/batch [${list(node1Ms)}])`);
+  console.log(`RATIO encoder web-wasm / node = ${(median(nodeMs) / median(webMs)).toFixed(2)}x (medians of single runs; per round ${roundRatios.map((x) => x.toFixed(2)).join(' ')}; target >= 0.5x)`);
+  // one thread each: the kernels alone, without the thread pools
+  console.log(`RATIO encoder web-wasm 1 thread / node 1 thread = ${(median(node1Ms) / median(web1Ms)).toFixed(2)}x`);
   if (webgpu) {
     const gpu = await runWebEncoder(page, { ...webArgs, backend: 'webgpu' });
     console.log(`encoder: web WebGPU ${gpu.msPerBatch.toFixed(1)} ms/batch (${gpu.patchesPerSecond.toFixed(0)} patches/s); RATIO webgpu / node = ${(median(nodeMs) / gpu.msPerBatch).toFixed(2)}x`);
@@ -275,6 +281,7 @@ async function runSectionOnce(files: Awaited<ReturnType<typeof startFileServer>>
   }
   const settledMs = await settle(getMetrics);
   const m0 = await getMetrics();
+  const cpu0 = getChromiumCpu();
   const tLoad = await p.page.evaluate(() => performance.now());
   const loaded = p.page.evaluate((u) => window.fusescope!.load(u), { slide: files.url('B4.jpg'), st: [files.url('B4.tsv.gz'), files.url('B4_selection.tsv')] });
   // the main thread's busy time split at the start of the spot run (what competes with the encoder)
@@ -293,6 +300,7 @@ async function runSectionOnce(files: Awaited<ReturnType<typeof startFileServer>>
     { timeout: 600_000, polling: 50 },
   );
   const m1 = await getMetrics();
+  const cpu = getCpuDelta(cpu0, getChromiumCpu());
   if (TRACE) {
     const complete = new Promise((res) => cdp.once('Tracing.tracingComplete', res));
     await cdp.send('Tracing.end');
@@ -326,6 +334,8 @@ async function runSectionOnce(files: Awaited<ReturnType<typeof startFileServer>>
   console.log(
     `${label} main thread busy ${main.taskS.toFixed(2)} s of ${sec(total)} (script ${main.scriptS.toFixed(2)} s, layout ${main.layoutS.toFixed(2)} s, style ${main.styleS.toFixed(2)} s; during the spot run ${mSpots ? ((m1.get('TaskDuration') ?? 0) - (mSpots.get('TaskDuration') ?? 0)).toFixed(2) : '?'} s); viewer frames drawn ${r.redraws}, tiles loaded ${r.tiles}`,
   );
+  const cpuTotal = cpu.reduce((n, [, v]) => n + v, 0);
+  console.log(`${label} browser CPU ${cpuTotal.toFixed(2)} s over ${sec(total)} on ${availableParallelism()} cores, by process/thread: ${cpu.slice(0, 8).map(([k, v]) => `${k} ${v.toFixed(2)}`).join(', ')}`);
   if (IDLE) {
     // what the page costs afterwards while nobody touches it (the dense heatmap may still run)
     const i0 = await getMetrics();
