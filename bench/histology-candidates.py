@@ -1,6 +1,6 @@
 """
-Candidate histology encoder architectures for the browser speed question (bench/infer-profile.ts,
-bench/infer.ts --models): exported with random weights (speed only, no training), same input /
+Candidate histology encoder architectures for the browser speed question (timed by
+bench/infer-profile.ts, web WASM vs node on the same model): exported with random weights (speed only, no training), same input /
 output contract as models/default/histology.onnx (patch [N,3,P,P] -> embedding [N,64], prob [N]).
 Usage: /usr/bin/python3 bench/histology-candidates.py OUT_DIR
 """
@@ -36,6 +36,22 @@ class PlainNet(nn.Module):
         return e, self.head(e).squeeze(-1)
 
 
+class GemmProbe(nn.Module):
+    """Not an encoder: the patch batch reshaped to [N * 3P^2 / 1024, 1024] through two 1024 x 1024
+    MatMuls. Large GEMMs with constant (pre-packed) weights, the best case for onnxruntime-web's WASM
+    build: the ceiling of the browser / node ratio on this machine for any architecture."""
+
+    def __init__(self, width=1024):
+        super().__init__()
+        self.width = width
+        self.a = nn.Linear(width, width, bias=False)
+        self.b = nn.Linear(width, width, bias=False)
+
+    def forward(self, x):
+        y = self.b(torch.relu(self.a(x.reshape(-1, self.width))))
+        return y, y.reshape(-1)
+
+
 def export(net: nn.Module, px: int, path: str) -> None:
     net.eval()
     # fold BatchNorm the way torch.onnx.export does in eval mode
@@ -63,6 +79,7 @@ def main() -> None:
     export(PlainNet(), 64, os.path.join(out, "plain-32-64-128-192-64px.onnx"))
     export(PlainNet((16, 32, 64, 128)), 64, os.path.join(out, "plain-16-32-64-128-64px.onnx"))
     export(PlainNet((32, 64, 128, 192)), 32, os.path.join(out, "plain-32-64-128-192-32px.onnx"))
+    export(GemmProbe(), 64, os.path.join(out, "probe-gemm-1024.onnx"))
 
 
 if __name__ == "__main__":

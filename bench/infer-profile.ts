@@ -3,8 +3,8 @@
  * where the histology encoder's time goes, per op kind, in onnxruntime-node (CPU EP) and in
  * Chromium's onnxruntime-web (WASM, threads), same model, batch and real input, same command.
  * Prints ms per batch for each op kind in both runtimes and their ratio. Default model:
- * models/default/histology.onnx. bench/encoder-probes.py writes two probe models (large GEMMs; dense
- * 3x3 convolutions) that bound what any encoder architecture can reach here.
+ * models/default/histology.onnx. bench/histology-candidates.py writes untrained candidates (plain 3x3
+ * nets, cut MobileNetV2s) and a large-GEMM probe, the ceiling of the ratio for any architecture here.
  */
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
