@@ -335,7 +335,8 @@ async function runSectionOnce(files: Awaited<ReturnType<typeof startFileServer>>
     `${label} main thread busy ${main.taskS.toFixed(2)} s of ${sec(total)} (script ${main.scriptS.toFixed(2)} s, layout ${main.layoutS.toFixed(2)} s, style ${main.styleS.toFixed(2)} s; during the spot run ${mSpots ? ((m1.get('TaskDuration') ?? 0) - (mSpots.get('TaskDuration') ?? 0)).toFixed(2) : '?'} s); viewer frames drawn ${r.redraws}, tiles loaded ${r.tiles}`,
   );
   const cpuTotal = cpu.reduce((n, [, v]) => n + v, 0);
-  console.log(`${label} browser CPU ${cpuTotal.toFixed(2)} s over ${sec(total)} on ${availableParallelism()} cores, by process/thread: ${cpu.slice(0, 8).map(([k, v]) => `${k} ${v.toFixed(2)}`).join(', ')}`);
+  // (no /proc outside Linux: nothing to print)
+  if (cpu.length) console.log(`${label} browser CPU ${cpuTotal.toFixed(2)} s over ${sec(total)} on ${availableParallelism()} cores, by process/thread: ${cpu.slice(0, 8).map(([k, v]) => `${k} ${v.toFixed(2)}`).join(', ')}`);
   if (IDLE) {
     // what the page costs afterwards while nobody touches it (the dense heatmap may still run)
     const i0 = await getMetrics();
