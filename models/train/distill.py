@@ -16,8 +16,9 @@ jitter) is seen by BOTH the teacher (eval mode, no grad) and the student. Loss:
   + GLAS_W * BCE on the GlaS image label (GlaS crops) + GENE_W * KL on the gene teacher's smoothed logit
     (HER2ST crops), as in histology.train_student (both optional).
 
-A study, not a step of train.sh (results in the model card): the final recipe,
-  for k in 0 1 2 3 4 final; do python3 models/train/distill.py train $k --epochs 45 --feat_w 1 --ema 0.99 --lr 2e-3; done
+A study, not a step of train.sh (results in the model card); the defaults are its final recipe:
+  for k in 0 1 2 3 4 final; do python3 models/train/distill.py train $k; done
+  python3 models/train/distill.py aggregate --force
 about 5-10 minutes per model on one core.
 
 Usage:
@@ -363,8 +364,8 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument('cmd', choices=['train', 'aggregate', 'export'])
     ap.add_argument('fold', nargs='?', default='0')
-    ap.add_argument('--epochs', type=int, default=20)
-    ap.add_argument('--lr', type=float, default=3e-3)
+    ap.add_argument('--epochs', type=int, default=45)
+    ap.add_argument('--lr', type=float, default=2e-3)
     ap.add_argument('--wd', type=float, default=1e-4)
     ap.add_argument('--bs', type=int, default=64)
     ap.add_argument('--T', type=float, default=2.0)
@@ -377,8 +378,8 @@ def main():
     ap.add_argument('--her_rep', type=int, default=1)
     ap.add_argument('--chans', default='48,96,160,256')
     ap.add_argument('--depth', default='1,1,2,1')
-    ap.add_argument('--feat_w', type=float, default=0.0)
-    ap.add_argument('--ema', type=float, default=0.0)
+    ap.add_argument('--feat_w', type=float, default=1.0)
+    ap.add_argument('--ema', type=float, default=0.99)
     ap.add_argument('--mix', type=float, default=0.0)
     ap.add_argument('--monitor', type=int, default=0)
     ap.add_argument('--init_head', type=int, default=1)
