@@ -51,6 +51,18 @@ def seed_all(seed):
     torch.manual_seed(seed)
 
 
+def update_ema(ema_state, state, decay):
+    """In place: ema_state <- decay * ema_state + (1 - decay) * state for float tensors (buffers such
+    as BatchNorm's batch counter are copied). Both are state dicts (name -> tensor)."""
+    import torch
+    with torch.no_grad():
+        for name, v in state.items():
+            if v.dtype.is_floating_point:
+                ema_state[name].mul_(decay).add_(v.detach(), alpha=1 - decay)
+            else:
+                ema_state[name].copy_(v)
+
+
 # ----------------------------------------------------------------------------- genes
 def load_counts(section):
     """Raw counts of one HER2ST section: (spot ids 'XxY', gene symbols, dense int32 matrix)."""

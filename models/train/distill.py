@@ -193,12 +193,7 @@ def train(args):
             opt.step()
             sched.step()
             if ema is not None:
-                with torch.no_grad():
-                    for a_, b_ in zip(ema.state_dict().values(), net.state_dict().values()):
-                        if a_.dtype.is_floating_point:
-                            a_.mul_(args.ema).add_(b_, alpha=1 - args.ema)
-                        else:
-                            a_.copy_(b_)
+                C.update_ema(ema.state_dict(), net.state_dict(), args.ema)
             tot += float(loss) * len(batch)
             n += len(batch)
             fid_a.append(torch.sigmoid(logit).detach().numpy())

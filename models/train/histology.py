@@ -204,12 +204,7 @@ def train_student(crops, teach, glas, glas_idx, her_secs, epochs=EPOCHS, seed=SE
             opt.step()
             sched.step()
             if ema is not None:
-                with torch.no_grad():
-                    for name, v in net.state_dict().items():
-                        if v.dtype.is_floating_point:
-                            ema[name].mul_(EMA).add_(v.detach(), alpha=1 - EMA)
-                        else:
-                            ema[name].copy_(v)
+                C.update_ema(ema, net.state_dict(), EMA)
             tot += float(loss) * len(batch)
         print(f'{log} epoch {ep + 1}/{epochs} loss {tot / len(items):.4f} {time.time() - t0:.0f}s', flush=True)
     if ema is not None:
