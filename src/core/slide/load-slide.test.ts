@@ -8,6 +8,7 @@ import { BlobByteSource, slideInputFromFiles } from './bytes/blob-source.ts';
 import type { ByteSource } from './bytes/byte-source.ts';
 import { openNodeSlideInput } from './bytes/node-file-source.ts';
 import { detectFormat } from './detect.ts';
+import { IMAGE_TILE } from './image/image-slide.ts';
 import { loadSlide } from './load-slide.ts';
 import { ByteLruCache } from './lru-cache.ts';
 import { compareImages, FIXTURES, loadRef, REFS, readPng, SHARED, SLIDES } from './testing/refs.ts';
@@ -123,15 +124,15 @@ describe('inputs and options', () => {
   });
 
   it('opens PNG and WebP images', async () => {
-    const rgb = Buffer.alloc(300 * 200 * 3, 0);
+    const rgb = Buffer.alloc(600 * 400 * 3, 0);
     for (let i = 0; i < rgb.length; i += 3) rgb[i] = 200;
     for (const fmt of ['png', 'webp'] as const) {
-      const bytes = await sharp(rgb, { raw: { width: 300, height: 200, channels: 3 } })[fmt]({ lossless: true } as never).toBuffer();
+      const bytes = await sharp(rgb, { raw: { width: 600, height: 400, channels: 3 } })[fmt]({ lossless: true } as never).toBuffer();
       const slide = await loadSlide({ source: memorySource(`x.${fmt}`, new Uint8Array(bytes)) }, { codec });
       expect(slide.meta.format).toBe('image');
       expect(slide.meta.levels.map((l) => [l.width, l.height])).toEqual([
+        [600, 400],
         [300, 200],
-        [150, 100],
       ]);
       const px = await slide.readRegion(1, 2, 2, 1, 1);
       expect(Array.from(px.data)).toEqual([200, 0, 0, 255]);
@@ -167,11 +168,11 @@ describe('inputs and options', () => {
       },
     };
     const slide = await loadSlide(await openNodeSlideInput(path), { codec: counting });
-    for (let i = 0; i < 5; i++) await slide.readTile(0, i * 7, i * 5);
+    for (let i = 0; i < 5; i++) await slide.readTile(0, i * 4, i * 3);
     await slide.readRegion(3, 4000, 4000, 300, 300);
     expect(decodes).toBe(1);
-    expect(slide.meta.levels[0].tileWidth).toBe(256);
-    expect(slide.meta.levels.at(-1)?.width).toBeLessThanOrEqual(256);
+    expect(slide.meta.levels[0].tileWidth).toBe(IMAGE_TILE);
+    expect(slide.meta.levels.at(-1)?.width).toBeLessThanOrEqual(IMAGE_TILE);
     slide.close();
   });
 });

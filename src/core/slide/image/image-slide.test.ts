@@ -41,6 +41,9 @@ function getFrameCodec(img: RgbaImage, bgrx: boolean, log: { rects: number; rows
   return { ...base, decodeImageFrame: async () => frame };
 }
 
+/** small tiles on the 775 x 522 GlaS image: several tiles per level and three levels */
+const TILE = 256;
+
 /** regions across tiles, past the image's top-left and bottom-right edges, and at a reduced level */
 const REGIONS = [
   [0, 100, 90, 400, 300],
@@ -54,8 +57,8 @@ async function expectSameTiles(a: ImageSlide, b: ImageSlide): Promise<void> {
   expect(b.meta.levels).toEqual(a.meta.levels);
   for (let level = 0; level < a.meta.levels.length; level++) {
     const { width, height } = a.meta.levels[level];
-    for (let row = 0; row * 256 < height; row++) {
-      for (let col = 0; col * 256 < width; col++) {
+    for (let row = 0; row * TILE < height; row++) {
+      for (let col = 0; col * TILE < width; col++) {
         const ta = await a.readTile(level, col, row);
         const tb = await b.readTile(level, col, row);
         expect([tb.width, tb.height]).toEqual([ta.width, ta.height]);
@@ -71,8 +74,8 @@ describe('ImageSlide over a BGRX decode (the browser JPEG path)', () => {
     const rgbaCodec = createNodeCodec();
     const rgba = await rgbaCodec.decodeImage(bytes);
     const src = () => new BlobByteSource(new Blob([bytes]), 'train_1.jpg');
-    const a = await ImageSlide.open(src(), 'jpeg', { codec: rgbaCodec });
-    const b = await ImageSlide.open(src(), 'jpeg', { codec: getFrameCodec(rgba, true, { rects: 0, rows: 0, closed: false }) });
+    const a = await ImageSlide.open(src(), 'jpeg', { codec: rgbaCodec, tileSize: TILE });
+    const b = await ImageSlide.open(src(), 'jpeg', { codec: getFrameCodec(rgba, true, { rects: 0, rows: 0, closed: false }), tileSize: TILE });
     expect(a.meta.levels.length).toBeGreaterThan(2);
     await expectSameTiles(a, b);
     // regions (read straight from the level in memory) equal the same pixels cut from the tiles,
@@ -87,8 +90,8 @@ describe('ImageSlide over a BGRX decode (the browser JPEG path)', () => {
       const { width: lw, height: lh } = a.meta.levels[level];
       for (let yy = 0; yy < h - oy && ly + yy < lh; yy++) {
         for (let xx = 0; xx < w - ox && lx + xx < lw; xx++) {
-          const t = await a.readTile(level, Math.floor((lx + xx) / 256), Math.floor((ly + yy) / 256));
-          const si = (((ly + yy) % 256) * t.width + ((lx + xx) % 256)) * 4;
+          const t = await a.readTile(level, Math.floor((lx + xx) / TILE), Math.floor((ly + yy) / TILE));
+          const si = (((ly + yy) % TILE) * t.width + ((lx + xx) % TILE)) * 4;
           ref.set(t.data.subarray(si, si + 4), ((oy + yy) * w + ox + xx) * 4);
         }
       }
@@ -104,7 +107,7 @@ describe('ImageSlide over a BGRX decode (the browser JPEG path)', () => {
     const last = a.meta.levels.length - 1;
     const once = await b.readTile(last, 0, 0);
     b.close();
-    const b2 = await ImageSlide.open(src(), 'jpeg', { codec: getFrameCodec(rgba, true, { rects: 0, rows: 0, closed: false }) });
+    const b2 = await ImageSlide.open(src(), 'jpeg', { codec: getFrameCodec(rgba, true, { rects: 0, rows: 0, closed: false }), tileSize: TILE });
     const first = await b2.readTile(last, 0, 0);
     const again = await b2.readRegion(last, 0, 0, first.width, first.height);
     expect(Buffer.from(again.data).equals(Buffer.from(once.data))).toBe(true);
@@ -116,11 +119,11 @@ describe('ImageSlide over a BGRX decode (the browser JPEG path)', () => {
     const rgbaCodec = createNodeCodec();
     const rgba = await rgbaCodec.decodeImage(bytes);
     const src = () => new BlobByteSource(new Blob([bytes]), 'train_2.jpg');
-    const a = await ImageSlide.open(src(), 'jpeg', { codec: rgbaCodec });
+    const a = await ImageSlide.open(src(), 'jpeg', { codec: rgbaCodec, tileSize: TILE });
     for (const bgrx of [true, false]) {
       const log = { rects: 0, rows: 0, closed: false };
       // strips of 10 rows (a tiny budget), so level 1 is put together from many strips
-      const f = await ImageSlide.open(src(), 'jpeg', { codec: getFrameCodec(rgba, bgrx, log), stripBytes: rgba.width * 4 * 11 });
+      const f = await ImageSlide.open(src(), 'jpeg', { codec: getFrameCodec(rgba, bgrx, log), stripBytes: rgba.width * 4 * 11, tileSize: TILE });
       await expectSameTiles(a, f);
       for (const [level, x, y, w, h] of REGIONS) {
         const ra = await a.readRegion(level, x, y, w, h);
