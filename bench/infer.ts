@@ -15,7 +15,8 @@
  * Performance.getMetrics: TaskDuration, ScriptDuration); `--profile` adds a CPU profile of the page's
  * main thread, its self time grouped by script (OpenSeadragon, deck.gl, the app, ...).
  * `--batch N` (repeatable) times the encoder ratio at other batch sizes (default 32, the app's);
- * `--no-b4` / `--no-encoder` skip a part.
+ * `--no-b4` / `--no-encoder` skip a part. `--preview` times the production build (vite build + preview:
+ * React's production build, bundled modules) instead of the dev server that `npm start` runs.
  * `--settle MS` (default 1000): before load(), the page is left to settle after its model loaded:
  * at least MS, then until its main thread was busy less than 20 ms in the last 500 ms (at most
  * 10 s). Right after start-up the page still warms up (h5wasm, the overlay's shaders, the
@@ -64,7 +65,7 @@ const sec = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
 
 const manifest = getDefaultManifest();
 const P = manifest.histology.patchPx;
-const app = await startAppServer();
+const app = await startAppServer({ mode: argv.includes('--preview') ? 'preview' : 'dev' });
 const browser = await launchBrowser();
 try {
   // (1) encoder throughput, node and browser alternating
