@@ -52,7 +52,6 @@ export class ImageSlide extends TiledSlide {
      */
     private frame: FrameImage | null,
     private readonly stripBytes: number,
-    private readonly tile: number,
     cacheBytes?: number,
   ) {
     // tiles are cheap crops of memory we already hold: keep the tile cache small
@@ -105,7 +104,7 @@ export class ImageSlide extends TiledSlide {
       compression: format,
       properties: { 'openslide.vendor': 'image', 'image.format': format },
     };
-    const slide = new ImageSlide(pyramid, meta, frame, opts.stripBytes ?? 8 << 20, tile, opts.cacheBytes);
+    const slide = new ImageSlide(pyramid, meta, frame, opts.stripBytes ?? 8 << 20, opts.cacheBytes);
     // level 1 is halved from the frame at once, strip by strip (other reads are served between the
     // strips): the viewer's first tiles and the model's patches both need it, and both ask for it
     // only after the metadata has made the round trip through the page
@@ -168,9 +167,10 @@ export class ImageSlide extends TiledSlide {
 
   protected async decodeTile(level: number, col: number, row: number): Promise<RgbaImage> {
     const { width, height } = this.meta.levels[level];
-    const x = col * this.tile;
-    const y = row * this.tile;
-    const tile = await this.readStored(level, x, y, Math.min(this.tile, width - x), Math.min(this.tile, height - y));
+    const side = this.meta.tileWidth;
+    const x = col * side;
+    const y = row * side;
+    const tile = await this.readStored(level, x, y, Math.min(side, width - x), Math.min(side, height - y));
     this.toRgba(new Uint32Array(tile.data.buffer, tile.data.byteOffset, tile.data.length >> 2));
     return tile;
   }
