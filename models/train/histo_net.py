@@ -78,6 +78,23 @@ class HistoNet(nn.Module):
         return e, self.head(e).squeeze(-1)
 
 
+def orient(x, t):
+    """Orientation t (0..7) of NCHW patches x: mirror along the width (x.flip(3)) if t & 1, along the
+    height (x.flip(2)) if t & 2, then swap height and width (x.transpose(2, 3)) if t & 4; t = 0 is the
+    upright patch. Views 0..N-1 for N = 1, 2, 4, 8: the identity, the horizontal mirror, all mirrors,
+    the dihedral group. The one definition of the manifest's `histology.orientations` views
+    (models/SCHEMA.md; src/core/model/orientations.ts applies the same to the ONNX input)."""
+    if not 0 <= t <= 7:
+        raise ValueError(f'orientation {t} is not in 0..7')
+    if t & 1:
+        x = x.flip(3)
+    if t & 2:
+        x = x.flip(2)
+    if t & 4:
+        x = x.transpose(2, 3)
+    return x
+
+
 class HistoExport(nn.Module):
     def __init__(self, net):
         super().__init__()

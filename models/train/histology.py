@@ -11,6 +11,10 @@ log-odds, the manifest's slideScore rule) -> AUC, grouped by patient.
 HER2ST: out-of-patient spot probabilities vs the teacher's labels (weak labels: gene teacher,
 binarised at its GMM threshold), at the native patch resolution (PATCH_MPP, 1.5 um/px) and on copies degraded to 3.2 um/px;
 from fold 0 (B4 held out) and fold 1 (C2-C6 held out) only, so they come from one model each.
+Both with test-time orientation averaging over ORIENTATIONS views (FS_ORIENTATIONS, default 8: the manifest's
+histology.orientations; see oriented_probs) and upright only (the *_upright keys).
+`python histology.py --eval-cached` recomputes these fold metrics from the cached .cache/histo_fold<k>.pt
+without training and updates them in .cache/histo_results.json, keeping the other keys.
 Writes .cache/histo_results.json (slide_score: the manifest's slideScore {method, description}),
 .cache/histo_final.pt, .cache/histo_fold<k>.pt.
 """
@@ -51,6 +55,14 @@ A_KL = 1.0
 B_MSE = 0.5
 SEED = int(os.environ.get('FS_HISTO_SEED', '4321'))  # other seeds: how much of a recipe difference is seed noise
 EVAL_DEGRADE = 3.2
+# test-time orientation averaging of the histology probability (manifest histology.orientations, written by
+# export.py): the combined probability of a patch is sigmoid(mean over views t = 0..N-1 of
+# logit(clip(p_t, PROB_CLIP, 1 - PROB_CLIP))), p_t the float32 prob of view t (histo_net.orient); the
+# embedding stays the upright patch's. Used for every evaluation of the histology head's probability here
+# (GlaS windows, HER2ST spots); chosen after seeing the fold numbers, see the model card.
+ORIENTATIONS = int(os.environ.get('FS_ORIENTATIONS', '8'))
+if ORIENTATIONS not in (1, 2, 4, 8):
+    raise SystemExit(f'FS_ORIENTATIONS={ORIENTATIONS}: must be 1, 2, 4 or 8')
 
 
 def teacher_targets():
@@ -223,6 +235,39 @@ def predict_patches(net, arrs, bs=128):
     return np.concatenate(ps), np.concatenate(es)
 
 
+def view_probs(net, arrs, n=ORIENTATIONS, bs=128):
+    """float32 probabilities of the patches in views t = 0..n-1 ([n, len(arrs)], as the ONNX prob output
+    of each view) and the upright patches' embeddings [len(arrs), D]."""
+    ps, es = [[] for _ in range(n)], []
+    with torch.no_grad():
+        for i in range(0, len(arrs), bs):
+            x = to_batch(arrs[i:i + bs])
+            for t in range(n):
+                e, logit = net(H.orient(x, t).contiguous())
+                ps[t].append(torch.sigmoid(logit).numpy())
+                if t == 0:
+                    es.append(e.numpy())
+    return np.stack([np.concatenate(p) for p in ps]), np.concatenate(es)
+
+
+def combine_views(probs):
+    """The combined probability of per-view float32 probabilities [n, ...]: sigmoid of the mean log-odds
+    (float64) of the probabilities clipped to [PROB_CLIP, 1 - PROB_CLIP]; one view: the probability itself
+    (as src/core/model/orientations.ts, which applies the rule only for N > 1)."""
+    probs = np.asarray(probs)
+    if len(probs) == 1:
+        return probs[0]
+    q = np.clip(probs.astype(np.float64), PROB_CLIP, 1 - PROB_CLIP)
+    return 1 / (1 + np.exp(-np.mean(np.log(q / (1 - q)), 0)))
+
+
+def oriented_probs(net, arrs, n=ORIENTATIONS, bs=128):
+    """Histology-head probability with orientation averaging over n views (combine_views of view_probs)
+    and the upright embeddings: (prob [N] float64, or the float32 prob when n = 1; embedding [N, D])."""
+    p, e = view_probs(net, arrs, n, bs)
+    return combine_views(p), e
+
+
 def spot_patches(crops, s, degrade=None):
     return [C.center_patch(Image.fromarray(c), degrade_mpp=degrade) for c in crops[s]]
 
@@ -262,9 +307,10 @@ def slide_score(probs, method=SLIDE_SCORE['method']):
     return float(np.percentile(p, 95))
 
 
-def glas_window_probs(net, img):
-    """float32 probabilities of the tissue windows of one GlaS image (as the ONNX prob output)."""
-    return predict_patches(net, list(glas_windows(img)))[0].astype(np.float32)
+def glas_window_probs(net, img, n=1):
+    """float32 probabilities of the tissue windows of one GlaS image in views 0..n-1 ([n, windows], as the
+    ONNX prob output)."""
+    return view_probs(net, list(glas_windows(img)), n)[0].astype(np.float32)
 
 
 # ------------------------------------------------------------------ floors
@@ -327,6 +373,87 @@ def glas_folds(glas, n):
     return np.array_split(np.random.default_rng(7).permutation(np.unique(glas['patients'])), n)
 
 
+def fold_held_her(k):
+    """HER2ST sections held out by fold k: patient B (B4) for even k, patient C (C2-C6) for odd k."""
+    return ['B4'] if k % 2 == 0 else C.IMAGED[1:]
+
+
+def evaluate_folds(nets, crops, glas, teach, weak, groups, n=ORIENTATIONS):
+    """Out-of-fold metrics of the fold students: GlaS image scores (slide_score of the held-out images'
+    window probabilities) and HER2ST cross-patient spot probabilities (folds 0 and 1 only), with
+    orientation averaging over n views (the headline keys) and upright only (keys ending in _upright);
+    plus the GlaS AUC of each single view alone (glas_cv_auc_by_orientation, all 8 views)."""
+    from scipy.stats import spearmanr
+    from sklearn.metrics import roc_auc_score
+    n_all = max(n, 8)
+    glas_views = [None] * len(glas['labels'])  # [8, windows] per image
+    her_views = {s: [] for s in C.IMAGED}
+    her_views_deg = {s: [] for s in C.IMAGED}
+    for k, net in enumerate(nets):
+        held_glas = np.isin(glas['patients'], groups[k])
+        for i in np.where(held_glas)[0]:
+            glas_views[i] = glas_window_probs(net, glas['imgs'][i], n_all)
+        if k >= 2:  # HER2ST cross-patient numbers from the first B-held-out and C-held-out folds only
+            continue
+        for s in fold_held_her(k):
+            her_views[s].append(view_probs(net, spot_patches(crops, s), n)[0])
+            her_views_deg[s].append(view_probs(net, spot_patches(crops, s, EVAL_DEGRADE), n)[0])
+    y = glas['labels']
+    res = {'orientations': n}
+    for suffix, m in [('', n), ('_upright', 1)]:
+        glas_probs = [combine_views(v[:m]) for v in glas_views]
+        glas_oof = np.array([slide_score(p) for p in glas_probs])
+        res['glas_cv_auc' + suffix] = float(roc_auc_score(y, glas_oof))
+        res['glas_cv_auc_by_rule' + suffix] = {r: float(roc_auc_score(y, [slide_score(p, r) for p in glas_probs]))
+                                               for r in ['mean logit', 'mean', '90th percentile', '25th percentile', 'median (50th percentile)']}
+        res['glas_cv_auc_p90' + suffix] = res['glas_cv_auc_by_rule' + suffix]['90th percentile']
+        res['glas_cv_scores' + suffix] = glas_oof.tolist()
+        res['glas_cv_acc_gmm' + suffix] = float(np.mean((glas_oof >= C.gmm_threshold(glas_oof)) == y))
+        for name, src in [('native', her_views), ('3.2mpp', her_views_deg)]:
+            # per fold: the combined probability of the first m views; then the mean over the folds holding
+            # the section out (one fold each here)
+            pb = np.mean([combine_views(v[:m]) for v in src['B4']], 0)
+            pc = np.concatenate([np.mean([combine_views(v[:m]) for v in src[s]], 0) for s in C.IMAGED[1:]])
+            yc = np.concatenate([weak[s] for s in C.IMAGED[1:]])
+            res[f'her2st_B4_from_C_{name}{suffix}'] = C.metrics(weak['B4'], pb)
+            res[f'her2st_C_from_B4_{name}{suffix}'] = C.metrics(yc, pc)
+            # agreement with the continuous teacher score (Spearman)
+            res[f'her2st_spearman_teacher_{name}{suffix}'] = float(spearmanr(
+                np.concatenate([pb, pc]), np.concatenate([teach[s]['logit'] for s in C.IMAGED]))[0])
+    res['glas_cv_auc_by_orientation'] = [float(roc_auc_score(y, [slide_score(v[t]) for v in glas_views])) for t in range(n_all)]
+    res['glas_cv_groups'] = [g.tolist() for g in groups]
+    print('cv', json.dumps({k: v for k, v in res.items() if k.startswith(('glas_cv_auc', 'her2st', 'orientations'))}), flush=True)
+    return res
+
+
+def eval_cached():
+    """--eval-cached: recompute the fold metrics from the cached fold students (.cache/histo_fold<k>.pt)
+    without training, and update those keys of .cache/histo_results.json (everything else kept)."""
+    torch.set_num_threads(1)
+    path = os.path.join(C.CACHE, 'histo_results.json')
+    with open(path) as f:
+        res = json.load(f)
+    n_folds = res.get('folds', N_FOLDS)
+    crops = dict(np.load(os.path.join(C.CACHE, 'crops.npz')))
+    glas = dict(np.load(os.path.join(C.CACHE, 'glas.npz'), allow_pickle=True))
+    teach = teacher_targets()
+    weak, thr = weak_labels(teach)
+    if thr != res.get('weak_label_threshold'):
+        raise SystemExit(f'weak-label threshold {thr} != cached {res.get("weak_label_threshold")}: the teacher changed, retrain')
+    groups = glas_folds(glas, n_folds)
+    if res.get('glas_cv_groups') and [g.tolist() for g in groups] != res['glas_cv_groups']:
+        raise SystemExit('GlaS fold groups differ from the cached ones')
+    nets = []
+    for k in range(n_folds):
+        net = H.HistoNet(pretrained=False)
+        net.load_state_dict(torch.load(os.path.join(C.CACHE, f'histo_fold{k}.pt')))
+        nets.append(net.eval())
+    res.update(evaluate_folds(nets, crops, glas, teach, weak, groups))
+    with open(path, 'w') as f:
+        json.dump(res, f, indent=1)
+    print('updated', path)
+
+
 def main():
     torch.set_num_threads(1)
     crops = dict(np.load(os.path.join(C.CACHE, 'crops.npz')))
@@ -351,42 +478,15 @@ def main():
         print('floors', json.dumps(res['floors']), flush=True)
     if N_FOLDS:
         groups = glas_folds(glas, N_FOLDS)
-        glas_probs = [None] * len(glas['labels'])
-        her_oof = {s: [] for s in C.IMAGED}
-        her_oof_deg = {s: [] for s in C.IMAGED}
+        nets = []
         for k in range(N_FOLDS):
             held_glas = np.isin(glas['patients'], groups[k])
-            held_her = ['B4'] if k % 2 == 0 else C.IMAGED[1:]
+            held_her = fold_held_her(k)
             train_her = [s for s in C.IMAGED if s not in held_her]
             net = train_student(crops, teach, glas, np.where(~held_glas)[0], train_her, epochs=FOLD_EPOCHS, log=f'fold{k}')
             torch.save(net.state_dict(), os.path.join(C.CACHE, f'histo_fold{k}.pt'))
-            for i in np.where(held_glas)[0]:
-                glas_probs[i] = glas_window_probs(net, glas['imgs'][i])
-            if k >= 2:  # HER2ST cross-patient numbers from the first B-held-out and C-held-out folds only
-                continue
-            for s in held_her:
-                her_oof[s].append(predict_patches(net, spot_patches(crops, s))[0])
-                her_oof_deg[s].append(predict_patches(net, spot_patches(crops, s, EVAL_DEGRADE))[0])
-        from sklearn.metrics import roc_auc_score
-        glas_oof = np.array([slide_score(p) for p in glas_probs])
-        res['glas_cv_auc'] = float(roc_auc_score(glas['labels'], glas_oof))
-        res['glas_cv_auc_by_rule'] = {m: float(roc_auc_score(glas['labels'], [slide_score(p, m) for p in glas_probs]))
-                                      for m in ['mean logit', 'mean', '90th percentile', '25th percentile', 'median (50th percentile)']}
-        res['glas_cv_auc_p90'] = res['glas_cv_auc_by_rule']['90th percentile']
-        res['glas_cv_scores'] = glas_oof.tolist()
-        res['glas_cv_acc_gmm'] = float(np.mean((glas_oof >= C.gmm_threshold(glas_oof)) == glas['labels']))
-        res['glas_cv_groups'] = [g.tolist() for g in groups]
-        for name, src in [('native', her_oof), ('3.2mpp', her_oof_deg)]:
-            pb = np.mean(src['B4'], 0)
-            pc = np.concatenate([np.mean(src[s], 0) for s in C.IMAGED[1:]])
-            yc = np.concatenate([weak[s] for s in C.IMAGED[1:]])
-            res[f'her2st_B4_from_C_{name}'] = C.metrics(weak['B4'], pb)
-            res[f'her2st_C_from_B4_{name}'] = C.metrics(yc, pc)
-            # agreement with the continuous teacher score (Spearman)
-            from scipy.stats import spearmanr
-            res[f'her2st_spearman_teacher_{name}'] = float(spearmanr(
-                np.concatenate([pb, pc]), np.concatenate([teach[s]['logit'] for s in C.IMAGED]))[0])
-        print('cv', json.dumps({k: v for k, v in res.items() if k.startswith(('glas_cv_auc', 'her2st'))}), flush=True)
+            nets.append(net)
+        res.update(evaluate_folds(nets, crops, glas, teach, weak, groups))
     net = train_student(crops, teach, glas, np.arange(len(glas['labels'])), C.IMAGED, log='final')
     torch.save(net.state_dict(), os.path.join(C.CACHE, 'histo_final.pt'))
     with open(os.path.join(C.CACHE, 'histo_results.json'), 'w') as f:
@@ -394,4 +494,7 @@ def main():
 
 
 if __name__ == '__main__':
-    main()
+    if '--eval-cached' in sys.argv[1:]:
+        eval_cached()
+    else:
+        main()
