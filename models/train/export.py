@@ -1,5 +1,7 @@
 """Step 5: export histology.onnx, gene.onnx, fusion.onnx (opset 17, fp32, dynamic batch), write
 manifest.json and the parity fixtures (tests/fixtures/model-parity/), check the op set.
+histology.orientations = histology.ORIENTATIONS (test-time orientation averaging); the fixture
+histology.prob_oriented.bin is that combined probability of the fixture patches.
 
 The model card (README.md) is written by card.py from the same results files.
 """
@@ -95,13 +97,19 @@ def main():
         it = torch.tensor(hemb_b4[nb])
         gt = torch.tensor(all_g[nb])
         fp, fg = fx(it, gt)
+        # the combined probability of the manifest's orientations from the exported module's float32 probs
+        hp_views = np.stack([hx(H.orient(xp, t).contiguous())[1].numpy() for t in range(HI.ORIENTATIONS)])
+    hp_oriented = HI.combine_views(hp_views)
     fixtures = {
         'tolerance': 1e-4,
         'models': {
             'histology': {'onnx': 'histology.onnx', 'sha256': sha256(os.path.join(OUT, 'histology.onnx')),
                           'inputs': {'patch': write_bin('histology.patch.bin', xp.numpy())},
                           'outputs': {'embedding': write_bin('histology.embedding.bin', he.numpy()),
-                                      'prob': write_bin('histology.prob.bin', hp.numpy())}},
+                                      'prob': write_bin('histology.prob.bin', hp.numpy())},
+                          # histology.orientations views of the same patches combined (models/SCHEMA.md, Orientations)
+                          'oriented': {'orientations': HI.ORIENTATIONS,
+                                       'prob': write_bin('histology.prob_oriented.bin', hp_oriented)}},
             'gene': {'onnx': 'gene.onnx', 'sha256': sha256(os.path.join(OUT, 'gene.onnx')),
                      'inputs': {'genes': write_bin('gene.genes.bin', xg.numpy())},
                      'outputs': {'embedding': write_bin('gene.embedding.bin', ge.numpy()), 'prob': write_bin('gene.prob.bin', gp.numpy())}},
@@ -146,7 +154,7 @@ def main():
         ],
         'histology': {'patchPx': P, 'mpp': C.PATCH_MPP, 'mean': C.IMNET_MEAN, 'std': C.IMNET_STD,
                       'tissue': {'method': 'saturation-otsu', 'minSaturation': 0.07, 'thumbnailMpp': 8.0},
-                      'window': {'stridePx': P // 2}, 'flopsPerPatch': flops},
+                      'window': {'stridePx': P // 2}, 'orientations': HI.ORIENTATIONS, 'flopsPerPatch': flops},
         'gene': {'panel': [{'symbol': s, 'ensembl': None} for s in pj['panel']], 'targetSum': C.TARGET_SUM, 'log1p': True,
                  'perSlideScaling': pj['scaling'], 'minCoverage': 0.8,
                  'neighbourhoodMean': int(pj.get('neighbourhood_mean', 0))},
