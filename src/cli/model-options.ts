@@ -17,6 +17,14 @@ export function parsePositive(name: string, value: string | undefined): number |
   return n;
 }
 
+/** --orientations: 1, 2, 4 or 8 views averaged by the histology head (default: the manifest's). */
+export function parseOrientations(value: string | undefined): 1 | 2 | 4 | 8 | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (n === 1 || n === 2 || n === 4 || n === 8) return n;
+  throw new Error(`--orientations must be 1, 2, 4 or 8 (views of each patch averaged by the histology head), got '${value}'`);
+}
+
 /** Progress on stderr, at most a few lines per second; a TTY gets one updating line. */
 export function createProgressWriter(label: string): { update: (done: number, total: number, what: string) => void; end: () => void } {
   let last = 0;

@@ -16,13 +16,13 @@ import { getRegionsGeoJson } from '../../core/regions/contours.ts';
 import { getRasterRgba } from '../../core/regions/raster-image.ts';
 import { openNodeSlideInput } from '../../core/slide/bytes/node-file-source.ts';
 import { loadSlide } from '../../core/slide/load-slide.ts';
-import { createProgressWriter, getDefaultModelDir, parsePositive } from '../model-options.ts';
+import { createProgressWriter, getDefaultModelDir, parseOrientations, parsePositive } from '../model-options.ts';
 
 /** um/px assumed for an image that carries none when --mpp is not given (20x) */
 const ASSUMED_MPP = 0.5;
 
 export const HEATMAP_USAGE =
-  'usage: fusescope heatmap --slide <slide> [--model <dir>] [--mpp <um/px>] [--threshold <0-1>] [--batch <n>] --out heatmap.png [--geojson regions.json] [--json]';
+  'usage: fusescope heatmap --slide <slide> [--model <dir>] [--mpp <um/px>] [--threshold <0-1>] [--orientations 1|2|4|8] [--batch <n>] --out heatmap.png [--geojson regions.json] [--json]';
 
 export async function run(argv: string[]): Promise<number> {
   const parsed = getCommandArgs(
@@ -32,6 +32,7 @@ export async function run(argv: string[]): Promise<number> {
       model: { type: 'string' },
       mpp: { type: 'string' },
       threshold: { type: 'string' },
+      orientations: { type: 'string' },
       batch: { type: 'string' },
       out: { type: 'string', short: 'o' },
       geojson: { type: 'string' },
@@ -47,6 +48,7 @@ export async function run(argv: string[]): Promise<number> {
   if (v.out && !/\.png$/i.test(v.out)) throw new Error(`--out must name a .png file, got '${v.out}'`);
   const userMpp = parsePositive('mpp', v.mpp);
   const batchSize = parsePositive('batch', v.batch);
+  const userViews = parseOrientations(v.orientations);
   let threshold: number | undefined;
   if (v.threshold !== undefined) {
     threshold = Number(v.threshold);
@@ -58,6 +60,7 @@ export async function run(argv: string[]): Promise<number> {
   const modelDir = v.model ?? getDefaultModelDir();
   const { model } = await loadNodeModel(modelDir);
   log(`model: ${model.manifest.name} ${model.manifest.version} (${modelDir}), ${model.runtimeName}`);
+  const views = userViews ?? model.manifest.histology.orientations;
   const slide = await loadSlide(await openNodeSlideInput(slidePath), { codec: createNodeCodec() });
   try {
     const res = getMppResolution({ slide: slide.meta, userMpp });
@@ -76,7 +79,8 @@ export async function run(argv: string[]): Promise<number> {
     }
     const progress = createProgressWriter('heatmap');
     const tRun = performance.now();
-    await runHeatmap(plan, model, slide, { batchSize, onProgress: (d, t) => progress.update(d, t, 'windows') });
+    log(`histology: ${views === 1 ? 'upright windows only' : `each window averaged over ${views} orientations (log-odds)`}${userViews ? ' (--orientations)' : ''}`);
+    await runHeatmap(plan, model, slide, { batchSize, orientations: views, onProgress: (d, t) => progress.update(d, t, 'windows') });
     progress.end();
     const runMs = performance.now() - tRun;
     const summary = getHeatmapSummary(plan, model.manifest, threshold);

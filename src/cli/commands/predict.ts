@@ -20,10 +20,10 @@ import { getSlideFit, getSpotBounds } from '../../core/st/slide-fit.ts';
 import type { StDataset } from '../../core/st/types.ts';
 import { loadNodeStFiles } from '../../core/st/files/node.ts';
 import { loadStDataset } from '../../core/st/load.ts';
-import { createProgressWriter, getDefaultModelDir, parsePositive } from '../model-options.ts';
+import { createProgressWriter, getDefaultModelDir, parseOrientations, parsePositive } from '../model-options.ts';
 
 export const PREDICT_USAGE =
-  'usage: fusescope predict [--slide <slide>] --st <ST files or folder...> [--model <dir>] [--mpp <um/px>] [--st-scale <k>] [--section <name>] [--batch <n>] --out scores.csv';
+  'usage: fusescope predict [--slide <slide>] --st <ST files or folder...> [--model <dir>] [--mpp <um/px>] [--st-scale <k>] [--section <name>] [--orientations 1|2|4|8] [--batch <n>] --out scores.csv';
 
 /** `--st a b c --out x` -> `--st a --st b --st c --out x` so parseArgs can collect the list. */
 export function expandListOption(argv: string[], name: string): string[] {
@@ -59,6 +59,7 @@ export async function run(argv: string[]): Promise<number> {
       mpp: { type: 'string' },
       'st-scale': { type: 'string' },
       section: { type: 'string' },
+      orientations: { type: 'string' },
       batch: { type: 'string' },
       out: { type: 'string', short: 'o' },
     },
@@ -70,6 +71,7 @@ export async function run(argv: string[]): Promise<number> {
   if (!v.out) throw new Error(`--out is required (${PREDICT_USAGE})`);
   const userMpp = parsePositive('mpp', v.mpp);
   const batchSize = parsePositive('batch', v.batch);
+  const userViews = parseOrientations(v.orientations);
   const stScale = parsePositive('st-scale', v['st-scale']);
   const t0 = performance.now();
   const log = (s: string) => process.stderr.write(`${s}\n`);
@@ -77,6 +79,7 @@ export async function run(argv: string[]): Promise<number> {
   const modelDir = v.model ?? getDefaultModelDir();
   const { model } = await loadNodeModel(modelDir);
   log(`model: ${model.manifest.name} ${model.manifest.version} (${modelDir}), ${model.runtimeName}`);
+  const views = userViews ?? model.manifest.histology.orientations;
 
   let slide: SlideSource | null = null;
   try {
@@ -104,6 +107,7 @@ export async function run(argv: string[]): Promise<number> {
       log(`um/px: ${res.detail}`);
       mpp = res.mpp;
     }
+    if (slide) log(`histology: ${views === 1 ? 'upright patches only' : `each patch averaged over ${views} orientations (log-odds); fused reads the upright embeddings`}${userViews ? ' (--orientations)' : ''}`);
     const progress = createProgressWriter('predict');
     const tScore = performance.now();
     const scores = await scoreSpots({
@@ -112,7 +116,8 @@ export async function run(argv: string[]): Promise<number> {
       slide,
       mpp,
       batchSize,
-      onProgress: (p) => progress.update(p.done, p.total, p.stage === 'genes' ? 'gene head, spots' : 'spots'),
+      orientations: views,
+      onProgress: (p) => progress.update(p.done, p.total, p.stage === 'genes' ? 'gene head, spots' : p.stage === 'views' ? `histology over ${views} orientations, spots` : 'spots'),
     });
     progress.end();
     const scoreMs = performance.now() - tScore;

@@ -8,6 +8,9 @@ import type { SlideSource } from '../slide/types.ts';
 import { getHeatmapSummary, getPercentile, getSlideScoreRule, loadHeatmapPlan, runHeatmap } from './heatmap.ts';
 import type { FuseModel } from './model.ts';
 import { loadNodeModel } from './node-model.ts';
+import { getOrientedProb, loadViewLogOddsSum } from './orientations.ts';
+import { readPatchBatch } from './patch.ts';
+import { getCellCentre } from '../regions/raster.ts';
 
 const ROOT = resolve(__dirname, '../../..');
 const DATA = resolve(ROOT, '../shared/data');
@@ -124,6 +127,30 @@ describe('dense heatmap', () => {
       expect(s.slideScore).toBeGreaterThanOrEqual(0);
       expect(s.slideScore).toBeLessThanOrEqual(1);
       checkGeoJson(getRegionsGeoJson(s.regions, mpp), slide.meta.width, slide.meta.height);
+      // orientation averaging: each window is the log-odds mean of its 4 mirrored views
+      const four = await loadHeatmapPlan(slide, model.manifest, mpp);
+      await runHeatmap(four, model, slide, { orientations: 4 });
+      const probe = Int32Array.from(plan.cells.subarray(0, 6));
+      const patches = await readPatchBatch(
+        slide,
+        plan.patch,
+        Array.from(probe, (c) => getCellCentre(plan.raster, c)[0]),
+        Array.from(probe, (c) => getCellCentre(plan.raster, c)[1]),
+        model.manifest.histology.mean,
+        model.manifest.histology.std,
+      );
+      const sum = await loadViewLogOddsSum(model, patches, probe.length, 0, 4);
+      for (let i = 0; i < probe.length; i++) {
+        const c = probe[i];
+        expect(four.raster.values[c]).toBeCloseTo(getOrientedProb(sum[i], 4), 6);
+      }
+      // without the option, the manifest's count
+      const views = model.manifest.histology.orientations;
+      const byManifest = await loadViewLogOddsSum(model, patches, probe.length, 0, views);
+      for (let i = 0; i < probe.length; i++) {
+        const c = probe[i];
+        expect(plan.raster.values[c]).toBeCloseTo(getOrientedProb(byManifest[i], views), 6);
+      }
     } finally {
       slide.close();
     }

@@ -12,6 +12,7 @@ import { getLabelFreeThreshold, type ThresholdResult } from '../score/threshold.
 import type { SlideSource } from '../slide/types.ts';
 import type { ModelManifest } from './manifest.ts';
 import type { FuseModel } from './model.ts';
+import { getOrientationCount, getOrientedProb, loadViewLogOddsSum } from './orientations.ts';
 import { getPatchGeometry, type PatchGeometry, readPatchBatch } from './patch.ts';
 import { getSlideScore, getSlideScoreRule } from './slide-score.ts';
 
@@ -88,6 +89,8 @@ export interface HeatmapRunOptions {
   order?: ArrayLike<number>;
   /** windows per batch (default 32) */
   batchSize?: number;
+  /** views averaged per window (manifest `histology.orientations` when not given; see orientations.ts) */
+  orientations?: number;
   /** skip cells that already have a value (resume after a cancel) */
   resume?: boolean;
   signal?: AbortSignal;
@@ -112,6 +115,7 @@ export async function runHeatmap(plan: HeatmapPlan, model: FuseModel, slide: Sli
   if (opts.order) for (let i = 0; i < opts.order.length; i++) push(opts.order[i]);
   for (const c of cells) push(c);
   const { mean, std } = model.manifest.histology;
+  const views = getOrientationCount(opts.orientations ?? model.manifest.histology.orientations);
   const total = order.length;
   const read = (s: number) => {
     const batch = Int32Array.from(order.slice(s, s + batchSize));
@@ -127,8 +131,7 @@ export async function runHeatmap(plan: HeatmapPlan, model: FuseModel, slide: Sli
       opts.signal?.throwIfAborted();
       const { batch, patches } = await pending!;
       pending = s + batchSize < total ? read(s + batchSize) : null;
-      const out = await model.runHistology(patches, batch.length);
-      const probs = Float32Array.from(out.prob);
+      const probs = await loadWindowProbs(model, patches, batch.length, views, opts.signal);
       for (let i = 0; i < batch.length; i++) raster.values[batch[i]] = probs[i];
       opts.onBatch?.(batch, probs);
       opts.onProgress?.(Math.min(total, s + batch.length), total);
@@ -138,6 +141,13 @@ export async function runHeatmap(plan: HeatmapPlan, model: FuseModel, slide: Sli
     pending?.catch(() => {});
   }
   return raster;
+}
+
+/** Histology probabilities of n windows, averaged over `views` orientations in log-odds. */
+async function loadWindowProbs(model: FuseModel, patches: Float32Array, n: number, views: number, signal?: AbortSignal): Promise<Float32Array> {
+  if (views === 1) return Float32Array.from((await model.runHistology(patches, n)).prob);
+  const sum = await loadViewLogOddsSum(model, patches, n, 0, views, signal);
+  return Float32Array.from(sum, (v) => getOrientedProb(v, views));
 }
 
 export interface HeatmapSummary {

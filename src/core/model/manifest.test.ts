@@ -94,6 +94,7 @@ describe('model package loading (models/default and broken copies of it)', () =>
       [(m) => ((m.files as Record<string, unknown>[])[0].sha256 = 'abc'), /field files\[0\]\.sha256: must be 64 hex digits/],
       [(m) => ((m.threshold as Record<string, unknown>).method = 'magic'), /field threshold\.method:/],
       [(m) => ((m.neighbourhood as Record<string, unknown>).k = 'six'), /field neighbourhood\.k:/],
+      [(m) => ((m.histology as Record<string, unknown>).orientations = 3), /field histology\.orientations: must be 1, 2, 4 or 8/],
       [(m) => (m.files = (m.files as { role: string }[]).filter((f) => f.role !== 'fusion')), /no file with role "fusion"/],
     ];
     for (const [edit, re] of cases) {
@@ -101,6 +102,11 @@ describe('model package loading (models/default and broken copies of it)', () =>
       edit(m);
       expect(() => getManifest(m)).toThrow(re);
     }
+    // a package without orientation averaging (written before the field existed) scores upright patches
+    const old = structuredClone(good);
+    delete old.histology.orientations;
+    expect(getManifest(old).histology.orientations).toBe(1);
+    expect(getManifest(good).histology.orientations).toBe(8);
   });
 
   it('rejects a package whose gene panel does not fit its gene model input', async () => {

@@ -54,6 +54,10 @@ export const manifestSchema = z.looseObject({
       thumbnailMpp: z.number().positive(),
     }),
     window: z.looseObject({ stridePx: z.number().int().positive() }),
+    /** test-time orientation averaging of the histology probability: the first N dihedral views (see orientations.ts) */
+    orientations: z
+      .union([z.literal(1), z.literal(2), z.literal(4), z.literal(8)], { error: 'must be 1, 2, 4 or 8' })
+      .default(1),
   }),
   gene: z.looseObject({
     panel: z

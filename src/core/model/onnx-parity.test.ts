@@ -9,6 +9,8 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
+import { loadNodeModel } from './node-model.ts';
+import { getOrientedProb, loadViewLogOddsSum } from './orientations.ts';
 
 const ROOT = resolve(__dirname, '../../..');
 const FIX = `${ROOT}/tests/fixtures/model-parity`;
@@ -23,6 +25,8 @@ interface ModelFixture {
   sha256: string;
   inputs: Record<string, BinRef>;
   outputs: Record<string, BinRef>;
+  /** histology only: the probability averaged over the manifest's views (orientations.ts) */
+  oriented?: { orientations: number; prob: BinRef };
 }
 interface Fixtures {
   tolerance: number;
@@ -71,4 +75,22 @@ describe('default model package: onnxruntime-node matches PyTorch', () => {
       }
     });
   }
+
+  const oriented = fixtures.models.histology?.oriented;
+  it('histology averaged over the manifest orientations (the pipeline rule, orientations.ts)', async () => {
+    expect(oriented, 'fixtures.json has models.histology.oriented').toBeDefined();
+    const { model } = await loadNodeModel(PKG);
+    try {
+      expect(model.manifest.histology.orientations).toBe(oriented!.orientations);
+      const ref = fixtures.models.histology.inputs.patch;
+      const n = ref.shape[0];
+      const sum = await loadViewLogOddsSum(model, readBin(ref), n, 0, oriented!.orientations);
+      const want = readBin(oriented!.prob);
+      let maxDiff = 0;
+      for (let i = 0; i < n; i++) maxDiff = Math.max(maxDiff, Math.abs(getOrientedProb(sum[i], oriented!.orientations) - want[i]));
+      expect(maxDiff, 'max |pipeline - torch| of the combined probability').toBeLessThanOrEqual(fixtures.tolerance);
+    } finally {
+      await model.release();
+    }
+  });
 });

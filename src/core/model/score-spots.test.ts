@@ -20,6 +20,8 @@ import { loadNodeModel } from './node-model.ts';
 import { getDirPackageFiles } from './package-files-node.ts';
 import * as ortWeb from 'onnxruntime-web';
 import { getWebRuntime } from './runtime-web.ts';
+import { getLogOdds, getOrientedPatches, getOrientedProb } from './orientations.ts';
+import { readPatchBatch } from './patch.ts';
 import { getInTissueSpots, scoreSpots } from './score-spots.ts';
 
 const ROOT = resolve(__dirname, '../../..');
@@ -195,6 +197,40 @@ describe('spot scoring on a real HER2ST section (B4: H&E image + counts + select
     } finally {
       await webModel.release();
     }
+  });
+
+  it('orientations: the histology column is averaged over the views after every fused score; gene and fused do not change', async () => {
+    const sub = { ...st, spots: { ...st.spots, inTissue: Uint8Array.from(st.spots.inTissue, (v, i) => (i < 40 ? v : 0)) } };
+    const mpp = getMppResolution({ slide: slide.meta, st }).mpp;
+    const stages: string[] = [];
+    const upright = await scoreSpots({ model, st: sub, slide, mpp, orientations: 1 });
+    const viewed = await scoreSpots({ model, st: sub, slide, mpp, orientations: 8, batchSize: 8, onBatch: (b) => stages.push(b.stage) });
+    // every first-pass batch (fused complete) comes before the first views batch
+    expect(stages.indexOf('views')).toBeGreaterThan(0);
+    expect(stages.lastIndexOf('spots')).toBeLessThan(stages.indexOf('views'));
+    expect(stages.filter((x) => x === 'views').length).toBe(Math.ceil(upright.spots.length / 8));
+    // the reference: each view cut from the slide, the model run on it, the log-odds averaged
+    const patch = upright.patch!;
+    const { mean, std } = model.manifest.histology;
+    const probe = Array.from(upright.spots.subarray(0, 5));
+    const patches = await readPatchBatch(slide, patch, probe.map((d) => st.spots.x[d]), probe.map((d) => st.spots.y[d]), mean, std);
+    const sum = new Float64Array(probe.length);
+    for (let t = 0; t < 8; t++) {
+      const { prob } = await model.runHistology(getOrientedPatches(patches, probe.length, model.patchPx, t), probe.length);
+      for (let i = 0; i < probe.length; i++) sum[i] += getLogOdds(prob[i]);
+    }
+    for (let i = 0; i < probe.length; i++) {
+        const d = probe[i];
+        expect(viewed.histology[d]).toBeCloseTo(getOrientedProb(sum[i], 8), 6);
+      }
+    let moved = 0;
+    for (const d of upright.spots) {
+      expect(viewed.gene[d]).toBe(upright.gene[d]);
+      expect(viewed.fused[d]).toBe(upright.fused[d]);
+      if (Math.abs(viewed.histology[d] - upright.histology[d]) > 1e-3) moved++;
+    }
+    expect(moved).toBeGreaterThan(upright.spots.length / 2);
+    await expect(scoreSpots({ model, st: sub, slide, mpp, orientations: 3 })).rejects.toThrow(/1, 2, 4 or 8/);
   });
 
   it('spot positions that do not lie on the slide fail with a clear message', async () => {

@@ -10,9 +10,13 @@ import type { StDataset } from '../st/types.ts';
 import { type GeneAlignment, getGeneAlignment, getGeneInputs } from './genes.ts';
 import type { FuseModel } from './model.ts';
 import { getNeighbourGraph } from './neighbours.ts';
+import { getLogOdds, getOrientationCount, getOrientedProb, loadViewLogOddsSum } from './orientations.ts';
 import { getPatchGeometry, type PatchGeometry, readPatchBatch } from './patch.ts';
 
 export interface SpotScoreBatch {
+  /** 'spots': first scores of these spots (histology from the upright patch); 'views': their histology
+   * column averaged over the manifest's orientations (gene and fused repeated unchanged) */
+  stage: 'spots' | 'views';
   /** dataset spot indices (rows of st.spots) completed in this batch */
   spots: Int32Array;
   /** per entry of `spots`; NaN where that head did not run (no slide) */
@@ -22,7 +26,8 @@ export interface SpotScoreBatch {
 }
 
 export interface SpotScoreProgress {
-  stage: 'genes' | 'spots';
+  /** 'views': the histology column is being averaged over the other orientations (after every fused score) */
+  stage: 'genes' | 'spots' | 'views';
   done: number;
   total: number;
 }
@@ -36,6 +41,8 @@ export interface ScoreSpotsOptions {
   mpp?: number | null;
   /** dataset spot indices in the order to compute (e.g. visible first); other in-tissue spots follow */
   order?: ArrayLike<number>;
+  /** histology views averaged per spot (manifest `histology.orientations` when not given; see orientations.ts) */
+  orientations?: number;
   /** spots per histology/fusion batch (default 32) */
   batchSize?: number;
   signal?: AbortSignal;
@@ -87,6 +94,7 @@ export async function scoreSpots(opts: ScoreSpotsOptions): Promise<SpotScores> {
   const { model, st, slide, signal, onProgress, onBatch, onGeneScores } = opts;
   const m = model.manifest;
   const batchSize = Math.max(1, opts.batchSize ?? 32);
+  const views = getOrientationCount(opts.orientations ?? m.histology.orientations);
   const nAll = st.spots.ids.length;
   const warnings: string[] = [];
   const dataName = st.files[0]?.name ?? 'the ST data';
@@ -185,7 +193,7 @@ export async function scoreSpots(opts: ScoreSpotsOptions): Promise<SpotScores> {
     for (let s = 0; s < n; s += batchSize) {
       const idx = order.subarray(s, Math.min(n, s + batchSize));
       const ds = Int32Array.from(idx, (p) => spots[p]);
-      onBatch?.({ spots: ds, histology: new Float32Array(ds.length).fill(Number.NaN), gene: Float32Array.from(ds, (d) => gene[d]), fused: new Float32Array(ds.length).fill(Number.NaN) });
+      onBatch?.({ stage: 'spots', spots: ds, histology: new Float32Array(ds.length).fill(Number.NaN), gene: Float32Array.from(ds, (d) => gene[d]), fused: new Float32Array(ds.length).fill(Number.NaN) });
       onProgress?.({ stage: 'spots', done: s + idx.length, total: n });
     }
     return { spots, histology, gene, fused, gate: null, alignment, neighbours, patch: null, warnings };
@@ -246,12 +254,43 @@ export async function scoreSpots(opts: ScoreSpotsOptions): Promise<SpotScores> {
     }
     done += b;
     onBatch?.({
+      stage: 'spots',
       spots: ds,
       histology: Float32Array.from(ds, (d) => histology[d]),
       gene: Float32Array.from(ds, (d) => gene[d]),
       fused: Float32Array.from(ds, (d) => fused[d]),
     });
     onProgress?.({ stage: 'spots', done, total: n });
+  }
+
+  // 3. every fused score is in (it reads the upright embeddings): now average the histology column
+  // over the other views, in the same priority order; each batch re-reads its patches
+  if (views > 1) {
+    onProgress?.({ stage: 'views', done: 0, total: n });
+    for (let s = 0; s < n; s += batchSize) {
+      signal?.throwIfAborted();
+      const batch = order.subarray(s, Math.min(n, s + batchSize));
+      const patches = await readPatchBatch(
+        slide,
+        patch,
+        Array.from(batch, (p) => sx[p]),
+        Array.from(batch, (p) => sy[p]),
+        mean,
+        std,
+        signal,
+      );
+      const sum = await loadViewLogOddsSum(model, patches, batch.length, 1, views, signal);
+      const ds = Int32Array.from(batch, (p) => spots[p]);
+      for (let i = 0; i < batch.length; i++) histology[ds[i]] = getOrientedProb(sum[i] + getLogOdds(histology[ds[i]]), views);
+      onBatch?.({
+        stage: 'views',
+        spots: ds,
+        histology: Float32Array.from(ds, (d) => histology[d]),
+        gene: Float32Array.from(ds, (d) => gene[d]),
+        fused: Float32Array.from(ds, (d) => fused[d]),
+      });
+      onProgress?.({ stage: 'views', done: s + batch.length, total: n });
+    }
   }
   return { spots, histology, gene, fused, gate: hasGate ? gate : null, alignment, neighbours, patch, warnings };
 }
