@@ -10,7 +10,11 @@
 2. Pipeline parity on the imaged sections with the default package: CLI histology / gene / fused
    columns vs the Python predictions of the same models (Pearson r, max |diff|), which checks the
    TS patch reading, gene preprocessing and neighbourhood against training.
+The histology head is evaluated with the package's test-time orientation averaging
+(manifest histology.orientations; the CLI applies it to its histology column and heatmap windows, the
+Python side here uses histology.oriented_probs with the same N); the fused column reads upright embeddings.
 usage: /usr/bin/python3 models/train/eval_cli.py  -> models/train/.cache/eval_cli.json
+       --glas-only / --parity-only: run just that step, update its keys in eval_cli.json, keep the rest
 """
 import csv
 import hashlib
@@ -100,33 +104,50 @@ def histology_fold_package(k):
             f['sha256'] = hashlib.sha256(open(path, 'rb').read()).hexdigest()
             f['bytes'] = os.path.getsize(path)
     man['name'] = f'histology-fold-{k}'
+    # the orientations the Python CV number used (histo_results.json), so the two compare like for like
+    hres = json.load(open(os.path.join(C.CACHE, 'histo_results.json')))
+    man['histology']['orientations'] = hres.get('orientations', 1)
     json.dump(man, open(os.path.join(d, 'manifest.json'), 'w'), indent=1)
     return d
 
 
 def glas_cli(res):
+    """GlaS CV through `fusescope heatmap` on the fold packages: with the package's orientations (the
+    headline, glas_cli_cv_auc) and upright only (`--orientations 1`, glas_cli_cv_auc_upright), each next to
+    the Python CV number of the same rule."""
     from sklearn.metrics import roc_auc_score
     glas = dict(np.load(os.path.join(C.CACHE, 'glas.npz'), allow_pickle=True))
     hres = json.load(open(os.path.join(C.CACHE, 'histo_results.json')))
     groups = hres['glas_cv_groups']
-    scores = np.full(len(glas['labels']), np.nan)
+    n = hres.get('orientations', 1)
+    scores = {'': np.full(len(glas['labels']), np.nan), '_upright': np.full(len(glas['labels']), np.nan)}
     for k, grp in enumerate(groups):
         d = histology_fold_package(k)
         for i in np.where(np.isin(glas['patients'], grp))[0]:
-            r = subprocess.run(['node', 'bin/fusescope.mjs', 'heatmap', '--slide', f'../shared/data/glas/train/{glas["names"][i]}.jpg',
-                                '--mpp', str(C.GLAS_MPP), '--model', d, '--out', os.path.join(d, 'heatmap.png'), '--json'],
-                               cwd=C.REPO, capture_output=True, text=True)
-            if r.returncode != 0:
-                raise SystemExit(f'CLI heatmap failed on {glas["names"][i]}: {r.stderr[-1000:]}')
-            scores[i] = json.loads(r.stdout)['slideScore']
-    res['glas_cli_cv_auc'] = float(roc_auc_score(glas['labels'], scores))
-    res['glas_python_cv_auc'] = hres.get('glas_cv_auc')
-    print('GlaS CLI CV AUC', res['glas_cli_cv_auc'], 'python', res['glas_python_cv_auc'], flush=True)
+            for suffix, extra, log in [('', [], f'averaged over {n} orientations' if n > 1 else 'upright windows only'),
+                                       ('_upright', ['--orientations', '1'], 'upright windows only')]:
+                r = subprocess.run(['node', 'bin/fusescope.mjs', 'heatmap', '--slide', f'../shared/data/glas/train/{glas["names"][i]}.jpg',
+                                    '--mpp', str(C.GLAS_MPP), '--model', d, '--out', os.path.join(d, 'heatmap.png'), '--json'] + extra,
+                                   cwd=C.REPO, capture_output=True, text=True)
+                if r.returncode != 0:
+                    raise SystemExit(f'CLI heatmap failed on {glas["names"][i]}: {r.stderr[-1000:]}')
+                if log not in r.stderr:  # the CLI says how many views it averaged
+                    raise SystemExit(f'the CLI did not report "{log}": {r.stderr[-1000:]}')
+                scores[suffix][i] = json.loads(r.stdout)['slideScore']
+    res['glas_cli_orientations'] = n
+    for suffix, sc in scores.items():
+        res['glas_cli_cv_auc' + suffix] = float(roc_auc_score(glas['labels'], sc))
+        res['glas_cli_scores' + suffix] = sc.tolist()
+        res['glas_python_cv_auc' + suffix] = hres.get('glas_cv_auc' + suffix)
+        py = np.array(hres.get('glas_cv_scores' + suffix, []))
+        if len(py) == len(sc):  # per-image agreement of the CLI's and Python's image scores
+            res['glas_cli_python_score_pearson' + suffix] = float(np.corrcoef(sc, py)[0, 1])
+            res['glas_cli_python_score_max_abs_diff' + suffix] = float(np.max(np.abs(sc - py)))
+        print(f'GlaS CLI CV AUC{suffix}', res['glas_cli_cv_auc' + suffix], 'python', res['glas_python_cv_auc' + suffix], flush=True)
 
 
-def main():
-    torch.set_num_threads(1)
-    res = {'lopo_cli_gene': {}, 'parity': {}}
+def lopo_cli(res):
+    res['lopo_cli_gene'] = {}
     gres = json.load(open(os.path.join(C.CACHE, 'gene_results.json')))
     for held in C.LABELLED:
         d = fold_package(held)
@@ -138,18 +159,24 @@ def main():
         print(held, 'CLI gene AUC', round(res['lopo_cli_gene'][held]['auc'], 4), 'python', round(gres['lopo'][held]['auc'], 4), flush=True)
     res['lopo_cli_gene_mean'] = {k: float(np.mean([res['lopo_cli_gene'][s][k] for s in C.LABELLED])) for k in ['auc', 'ap', 'f1']}
 
+
+def parity(res):
+    res['parity'] = {}
     crops = dict(np.load(os.path.join(C.CACHE, 'crops.npz')))
     tnet, pj = FU.load_teacher()
     student = FU.load_student()
     fnet = FU.FN.FusionNet(student.emb[0].out_features, tnet.emb_dim)
     fnet.load_state_dict(torch.load(os.path.join(C.CACHE, 'fusion_final.pt')))
     fnet.eval()
+    n_views = json.load(open(os.path.join(PKG, 'manifest.json')))['histology'].get('orientations', 1)
+    res['parity_orientations'] = n_views
     for s in C.IMAGED:
         rows = cli_predict(s, PKG, slide=True)
         sec = C.load_section(s)
         X, _ = C.gene_matrix(sec, pj['panel'], pj['scaling'])
         ge, gp = G.predict(tnet, X)
-        hp, he = HI.predict_patches(student, HI.spot_patches(crops, s))
+        # the histology column with the package's orientations; the fusion reads the upright embeddings
+        hp, he = HI.oriented_probs(student, HI.spot_patches(crops, s), n_views)
         nb = C.neighbours(sec['xy'])
         with torch.no_grad():
             logit, _ = fnet(torch.tensor(he[nb]), torch.tensor(ge[nb]))
@@ -161,8 +188,23 @@ def main():
                          'mean_abs_diff': float(np.mean(np.abs(cl - py)))}
         res['parity'][s] = out
         print(s, {k: (round(v['pearson'], 4), round(v['max_abs_diff'], 4)) for k, v in out.items()}, flush=True)
-    glas_cli(res)
-    json.dump(res, open(os.path.join(C.CACHE, 'eval_cli.json'), 'w'), indent=1)
+
+
+def main():
+    torch.set_num_threads(1)
+    path = os.path.join(C.CACHE, 'eval_cli.json')
+    args = sys.argv[1:]
+    only = [a for a in args if a in ('--glas-only', '--parity-only')]
+    if set(args) - set(only):
+        raise SystemExit(f'unknown arguments {sorted(set(args) - set(only))}; usage: eval_cli.py [--glas-only] [--parity-only]')
+    res = json.load(open(path)) if only and os.path.exists(path) else {}
+    if not only:
+        lopo_cli(res)
+    if not only or '--parity-only' in only:
+        parity(res)
+    if not only or '--glas-only' in only:
+        glas_cli(res)
+    json.dump(res, open(path, 'w'), indent=1)
 
 
 if __name__ == '__main__':
