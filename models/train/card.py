@@ -26,6 +26,19 @@ def row(name, m, note=''):
     return f'| {name} | {f3(m.get("auc"))} | {f3(m.get("ap"))} | {f3(m.get("f1"))} | {note} |'
 
 
+def orient_note(h):
+    """The honest note on the orientation averaging's GlaS gain (chosen after seeing these folds)."""
+    by = h.get('glas_cv_auc_by_orientation', [])
+    ident, others = (by[0], by[1:]) if by else (None, [])
+    n_above = sum(1 for v in others if v > ident) if by else 0
+    return (f'The orientation averaging was chosen after seeing these validation numbers on the same folds (so the gain is '
+            f'somewhat optimistic), but it adds no parameters and no choice beyond N: each of the {len(others)} non-identity '
+            f'single orientations alone scored {"above" if n_above == len(others) else f"above in {n_above} of {len(others)} cases"} '
+            f'the upright view on these folds (GlaS AUC {f3(min(others)) if others else "-"}-{f3(max(others)) if others else "-"} vs '
+            f'{f3(ident)}), so the gain comes from averaging views, not from one lucky orientation; the HER2ST cross-patient '
+            f'AUCs rose too (table below). ')
+
+
 def main():
     man = json.load(open(os.path.join(OUT, 'manifest.json')))
     g, h, fu = load('gene_results.json'), load('histo_results.json'), load('fusion_results.json')
@@ -61,6 +74,16 @@ def main():
              f'are gated and 100x larger); the ImageNet low/mid-level filters transfer to H&E texture, the deeper '
              f'ImageNet-semantic blocks are cut. Patch {P} px at {mpp} um/px covers {P * mpp:.0f} um, about one legacy ST '
              f'spot (100 um); the coarse patch resolution keeps the gap to low-resolution inputs (Visium hires ~3.8 um/px) small.')
+    nv = man['histology'].get('orientations', 1)
+    if nv > 1:
+        L.append(f'  **Orientation averaging** (`histology.orientations` = {nv}): H&E has no preferred orientation, so the '
+                 f'histology probability of a patch is sigmoid(mean over views t = 0..{nv - 1} of logit(clip(p_t, 1e-6, '
+                 f'1 - 1e-6))), p_t the model\'s `prob` for view t of the patch (mirror along the width if t & 1, along the '
+                 f'height if t & 2, then swap height and width if t & 4; t = 0 is the upright patch{", so 8 is the dihedral group" if nv == 8 else ""}). '
+                 f'It costs {nv} encoder runs per patch for the histology head (the spot map\'s histology column) and for the '
+                 f'dense heatmap; the embedding the fusion reads is the upright patch\'s (the fusion head was trained on upright '
+                 f'embeddings), so the fused column does not change. `fusescope predict` / `heatmap --orientations 1` '
+                 f'turn it off. The histology numbers below are with it, the upright-only ones beside them.')
     kg = man['gene'].get('neighbourhoodMean', 0)
     L.append(f'- **Gene head / teacher** (`gene.onnx`): two linear maps of the panel vector: the cancer logit from an '
              f'L2-regularised logistic regression (C = {G.LR_C:g}, class- and section-balanced weights), and a '
@@ -153,7 +176,9 @@ def main():
              'jitter, brightness/contrast/saturation/hue. {} GlaS crops per image and epoch, {} epochs for the fold and final '
              'models. Trunk blocks 0-10 frozen (ImageNet features kept; only blocks '
              '11-13 and the head learn: in a held-out-patient check this beat freezing only the stem on GlaS and on '
-             'HER2ST at both resolutions), pretrained BatchNorm statistics kept, AdamW one-cycle.'.format(h.get('glas_crops_per_image_epoch', '?'), h.get('fold_epochs', h.get('epochs', '?'))))
+             'HER2ST at both resolutions), pretrained BatchNorm statistics kept, AdamW one-cycle. Its fold metrics are computed with the test-time orientation '
+             'averaging the manifest ships (`ORIENTATIONS`, `FS_ORIENTATIONS`) and upright only; `histology.py --eval-cached` '
+             'recomputes them from the cached fold students without training.'.format(h.get('glas_crops_per_image_epoch', '?'), h.get('fold_epochs', h.get('epochs', '?'))))
     L.append('4. `fusion.py`: fusion head. No section has both images and pathologist labels, so it is trained on '
              '(a) the imaged sections with real image tokens (native, 3.2 um/px-degraded and augmented patches) and '
              'the teacher\'s neighbour-smoothed probabilities as **pseudo-labels** (sharpened at temperature 0.5, '
@@ -173,17 +198,23 @@ def main():
              f'{f3(gm)} (target >= 0.92: **not met**; {"above" if gm > flm else "below"} the logistic-regression floor '
              f'with neighbour means, {f3(flm)}); fused head on the same protocol {f3(fm)} ({"at or above" if fm >= gm else "below"} '
              f'the gene head on the mean; better on {n_better} of {len(C.LABELLED)} patients); '
-             f'histology-only GlaS patient-grouped CV AUC {f3(h.get("glas_cv_auc"))} (target >= 0.98: '
-             f'{"met" if h.get("glas_cv_auc", 0) >= 0.98 else "**not met**"}, above the frozen-feature floor '
-             f'{f3(h.get("floors", {}).get("glas_frozen_imagenet_linear_auc"))} measured with the same windows). On the imaged '
+             f'histology-only GlaS patient-grouped CV AUC {f3(h.get("glas_cv_auc"))}'
+             + (f' with orientation averaging over {h["orientations"]} views ({f3(h.get("glas_cv_auc_upright"))} upright only)'
+                if h.get('orientations', 1) > 1 else '')
+             + f' (target >= 0.98: {"met" if h.get("glas_cv_auc", 0) >= 0.98 else "**not met**"}'
+             + (f' with the averaging, {"met" if h.get("glas_cv_auc_upright", 0) >= 0.98 else "not met"} upright only'
+                if h.get('orientations', 1) > 1 and (h.get('glas_cv_auc', 0) >= 0.98) != (h.get('glas_cv_auc_upright', 0) >= 0.98) else '')
+             + f'; above the frozen-feature floor {f3(h.get("floors", {}).get("glas_frozen_imagenet_linear_auc"))} measured with the same windows). '
+             + (orient_note(h) if h.get('orientations', 1) > 1 else '')
+             + 'On the imaged '
              'HER2ST sections the fused head beats the histology head on both held-out patients at both resolutions '
-             '(weak labels). Choices made while looking at these validation numbers (so mildly optimistic): the gene head\'s C, neighbourhood averaging, depth thinning and PC basis (leave-one-patient-out; about 55 variants of the last two), the shrinkage of the fusion\'s residuals (same folds), and the histology recipe (16 GlaS crops per image, 10 epochs), picked after seeing the earlier 2-fold GlaS split; the 5-fold GlaS split and the mean-logit image score were fixed beforehand. The GlaS number depends on the distillation teacher: the same histology recipe gave 0.983 distilled from the previous gene head (plain LR, leave-one-patient-out 0.852), 0.970 from this head before its calibration (over-confident soft labels) and the value above with the calibrated head, so differences of about 0.01 in this CV are within what the auxiliary HER2ST task moves it. The seed alone moves the histology numbers too: the shipped recipe with seeds 4321 (shipped), 777 and 99 gave GlaS AUC 0.979 / 0.975 / 0.979 and HER2ST B4-from-C (native) 0.893 / 0.854 / 0.880 (`FS_HISTO_SEED`). Patch resolution (the same 96 um field, `FS_PATCH_PX` / `FS_PATCH_MPP`, against the shipped recipe over the same seeds): 48 px at 2.0 um/px would cut the encoder to 0.56x the FLOPs and time, but lowered the GlaS AUC by 0.006 and B4-from-C (native) by 0.017 on the mean of 3 seeds (C-from-B4 rose by 0.011); 56 px at 1.71 um/px held the quality (2 seeds) but saved only 10-17% of the encoder time (with the trunk\'s stride of 16 it ends on the same 4 x 4 map as 64 px). 64 px at 1.5 um/px is kept. '
+             '(weak labels). Choices made while looking at these validation numbers (so mildly optimistic): the gene head\'s C, neighbourhood averaging, depth thinning and PC basis (leave-one-patient-out; about 55 variants of the last two), the shrinkage of the fusion\'s residuals (same folds), and the histology recipe (16 GlaS crops per image, 10 epochs), picked after seeing the earlier 2-fold GlaS split; the 5-fold GlaS split and the mean-logit image score were fixed beforehand. The GlaS number depends on the distillation teacher: the same histology recipe gave 0.983 distilled from the previous gene head (plain LR, leave-one-patient-out 0.852), 0.970 from this head before its calibration (over-confident soft labels) and 0.979 with the calibrated head (all upright, one view), so differences of about 0.01 in this CV are within what the auxiliary HER2ST task moves it. The seed alone moves the histology numbers too (these and the comparisons below are upright, one view): the shipped recipe with seeds 4321 (shipped), 777 and 99 gave GlaS AUC 0.979 / 0.975 / 0.979 and HER2ST B4-from-C (native) 0.893 / 0.854 / 0.880 (`FS_HISTO_SEED`). Patch resolution (the same 96 um field, `FS_PATCH_PX` / `FS_PATCH_MPP`, against the shipped recipe over the same seeds): 48 px at 2.0 um/px would cut the encoder to 0.56x the FLOPs and time, but lowered the GlaS AUC by 0.006 and B4-from-C (native) by 0.017 on the mean of 3 seeds (C-from-B4 rose by 0.011); 56 px at 1.71 um/px held the quality (2 seeds) but saved only 10-17% of the encoder time (with the trunk\'s stride of 16 it ends on the same 4 x 4 map as 64 px). 64 px at 1.5 um/px is kept. '
              'Encoder architecture for the browser (onnxruntime-web\'s WASM build has no fast 3x3 depthwise kernel): a WASM-friendly student '
              '(`models/train/pm_net.py`: only non-overlapping 4 x 4 / 2 x 2 stride convolutions and 1x1 convolutions, no 3x3; 0.8 M parameters), '
              'distilled from each fold\'s student on that fold\'s data and augmentations (`models/train/distill.py`: logit KD at T = 2, '
              'embedding MSE, trunk-feature matching, EMA; 45 epochs, 5-10 minutes per model), ran in about 0.55x the shipped encoder\'s '
-             'browser WASM time but reached GlaS CV AUC 0.898 (shipped 0.979), B4-from-C 0.854 / 0.874 (native / 3.2 um/px; shipped '
-             '0.893 / 0.895) and C-from-B4 0.667 / 0.661 (shipped 0.685 / 0.677). Trained from scratch on a few thousand crops it does '
+             'browser WASM time but reached GlaS CV AUC 0.898 (shipped student, upright: 0.979), B4-from-C 0.854 / 0.874 (native / 3.2 um/px; shipped, upright '
+             '0.893 / 0.895) and C-from-B4 0.667 / 0.661 (shipped, upright 0.685 / 0.677). Trained from scratch on a few thousand crops it does '
              'not inherit the frozen ImageNet trunk\'s invariances (teacher-student Pearson r of the probabilities on held-out GlaS '
              'windows 0.69, B4 0.81), so it is not shipped.\n')
     L.append('All thresholds for F1 are label-free: the intersection of a 2-component Gaussian mixture fitted to the '
@@ -212,33 +243,44 @@ def main():
     fl = h.get('floors', {})
     ss = h.get('slide_score', {}).get('method', 'mean of the sliding-window probabilities over tissue')
     by_rule = h.get('glas_cv_auc_by_rule', {})
+    nv = h.get('orientations', 1)
+    ov = f' with orientation averaging over {nv} views' if nv > 1 else ''
+    up = h.get('glas_cv_auc_by_rule_upright', {})
     L.append(f'- GlaS, cross-validation split by patient ({h.get("folds", "?")} folds, {h.get("glas_cv_fold_method", "")}; '
-             f'image score = {ss}): **AUC {f3(h.get("glas_cv_auc"))}** '
-             f'(with the plain mean of the window probabilities: {f3(by_rule.get("mean"))}; the same recipe on the '
-             f'earlier 2-fold patient split: 0.988, mean of 3 seeds) '
+             f'image score = {ss}): **AUC {f3(h.get("glas_cv_auc"))}**{ov} '
+             + (f'(upright only: {f3(h.get("glas_cv_auc_upright"))}) ' if nv > 1 else '')
+             + f'(with the plain mean of the window probabilities: {f3(by_rule.get("mean"))}'
+             + (f', upright {f3(up.get("mean"))}' if nv > 1 else '')
+             + f'; the same recipe on the earlier 2-fold patient split, upright: 0.988, mean of 3 seeds) '
              f'(floor: frozen ImageNet MobileNetV2 features + logistic regression, 5 patient-grouped folds: '
              f'AUC {f3(fl.get("glas_frozen_imagenet_linear_auc"))}).')
     L.append('- HER2ST imaged sections, cross-patient (student trained with the other patient\'s imaged sections, '
              'GlaS fold as above). **Weak labels**: the gene teacher\'s neighbour-smoothed probability binarised at '
              f'its GMM threshold ({f3(h.get("weak_label_threshold"))}); no pathologist labels exist for these sections.\n')
-    L.append('| protocol | AUC | AP | F1 | note |')
-    L.append('|---|---|---|---|---|')
+    if nv > 1:
+        L.append(f'AUC / AP / F1 with orientation averaging over {nv} views; the upright-only (one view) numbers beside them.\n')
+    L.append('| protocol | AUC | AP | F1 | upright AUC | upright AP | upright F1 | note |')
+    L.append('|---|---|---|---|---|---|---|---|')
     for k, note in [('her2st_B4_from_C_native', f'student trained on C2-C6, tested on B4 at {C.PATCH_MPP:g} um/px'),
                     ('her2st_B4_from_C_3.2mpp', 'same, B4 degraded to 3.2 um/px'),
                     ('her2st_C_from_B4_native', 'trained on B4, tested on C2-C6'),
                     ('her2st_C_from_B4_3.2mpp', 'same, C degraded to 3.2 um/px')]:
         if k in h:
-            L.append(row(k.replace('her2st_', 'histology '), h[k], note))
+            u = h.get(k + '_upright', h[k] if nv == 1 else {})
+            L.append(row(k.replace('her2st_', 'histology '), h[k], f'{f3(u.get("auc"))} | {f3(u.get("ap"))} | {f3(u.get("f1"))} | {note}'))
     for k, note in [('her2st_frozen_imagenet_linear_B4_native', 'floor: frozen ImageNet MobileNetV2 + LR, trained on C, B4 native'),
                     ('her2st_frozen_imagenet_linear_B4_3.2mpp', 'floor: same, B4 at 3.2 um/px'),
                     ('her2st_frozen_imagenet_linear_C_from_B4_3.2mpp', 'floor: trained on B4, C at 3.2 um/px')]:
         if k in fl:
-            L.append(row(k.replace('her2st_frozen_imagenet_linear_', 'floor '), fl[k], note))
+            L.append(row(k.replace('her2st_frozen_imagenet_linear_', 'floor '), fl[k], f'- | - | - | {note}'))
     L.append('')
     if fu.get('imaged'):
         L.append('### Fused vs single heads on the imaged sections (cross-patient B vs C, weak labels as above)\n')
         L.append('The weak labels are derived from the gene teacher, so the gene head is close to them by '
-                 'construction; the informative comparison is fused vs histology.\n')
+                 'construction; the informative comparison is fused vs histology.'
+                 + (' The histology rows here are upright (one view, from fusion.py); with orientation averaging see the '
+                    'table above. The fused rows do not depend on it (upright embeddings).' if h.get('orientations', 1) > 1 else '')
+                 + '\n')
         L.append('| protocol | AUC | AP | F1 | mean gate |')
         L.append('|---|---|---|---|---|')
         for k, m in fu['imaged'].items():
@@ -256,11 +298,19 @@ def main():
         L.append(row('**mean**', ev['lopo_cli_gene_mean']))
         L.append('')
         if 'glas_cli_cv_auc' in ev:
+            cn = ev.get('glas_cli_orientations', 1)
             L.append(f'GlaS through `fusescope heatmap` with the histology fold students (same patient split as above; '
-                     f'slide score = {man["slideScore"]["method"]}): **AUC {f3(ev["glas_cli_cv_auc"])}** '
-                     f'(Python: {f3(ev.get("glas_python_cv_auc"))}).\n')
+                     f'slide score = {man["slideScore"]["method"]}): **AUC {f3(ev["glas_cli_cv_auc"])}**'
+                     + (f' with {cn} orientations' if cn > 1 else '')
+                     + f' (Python: {f3(ev.get("glas_python_cv_auc"))})'
+                     + (f'; upright only (`--orientations 1`) {f3(ev.get("glas_cli_cv_auc_upright"))} (Python: '
+                        f'{f3(ev.get("glas_python_cv_auc_upright"))})' if 'glas_cli_cv_auc_upright' in ev else '')
+                     + '.\n')
+        po = ev.get('parity_orientations', 1)
         L.append('Pipeline parity on the imaged sections (default package, JPEG slide + legacy ST files through the CLI vs '
-                 'the Python predictions of the same models): Pearson r / max |difference| per head.\n')
+                 'the Python predictions of the same models): Pearson r / max |difference| per head'
+                 + (f' (histology with {po} orientations on both sides; the fused column reads upright embeddings)' if po > 1 else '')
+                 + '.\n')
         L.append('| section | histology | gene | fused |')
         L.append('|---|---|---|---|')
         for s, m in ev['parity'].items():
@@ -268,11 +318,17 @@ def main():
         L.append('')
     if lat:
         L.append('### Speed (onnxruntime-node, CPU, 2 threads, this machine)\n')
-        L.append(f'- histology: {lat["histology_per_patch_ms_batch32"]:.2f} ms per patch in batches of 32 '
-                 f'({lat["histology_batch1_ms"]:.2f} ms for a single patch); gene head {lat["gene_700_spots_ms"]:.1f} ms '
+        nv = man['histology'].get('orientations', 1)
+        hp = lat['histology_per_patch_ms_batch32']
+        L.append(f'- histology: {hp:.2f} ms per encoder run in batches of 32 '
+                 f'({lat["histology_batch1_ms"]:.2f} ms for a single patch)'
+                 + (f', so {nv * hp:.2f} ms per patch with the {nv} orientations (the histology head and every dense-heatmap '
+                    f'window take {nv} runs; the spot map needs them only for its histology column)' if nv > 1 else '')
+                 + f'; gene head {lat["gene_700_spots_ms"]:.1f} ms '
                  f'and fusion {lat["fusion_700_spots_ms"]:.1f} ms for 700 spots; a 700-spot section in about '
-                 f'{lat["section_700_spots_total_ms"]:.0f} ms of model time (WASM in a browser was about 4x slower than '
-                 f'native on this machine class, see platform notes).\n')
+                 + (f'{lat["section_700_spots_total_ms"] + (nv - 1) * hp * 700:.0f} ms of model time with {nv} orientations '
+                    f'({lat["section_700_spots_total_ms"]:.0f} ms upright only)' if nv > 1 else f'{lat["section_700_spots_total_ms"]:.0f} ms of model time')
+                 + ' (WASM in a browser was about 4x slower than native on this machine class, see platform notes).\n')
     L.append('## Intended use\n')
     L.append('Research and teaching: exploring where H&E morphology and expression agree on cancer regions in HER2+ '
              'breast cancer spatial transcriptomics sections, and a histology-only heatmap over whole slides. Not for '
