@@ -329,9 +329,12 @@ async function runSectionOnce(files: Awaited<ReturnType<typeof startFileServer>>
     const m = r.marks.filter((x) => x.name === name && x.t >= tLoad);
     return m.length ? m[m.length - 1].t - tLoad : Number.NaN;
   };
-  const total = at('spots-done');
+  // the fused map is complete when every spot has its first scores ('fused-done'); the histology
+  // column is then averaged over the manifest's other orientations until 'spots-done'
+  const fusedAt = at('fused-done');
+  const total = Number.isFinite(fusedAt) ? fusedAt : at('spots-done');
   const t = r.timings;
-  console.log(`${label} (${r.n} spots, ${r.backend}, viewer drawer ${r.drawer}; page settled ${(settledMs / 1000).toFixed(1)} s after its model loaded) from load(): inputs opened ${sec(tOpened - tLoad)}, ST in the worker ${sec(at('st-ready'))}, spot run started ${sec(at('spots-start'))}, fused map complete ${sec(total)}`);
+  console.log(`${label} (${r.n} spots, ${r.backend}, viewer drawer ${r.drawer}; page settled ${(settledMs / 1000).toFixed(1)} s after its model loaded) from load(): inputs opened ${sec(tOpened - tLoad)}, ST in the worker ${sec(at('st-ready'))}, spot run started ${sec(at('spots-start'))}, fused map complete ${sec(total)}, every score in (histology over all views) ${sec(at('spots-done'))}`);
   console.log(
     `${label} main thread busy ${main.taskS.toFixed(2)} s of ${sec(total)} (script ${main.scriptS.toFixed(2)} s, layout ${main.layoutS.toFixed(2)} s, style ${main.styleS.toFixed(2)} s; during the spot run ${mSpots ? ((m1.get('TaskDuration') ?? 0) - (mSpots.get('TaskDuration') ?? 0)).toFixed(2) : '?'} s); viewer frames drawn ${r.redraws}, tiles loaded ${r.tiles}`,
   );

@@ -219,10 +219,10 @@ export class InferenceClient {
   }
 
   scoreSpots(
-    args: { mpp: number | null; order: Int32Array; batchSize?: number; signal?: AbortSignal } & SpotRunCallbacks,
+    args: { mpp: number | null; order: Int32Array; batchSize?: number; orientations?: number | null; signal?: AbortSignal } & SpotRunCallbacks,
   ): Promise<{ done: number; backend: InferenceBackend; timings: SpotRunTimings }> {
     return this.request(
-      { type: 'scoreSpots', id: this.id(), mpp: args.mpp, order: args.order, batchSize: args.batchSize ?? 32 },
+      { type: 'scoreSpots', id: this.id(), mpp: args.mpp, order: args.order, batchSize: args.batchSize ?? 32, orientations: args.orientations ?? null },
       {
         signal: args.signal,
         onEvent: (ev) => {
@@ -234,9 +234,9 @@ export class InferenceClient {
     );
   }
 
-  heatmap(args: { mpp: number; priority: { x0: number; y0: number; x1: number; y1: number } | null; batchSize?: number; signal?: AbortSignal } & HeatmapRunCallbacks): Promise<{ done: number; total: number; backend: InferenceBackend }> {
+  heatmap(args: { mpp: number; priority: { x0: number; y0: number; x1: number; y1: number } | null; batchSize?: number; orientations?: number | null; signal?: AbortSignal } & HeatmapRunCallbacks): Promise<{ done: number; total: number; backend: InferenceBackend }> {
     return this.request(
-      { type: 'heatmap', id: this.id(), mpp: args.mpp, priority: args.priority, batchSize: args.batchSize ?? 32 },
+      { type: 'heatmap', id: this.id(), mpp: args.mpp, priority: args.priority, batchSize: args.batchSize ?? 32, orientations: args.orientations ?? null },
       {
         signal: args.signal,
         onEvent: (ev) => {

@@ -86,8 +86,9 @@ export type InferenceRequest =
   /** `ports`: straight to the slide's workers (slide-port.ts); without them regions are read through the main thread */
   | { type: 'setSlide'; id: number; meta: SlideMetadata | null; ports?: MessagePort[] }
   | { type: 'setSt'; id: number; source: StSource | null; options: Pick<LoadStOptions, 'slideMpp' | 'section' | 'targetFrame'> }
-  | { type: 'scoreSpots'; id: number; mpp: number | null; order: Int32Array; batchSize: number }
-  | { type: 'heatmap'; id: number; mpp: number; priority: { x0: number; y0: number; x1: number; y1: number } | null; batchSize: number }
+  // orientations: histology views averaged (null: the manifest's histology.orientations)
+  | { type: 'scoreSpots'; id: number; mpp: number | null; order: Int32Array; batchSize: number; orientations: number | null }
+  | { type: 'heatmap'; id: number; mpp: number; priority: { x0: number; y0: number; x1: number; y1: number } | null; batchSize: number; orientations: number | null }
   | { type: 'spotDetail'; id: number; spot: number; topGenes: number; mpp: number | null }
   | { type: 'cancel'; id: number; target: number }
   | { type: 'debugLoseGpu'; id: number }
@@ -106,8 +107,8 @@ export type InferenceEvent =
   | { type: 'readRegions'; batch: number; level: number; concurrency: number; regions: { id: number; x: number; y: number; width: number; height: number }[] }
   /** drop what is still queued of a readRegions batch */
   | { type: 'cancelReadRegions'; batch: number }
-  | { type: 'progress'; id: number; stage: 'genes' | 'spots' | 'tissue' | 'windows'; done: number; total: number }
-  | { type: 'spotBatch'; id: number; spots: Int32Array; histology: Float32Array; gene: Float32Array; fused: Float32Array }
+  | { type: 'progress'; id: number; stage: 'genes' | 'spots' | 'views' | 'tissue' | 'windows'; done: number; total: number }
+  | { type: 'spotBatch'; id: number; stage: 'spots' | 'views'; spots: Int32Array; histology: Float32Array; gene: Float32Array; fused: Float32Array }
   | { type: 'spotsStarted'; id: number; coverage: GeneCoverage; warnings: string[]; mpp: number | null; mppDetail: string }
   | { type: 'heatmapPlan'; id: number; raster: RasterGeometry; cells: Int32Array; tissueAreaPx2: number; tissue: { width: number; height: number; cellPx: number; mask: Uint8Array } }
   | { type: 'heatmapBatch'; id: number; cells: Int32Array; probs: Float32Array }

@@ -177,7 +177,9 @@ async function loadModel(source: ModelSource): Promise<ModelInfo> {
     .slice()
     .sort((a, b) => a.role.localeCompare(b.role))
     .map((f) => f.sha256.toLowerCase())
-    .join('');
+    .join('')
+    // the histology scores depend on the views averaged too (same ONNX files, other manifest)
+    .concat(`|views${p.manifest.histology.orientations}`);
   normalisedCache = null;
   heatmapCache = null;
   return getModelInfo();
@@ -285,8 +287,13 @@ async function runSpotsTimed(
   const data = st;
   const nAll = data.spots.ids.length;
   const { spots: inTissue } = getInTissueSpots(data);
+  // a spot is done when its first scores are in, refined when its histology is averaged over the
+  // manifest's views (views = 1: at once); after a WebGPU loss the run restarts and skips both
+  const views = req.orientations ?? model.manifest.histology.orientations;
   const doneMask = new Uint8Array(nAll);
+  const refinedMask = new Uint8Array(nAll);
   let doneCount = 0;
+  let refinedCount = 0;
   const { mpp, detail } = slide ? resolveMpp(req.mpp) : { mpp: null, detail: 'no slide: gene head only' };
   let order: Int32Array = req.order;
   let announced = false;
@@ -304,29 +311,33 @@ async function runSpotsTimed(
         mpp,
         order,
         batchSize: req.batchSize,
+        orientations: views,
         signal: inner.signal,
         onProgress: (p) => {
           if (p.stage === 'genes') post({ type: 'progress', id, stage: 'genes', done: p.done, total: p.total });
         },
         onBatch: (b) => {
           if (!announced) announced = true;
+          const mask = b.stage === 'spots' ? doneMask : refinedMask;
           const keep: number[] = [];
           for (let i = 0; i < b.spots.length; i++) {
-            if (!doneMask[b.spots[i]]) {
-              doneMask[b.spots[i]] = 1;
-              doneCount++;
+            if (!mask[b.spots[i]]) {
+              mask[b.spots[i]] = 1;
               keep.push(i);
             }
           }
+          if (b.stage === 'spots') doneCount += keep.length;
+          else refinedCount += keep.length;
           if (keep.length) {
             const spots = Int32Array.from(keep, (i) => b.spots[i]);
             const histology = Float32Array.from(keep, (i) => b.histology[i]);
             const gene = Float32Array.from(keep, (i) => b.gene[i]);
             const fused = Float32Array.from(keep, (i) => b.fused[i]);
-            post({ type: 'spotBatch', id, spots, histology, gene, fused }, [spots.buffer, histology.buffer, gene.buffer, fused.buffer]);
+            post({ type: 'spotBatch', id, stage: b.stage, spots, histology, gene, fused }, [spots.buffer, histology.buffer, gene.buffer, fused.buffer]);
           }
-          post({ type: 'progress', id, stage: 'spots', done: doneCount, total: inTissue.length });
-          if (doneCount >= inTissue.length) {
+          if (b.stage === 'spots') post({ type: 'progress', id, stage: 'spots', done: doneCount, total: inTissue.length });
+          else post({ type: 'progress', id, stage: 'views', done: refinedCount, total: inTissue.length });
+          if (doneCount >= inTissue.length && (views === 1 || !clock.slide || refinedCount >= inTissue.length)) {
             complete = true;
             inner.abort(new DOMException('complete', 'AbortError'));
           }
@@ -344,10 +355,11 @@ async function runSpotsTimed(
         const next = createSpotRunClock(model, slide);
         setClock({ ...next, getTimings: () => addTimings(before, next.getTimings()) });
       }
-      // the spots not done yet go first; the run stops as soon as they are all in
+      // the spots not done (or, once all are, not refined) yet go first; the run stops as soon as they are all in
+      const pending = doneCount >= inTissue.length ? refinedMask : doneMask;
       const rest: number[] = [];
-      for (const s of order) if (!doneMask[s]) rest.push(s);
-      for (const s of inTissue) if (!doneMask[s]) rest.push(s);
+      for (const s of order) if (!pending[s]) rest.push(s);
+      for (const s of inTissue) if (!pending[s]) rest.push(s);
       order = Int32Array.from(rest);
     } finally {
       signal.removeEventListener('abort', onOuter);
@@ -360,7 +372,7 @@ async function runSpotsTimed(
 async function runDense(id: number, req: Extract<InferenceRequest, { type: 'heatmap' }>, signal: AbortSignal): Promise<{ done: number; total: number; backend: InferenceBackend }> {
   if (!model || !pkg) throw new Error('no model is loaded');
   if (!slide) throw new Error('no slide is open');
-  const key = `${modelSha}|${slide.meta.name}|${slide.meta.width}x${slide.meta.height}|${req.mpp}`;
+  const key = `${modelSha}|${slide.meta.name}|${slide.meta.width}x${slide.meta.height}|${req.mpp}|${req.orientations ?? 'manifest'}`;
   let plan: HeatmapPlan;
   if (heatmapCache?.key === key) plan = heatmapCache.plan;
   else {
@@ -407,6 +419,7 @@ async function runDense(id: number, req: Extract<InferenceRequest, { type: 'heat
       await runHeatmap(plan, model, slide, {
         order,
         batchSize: req.batchSize,
+        orientations: req.orientations ?? undefined,
         resume: true,
         signal,
         onBatch: (cells, probs) => {

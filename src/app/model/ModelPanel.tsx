@@ -56,7 +56,12 @@ function ModelInfoRow() {
     <div>
       <div className="model-row">
         <span className="muted">Model</span>
-        <span data-testid="model-name">{model ? `${model.manifest.name} ${model.manifest.version}` : 'none'}</span>
+        <span
+          data-testid="model-name"
+          title={model && model.manifest.histology.orientations > 1 ? `histology probability averaged over ${model.manifest.histology.orientations} orientations of each patch (after the fused map is in)` : undefined}
+        >
+          {model ? `${model.manifest.name} ${model.manifest.version}` : 'none'}
+        </span>
         <button type="button" className="small" onClick={() => input.current?.click()}>
           Load package…
         </button>

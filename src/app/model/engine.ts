@@ -5,7 +5,7 @@
  * dense histology-only heatmap (viewport first). A new slide, ST set, model or backend cancels the
  * current run and schedules a fresh one. `whenIdle()` resolves when every requested score is in.
  */
-import { getStInfo, type InferenceBackend, type ModelSource, type StInfo, type StSource } from '../../workers/inference-protocol';
+import { getStInfo, type InferenceBackend, type ModelInfo, type ModelSource, type StInfo, type StSource } from '../../workers/inference-protocol';
 import { InferenceClient } from '../../workers/inference-client';
 import type { SlideHandle } from '../../workers/slide-client';
 import { useSlideStore } from '../stores/slideStore';
@@ -105,6 +105,19 @@ function getThreadsParam(): number | null {
   if (typeof location === 'undefined') return null;
   const n = Number(new URLSearchParams(location.search).get('threads'));
   return Number.isInteger(n) && n >= 1 && n <= 16 ? n : null;
+}
+
+/** `?orientations=1|2|4|8`: histology views averaged per patch (default: the model's; 1 is quickest). */
+function getOrientationsParam(): 1 | 2 | 4 | 8 | null {
+  if (typeof location === 'undefined') return null;
+  const n = Number(new URLSearchParams(location.search).get('orientations'));
+  return n === 1 || n === 2 || n === 4 || n === 8 ? n : null;
+}
+
+/** The result-cache key's model part: the package's sha256s, and the views when the URL overrides them. */
+function getModelCacheKey(model: ModelInfo): string {
+  const views = getOrientationsParam();
+  return views ? `${model.sha}|views${views}` : model.sha;
 }
 
 /** `?backend=wasm|webgpu` picks the backend at start (default: automatic). */
@@ -243,7 +256,7 @@ export function setInferenceSt(source: StSource | null, options: { section?: str
     // look the scores up in the result cache while the worker loads the ST data
     const model = useModelStore.getState().model;
     const sourceKey = getStSourceKey(source);
-    if (model) startCacheLookup(Promise.all([sourceKey, slideKey]).then(([st, slide]) => ({ slide: slide ?? 'none', st, model: model.sha, mpp: getUserMpp() })));
+    if (model) startCacheLookup(Promise.all([sourceKey, slideKey]).then(([st, slide]) => ({ slide: slide ?? 'none', st, model: getModelCacheKey(model), mpp: getUserMpp() })));
     try {
       const raw = useSlideStore.getState().handle?.meta.mpp ?? useSlideStore.getState().meta?.mpp ?? null;
       const sent = getClient().setSt(source, { slideMpp: raw, section: options.section });
@@ -453,7 +466,7 @@ async function runSpotScores(signal: AbortSignal): Promise<void> {
   if (total === 0) total = n;
   const sk = stKey;
   const mpp = getUserMpp();
-  const cacheKey = sk ? slideKey.then((slide) => ({ slide: slide ?? 'none', st: sk, model: model.sha, mpp })) : null;
+  const cacheKey = sk ? slideKey.then((slide) => ({ slide: slide ?? 'none', st: sk, model: getModelCacheKey(model), mpp })) : null;
   // the cache lookup and the worker's run start together: a hit stops the run, a miss costs no wait
   const run = new AbortController();
   const onAbort = () => run.abort(signal.reason);
@@ -475,6 +488,7 @@ async function runSpotScores(signal: AbortSignal): Promise<void> {
   // main thread, which shares the CPU with the encoder (on 2 cores a redraw per batch cost the run
   // about 0.3 s of main-thread time on HER2ST B4)
   let finished = false;
+  let fusedDone = false;
   const bumpSoon = getThrottledBump(
     () => useModelStore.getState().bump(),
     () => !finished && !run.signal.aborted,
@@ -485,6 +499,7 @@ async function runSpotScores(signal: AbortSignal): Promise<void> {
       mpp: getUserMpp(),
       order,
       batchSize: 32,
+      orientations: getOrientationsParam(),
       signal: run.signal,
       onStarted: (info) => useModelStore.getState().set({ coverage: info.coverage, warnings: info.warnings, mpp: info.mpp, mppDetail: info.mppDetail }),
       onBatch: (b) => {
@@ -499,8 +514,16 @@ async function runSpotScores(signal: AbortSignal): Promise<void> {
       },
       onProgress: (p) => {
         if (run.signal.aborted) return;
-        const patch: Partial<ReturnType<typeof useModelStore.getState>> = { progress: { task: 'spots', stage: p.stage === 'genes' ? 'gene head' : 'spots', done: p.done, total: p.total } };
-        if (p.stage === 'spots') patch.spotsDone = p.done;
+        const stage = p.stage === 'genes' ? 'gene head' : p.stage === 'views' ? `histology over ${getOrientationsParam() ?? model.manifest.histology.orientations} orientations` : 'spots';
+        const patch: Partial<ReturnType<typeof useModelStore.getState>> = { progress: { task: 'spots', stage, done: p.done, total: p.total } };
+        if (p.stage === 'spots') {
+          patch.spotsDone = p.done;
+          // every fused score is in; the histology column may still be averaged over more views
+          if (p.done >= p.total && !fusedDone) {
+            fusedDone = true;
+            mark('fused-done');
+          }
+        }
         useModelStore.getState().set(patch);
       },
     });
@@ -529,7 +552,7 @@ async function runDenseHeatmap(signal: AbortSignal): Promise<void> {
   }
   const model = store.model;
   const sk = await slideKey;
-  const cacheKey = model && sk ? { slide: sk, st: '-', model: model.sha, mpp } : null;
+  const cacheKey = model && sk ? { slide: sk, st: '-', model: getModelCacheKey(model), mpp } : null;
   const cached = cacheKey ? await loadCachedHeatmap(cacheKey).catch(() => null) : null;
   if (cached) {
     useModelStore.getState().set({ heatmap: { ...cached, done: cached.cells.length, total: cached.cells.length } });
@@ -548,6 +571,7 @@ async function runDenseHeatmap(signal: AbortSignal): Promise<void> {
     mpp,
     priority: getViewportRect(),
     batchSize: 32,
+    orientations: getOrientationsParam(),
     signal,
     onPlan: (plan) => {
       values = new Float32Array(plan.raster.width * plan.raster.height).fill(Number.NaN);
