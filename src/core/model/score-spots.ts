@@ -142,6 +142,13 @@ export async function scoreSpots(opts: ScoreSpotsOptions): Promise<SpotScores> {
   const fused = new Float32Array(nAll).fill(Number.NaN);
   const gate = slide ? new Float32Array(nAll).fill(Number.NaN) : null;
   let hasGate = false;
+  const getBatch = (stage: SpotScoreBatch['stage'], ds: Int32Array): SpotScoreBatch => ({
+    stage,
+    spots: ds,
+    histology: Float32Array.from(ds, (d) => histology[d]),
+    gene: Float32Array.from(ds, (d) => gene[d]),
+    fused: Float32Array.from(ds, (d) => fused[d]),
+  });
 
   const sx = new Float64Array(n);
   const sy = new Float64Array(n);
@@ -253,13 +260,7 @@ export async function scoreSpots(opts: ScoreSpotsOptions): Promise<SpotScores> {
       }
     }
     done += b;
-    onBatch?.({
-      stage: 'spots',
-      spots: ds,
-      histology: Float32Array.from(ds, (d) => histology[d]),
-      gene: Float32Array.from(ds, (d) => gene[d]),
-      fused: Float32Array.from(ds, (d) => fused[d]),
-    });
+    onBatch?.(getBatch('spots', ds));
     onProgress?.({ stage: 'spots', done, total: n });
   }
 
@@ -282,13 +283,7 @@ export async function scoreSpots(opts: ScoreSpotsOptions): Promise<SpotScores> {
       const sum = await loadViewLogOddsSum(model, patches, batch.length, 1, views, signal);
       const ds = Int32Array.from(batch, (p) => spots[p]);
       for (let i = 0; i < batch.length; i++) histology[ds[i]] = getOrientedProb(sum[i] + getLogOdds(histology[ds[i]]), views);
-      onBatch?.({
-        stage: 'views',
-        spots: ds,
-        histology: Float32Array.from(ds, (d) => histology[d]),
-        gene: Float32Array.from(ds, (d) => gene[d]),
-        fused: Float32Array.from(ds, (d) => fused[d]),
-      });
+      onBatch?.(getBatch('views', ds));
       onProgress?.({ stage: 'views', done: s + batch.length, total: n });
     }
   }
