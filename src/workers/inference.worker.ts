@@ -414,20 +414,26 @@ async function runDense(id: number, req: Extract<InferenceRequest, { type: 'heat
   }
   const total = plan.cells.length;
   let done = known.length;
+  let refined = 0;
+  for (const c of plan.cells) refined += plan.final[c];
   for (;;) {
     try {
+      // with several views: an upright value for every window first, then the views
       await runHeatmap(plan, model, slide, {
         order,
         batchSize: req.batchSize,
         orientations: req.orientations ?? undefined,
+        preview: true,
         resume: true,
         signal,
-        onBatch: (cells, probs) => {
-          done += cells.length;
+        onBatch: (cells, probs, stage) => {
+          if (stage === 'windows') done += cells.length;
+          else refined += cells.length;
           const c2 = cells.slice();
           const p2 = probs.slice();
           post({ type: 'heatmapBatch', id, cells: c2, probs: p2 }, [c2.buffer, p2.buffer]);
-          post({ type: 'progress', id, stage: 'windows', done, total });
+          if (stage === 'windows') post({ type: 'progress', id, stage: 'windows', done: Math.min(done, total), total });
+          else post({ type: 'progress', id, stage: 'views', done: refined, total });
         },
       });
       break;

@@ -585,7 +585,10 @@ async function runDenseHeatmap(signal: AbortSignal): Promise<void> {
       h.done = Math.min(h.total, h.done + cells.length);
       bumpSoon();
     },
-    onProgress: (p) => useModelStore.getState().set({ progress: { task: 'heatmap', stage: p.stage === 'tissue' ? 'tissue mask' : 'heatmap windows', done: p.done, total: p.total } }),
+    onProgress: (p) => {
+      const stage = p.stage === 'tissue' ? 'tissue mask' : p.stage === 'views' ? `heatmap over ${getOrientationsParam() ?? model?.manifest.histology.orientations} orientations` : 'heatmap windows';
+      useModelStore.getState().set({ progress: { task: 'heatmap', stage, done: p.done, total: p.total } });
+    },
   });
   mark('heatmap-done');
   const h = useModelStore.getState().heatmap;

@@ -144,6 +144,32 @@ describe('dense heatmap', () => {
         const c = probe[i];
         expect(four.raster.values[c]).toBeCloseTo(getOrientedProb(sum[i], 4), 6);
       }
+      // preview: every window's upright value first, then the views; cancelled during the views and
+      // resumed, it ends at the same raster as the one-pass run
+      const prev = await loadHeatmapPlan(slide, model.manifest, mpp);
+      const stages: string[] = [];
+      const ac = new AbortController();
+      await expect(
+        runHeatmap(prev, model, slide, {
+          orientations: 4,
+          preview: true,
+          batchSize: 16,
+          signal: ac.signal,
+          onBatch: (_c, _p, stage) => {
+            stages.push(stage);
+            if (stage === 'views') ac.abort();
+          },
+        }),
+      ).rejects.toThrow();
+      expect(stages.filter((x) => x === 'windows').length).toBe(Math.ceil(prev.cells.length / 16));
+      expect(stages.at(-1)).toBe('views');
+      for (const c of prev.cells) expect(Number.isNaN(prev.raster.values[c])).toBe(false);
+      const finals = prev.cells.reduce((a, c) => a + prev.final[c], 0);
+      expect(finals).toBe(16);
+      const resumed: string[] = [];
+      await runHeatmap(prev, model, slide, { orientations: 4, preview: true, batchSize: 16, resume: true, onBatch: (_c, _p, stage) => resumed.push(stage) });
+      expect(resumed.every((x) => x === 'views')).toBe(true);
+      for (const c of prev.cells) expect(prev.raster.values[c]).toBeCloseTo(four.raster.values[c], 6);
       // without the option, the manifest's count
       const views = model.manifest.histology.orientations;
       const byManifest = await loadViewLogOddsSum(model, patches, probe.length, 0, views);

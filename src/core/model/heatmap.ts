@@ -12,7 +12,7 @@ import { getLabelFreeThreshold, type ThresholdResult } from '../score/threshold.
 import type { SlideSource } from '../slide/types.ts';
 import type { ModelManifest } from './manifest.ts';
 import type { FuseModel } from './model.ts';
-import { getOrientationCount, getOrientedProb, loadViewLogOddsSum } from './orientations.ts';
+import { getLogOdds, getOrientationCount, getOrientedProb, loadViewLogOddsSum } from './orientations.ts';
 import { getPatchGeometry, type PatchGeometry, readPatchBatch } from './patch.ts';
 import { getSlideScore, getSlideScoreRule } from './slide-score.ts';
 
@@ -27,6 +27,8 @@ export interface HeatmapPlan {
   raster: ProbabilityRaster;
   /** raster indices of the tissue cells, row-major order */
   cells: Int32Array;
+  /** per raster cell: 1 once its value is final (averaged over every view), 0 while it is missing or an upright preview */
+  final: Uint8Array;
   /** area of the tissue cells on the slide (overhang past its edge excluded), level-0 px^2 */
   tissueAreaPx2: number;
   /** the slide's level-0 size: regions are clipped to it */
@@ -81,7 +83,7 @@ export async function loadHeatmapPlan(slide: SlideSource, manifest: ModelManifes
   const cells = new Int32Array(count);
   let j = 0;
   for (let i = 0; i < isTissue.length; i++) if (isTissue[i]) cells[j++] = i;
-  return { mpp, patch, tissue, raster, cells, tissueAreaPx2: areaPx2, bounds: { width: slide.meta.width, height: slide.meta.height } };
+  return { mpp, patch, tissue, raster, cells, final: new Uint8Array(width * height), tissueAreaPx2: areaPx2, bounds: { width: slide.meta.width, height: slide.meta.height } };
 }
 
 export interface HeatmapRunOptions {
@@ -91,23 +93,37 @@ export interface HeatmapRunOptions {
   batchSize?: number;
   /** views averaged per window (manifest `histology.orientations` when not given; see orientations.ts) */
   orientations?: number;
-  /** skip cells that already have a value (resume after a cancel) */
+  /**
+   * With more than one view: first an upright value for every window (stage 'windows'), then the
+   * other views window by window (stage 'views', same order, patches read again), so the whole
+   * map is seen early. Otherwise each window gets its final value at once (stage 'windows').
+   */
+  preview?: boolean;
+  /** skip cells whose value is final, and in preview keep the upright values already there (resume after a cancel) */
   resume?: boolean;
   signal?: AbortSignal;
-  onBatch?: (cells: Int32Array, probs: Float32Array) => void;
-  onProgress?: (done: number, total: number) => void;
+  onBatch?: (cells: Int32Array, probs: Float32Array, stage: HeatmapStage) => void;
+  onProgress?: (done: number, total: number, stage: HeatmapStage) => void;
 }
+
+export type HeatmapStage = 'windows' | 'views';
 
 /** Run the histology head over the plan's tissue windows, writing into `plan.raster.values`. */
 export async function runHeatmap(plan: HeatmapPlan, model: FuseModel, slide: SlideSource, opts: HeatmapRunOptions = {}): Promise<ProbabilityRaster> {
-  const { raster, cells } = plan;
+  const { raster, cells, final } = plan;
   const batchSize = Math.max(1, opts.batchSize ?? 32);
+  const views = getOrientationCount(opts.orientations ?? model.manifest.histology.orientations);
+  const preview = Boolean(opts.preview) && views > 1;
+  if (!opts.resume) {
+    final.fill(0);
+    raster.values.fill(Number.NaN);
+  }
   const isCell = new Uint8Array(raster.width * raster.height);
   for (const c of cells) isCell[c] = 1;
   const queued = new Uint8Array(raster.width * raster.height);
   const order: number[] = [];
   const push = (c: number) => {
-    if (c >= 0 && c < isCell.length && isCell[c] && !queued[c] && !(opts.resume && !Number.isNaN(raster.values[c]))) {
+    if (c >= 0 && c < isCell.length && isCell[c] && !queued[c] && !final[c]) {
       queued[c] = 1;
       order.push(c);
     }
@@ -115,31 +131,58 @@ export async function runHeatmap(plan: HeatmapPlan, model: FuseModel, slide: Sli
   if (opts.order) for (let i = 0; i < opts.order.length; i++) push(opts.order[i]);
   for (const c of cells) push(c);
   const { mean, std } = model.manifest.histology;
-  const views = getOrientationCount(opts.orientations ?? model.manifest.histology.orientations);
-  const total = order.length;
-  const read = (s: number) => {
-    const batch = Int32Array.from(order.slice(s, s + batchSize));
+  const read = (batch: Int32Array) => {
     const cx = new Float64Array(batch.length);
     const cy = new Float64Array(batch.length);
     for (let i = 0; i < batch.length; i++) [cx[i], cy[i]] = getCellCentre(raster, batch[i]);
-    return readPatchBatch(slide, plan.patch, cx, cy, mean, std, opts.signal).then((patches) => ({ batch, patches }));
+    return readPatchBatch(slide, plan.patch, cx, cy, mean, std, opts.signal);
   };
-  // read the next batch while the model runs on this one
-  let pending = total > 0 ? read(0) : null;
-  try {
-    for (let s = 0; s < total; s += batchSize) {
-      opts.signal?.throwIfAborted();
-      const { batch, patches } = await pending!;
-      pending = s + batchSize < total ? read(s + batchSize) : null;
-      const probs = await loadWindowProbs(model, patches, batch.length, views, opts.signal);
-      for (let i = 0; i < batch.length; i++) raster.values[batch[i]] = probs[i];
-      opts.onBatch?.(batch, probs);
-      opts.onProgress?.(Math.min(total, s + batch.length), total);
+  // one stage over `list`: read the next batch while the model runs on this one
+  const runStage = async (stage: HeatmapStage, list: number[], compute: (batch: Int32Array, patches: Float32Array) => Promise<Float32Array>, isFinal: boolean) => {
+    const total = list.length;
+    const batchAt = (s: number) => Int32Array.from(list.slice(s, s + batchSize));
+    const readAt = (s: number) => {
+      const batch = batchAt(s);
+      return read(batch).then((patches) => ({ batch, patches }));
+    };
+    let pending = total > 0 ? readAt(0) : null;
+    try {
+      for (let s = 0; s < total; s += batchSize) {
+        opts.signal?.throwIfAborted();
+        const { batch, patches } = await pending!;
+        pending = s + batchSize < total ? readAt(s + batchSize) : null;
+        const probs = await compute(batch, patches);
+        for (let i = 0; i < batch.length; i++) {
+          raster.values[batch[i]] = probs[i];
+          if (isFinal) final[batch[i]] = 1;
+        }
+        opts.onBatch?.(batch, probs, stage);
+        opts.onProgress?.(Math.min(total, s + batch.length), total, stage);
+      }
+    } finally {
+      // a read still in flight after a cancel or error must not surface as an unhandled rejection
+      pending?.catch(() => {});
     }
-  } finally {
-    // a read still in flight after a cancel or error must not surface as an unhandled rejection
-    pending?.catch(() => {});
+  };
+  if (!preview) {
+    await runStage('windows', order, (batch, patches) => loadWindowProbs(model, patches, batch.length, views, opts.signal), true);
+    return raster;
   }
+  await runStage(
+    'windows',
+    order.filter((c) => Number.isNaN(raster.values[c])),
+    async (batch, patches) => Float32Array.from((await model.runHistology(patches, batch.length)).prob),
+    false,
+  );
+  await runStage(
+    'views',
+    order,
+    async (batch, patches) => {
+      const sum = await loadViewLogOddsSum(model, patches, batch.length, 1, views, opts.signal);
+      return Float32Array.from(sum, (v, i) => getOrientedProb(v + getLogOdds(raster.values[batch[i]]), views));
+    },
+    true,
+  );
   return raster;
 }
 
