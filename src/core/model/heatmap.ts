@@ -4,6 +4,8 @@
  * manifest's window stride at the model's um/px; the window of patchPx is centred on the cell).
  * A cell is tissue when at least half of it is tissue in the thumbnail mask. Windows are computed
  * in any priority order (the browser passes the viewport first), batch by batch, cancellable.
+ * Each window's probability is averaged over the manifest's orientations (orientations.ts); with
+ * `preview` every window gets its upright value first and the other views follow.
  */
 import { getCancerRegions, type CancerRegions } from '../regions/contours.ts';
 import { getCellCentre, type ProbabilityRaster } from '../regions/raster.ts';

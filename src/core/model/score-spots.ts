@@ -4,6 +4,9 @@
  * first, it is cheap); then, with a slide, in priority order and in batches: histology patches of
  * the batch's spots and of their k neighbours -> histology head; the 7-token neighbourhoods ->
  * fusion head. Results arrive batch by batch through `onBatch`; the call can be cancelled.
+ * When the manifest averages the histology head over several orientations (orientations.ts), that
+ * comes last, as a second stage over the spots in the same order ('views' batches): every fused
+ * score (which reads the upright embeddings) is in first.
  */
 import type { SlideSource } from '../slide/types.ts';
 import type { StDataset } from '../st/types.ts';
