@@ -33,7 +33,8 @@ export interface SpotRunCallbacks {
 
 export interface HeatmapRunCallbacks {
   onPlan?(plan: { raster: RasterGeometry; cells: Int32Array; tissueAreaPx2: number; tissue: { width: number; height: number; cellPx: number; mask: Uint8Array } }): void;
-  onBatch?(cells: Int32Array, probs: Float32Array): void;
+  /** final: averaged over every view; false for an upright preview that a later batch refines */
+  onBatch?(cells: Int32Array, probs: Float32Array, final: boolean): void;
   onProgress?(p: { stage: string; done: number; total: number }): void;
 }
 
@@ -241,7 +242,7 @@ export class InferenceClient {
         signal: args.signal,
         onEvent: (ev) => {
           if (ev.type === 'heatmapPlan') args.onPlan?.(ev);
-          else if (ev.type === 'heatmapBatch') args.onBatch?.(ev.cells, ev.probs);
+          else if (ev.type === 'heatmapBatch') args.onBatch?.(ev.cells, ev.probs, ev.final);
           else if (ev.type === 'progress') args.onProgress?.(ev);
         },
       },

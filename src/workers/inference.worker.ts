@@ -393,10 +393,12 @@ async function runDense(id: number, req: Extract<InferenceRequest, { type: 'heat
   // values computed by an earlier (cancelled) run
   const known: number[] = [];
   for (const c of plan.cells) if (!Number.isNaN(raster.values[c])) known.push(c);
-  if (known.length) {
-    const cells = Int32Array.from(known);
-    const probs = Float32Array.from(known, (c) => raster.values[c]);
-    post({ type: 'heatmapBatch', id, cells, probs }, [cells.buffer, probs.buffer]);
+  for (const final of [true, false]) {
+    const part = known.filter((c) => (plan.final[c] === 1) === final);
+    if (!part.length) continue;
+    const cells = Int32Array.from(part);
+    const probs = Float32Array.from(part, (c) => raster.values[c]);
+    post({ type: 'heatmapBatch', id, cells, probs, final }, [cells.buffer, probs.buffer]);
   }
   // viewport first, nearest the viewport centre first
   let order: Int32Array | undefined;
@@ -416,6 +418,7 @@ async function runDense(id: number, req: Extract<InferenceRequest, { type: 'heat
   let done = known.length;
   let refined = 0;
   for (const c of plan.cells) refined += plan.final[c];
+  const views = req.orientations ?? model.manifest.histology.orientations;
   for (;;) {
     try {
       // with several views: an upright value for every window first, then the views
@@ -431,7 +434,7 @@ async function runDense(id: number, req: Extract<InferenceRequest, { type: 'heat
           else refined += cells.length;
           const c2 = cells.slice();
           const p2 = probs.slice();
-          post({ type: 'heatmapBatch', id, cells: c2, probs: p2 }, [c2.buffer, p2.buffer]);
+          post({ type: 'heatmapBatch', id, cells: c2, probs: p2, final: stage === 'views' || views === 1 }, [c2.buffer, p2.buffer]);
           if (stage === 'windows') post({ type: 'progress', id, stage: 'windows', done: Math.min(done, total), total });
           else post({ type: 'progress', id, stage: 'views', done: refined, total });
         },

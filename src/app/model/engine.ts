@@ -578,11 +578,12 @@ async function runDenseHeatmap(signal: AbortSignal): Promise<void> {
       useModelStore.getState().set({ heatmap: { raster: plan.raster, values, cells: plan.cells, tissueAreaPx2: plan.tissueAreaPx2, done: 0, total: plan.cells.length } });
       useModelStore.getState().bumpHeatmap();
     },
-    onBatch: (cells, probs) => {
+    onBatch: (cells, probs, final) => {
       const h = useModelStore.getState().heatmap;
       if (!h || !values) return;
       for (let i = 0; i < cells.length; i++) values[cells[i]] = probs[i];
-      h.done = Math.min(h.total, h.done + cells.length);
+      // done counts final windows (regions and the threshold wait for all of them); upright previews are drawn meanwhile
+      if (final) h.done = Math.min(h.total, h.done + cells.length);
       bumpSoon();
     },
     onProgress: (p) => {
