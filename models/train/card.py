@@ -306,6 +306,28 @@ def main():
                      + (f'; upright only (`--orientations 1`) {f3(ev.get("glas_cli_cv_auc_upright"))} (Python: '
                         f'{f3(ev.get("glas_python_cv_auc_upright"))})' if 'glas_cli_cv_auc_upright' in ev else '')
                      + '.\n')
+        sc = ev.get('glas_cli_scales', {})
+        if sc:
+            L.append('GlaS through `fusescope heatmap` on resized copies (same folds and held-out images; each image '
+                     'shrunk (PIL BOX) or enlarged (BICUBIC) by 1/scale, saved as JPEG q95 and given with `--mpp` 0.62 x scale; '
+                     '`eval_cli.py --glas-scales`). Accuracy at the GMM threshold of the out-of-fold image scores:\n')
+            L.append('| scale | um/px | orientations | AUC | AP | accuracy (GMM threshold) |')
+            L.append('|---|---|---|---|---|---|')
+            gp = os.path.join(C.CACHE, 'glas.npz')
+            rows = [(m['scale'], m['mpp'], m['orientations'], f3(m['auc']), f3(m['ap']), f3(m['acc_gmm']), '') for m in sc.values()]
+            for suffix, o in [('', ev.get('glas_cli_orientations', 1)), ('_upright', 1)]:
+                if 'glas_cli_cv_auc' + suffix not in ev or (suffix and not any(m['orientations'] == 1 for m in sc.values())):
+                    continue
+                nat = (f3(ev['glas_cli_cv_auc' + suffix]), '-', '-')
+                if 'glas_cli_scores' + suffix in ev and os.path.exists(gp):  # AP / accuracy of the native run, by the same rule
+                    import numpy as np
+                    from sklearn.metrics import average_precision_score
+                    y, p = np.load(gp, allow_pickle=True)['labels'].astype(int), np.array(ev['glas_cli_scores' + suffix])
+                    nat = (nat[0], f3(average_precision_score(y, p)), f3(np.mean((p >= C.gmm_threshold(p)) == y)))
+                rows.append((1.0, C.GLAS_MPP, o, *nat, ' (native)'))
+            for f, mpp, o, auc, ap, acc, note in sorted(rows, key=lambda r: (r[1], -r[2])):
+                L.append(f'| {f:g}{note} | {mpp:.2f} | {o} | {auc} | {ap} | {acc} |')
+            L.append('')
         po = ev.get('parity_orientations', 1)
         L.append('Pipeline parity on the imaged sections (default package, JPEG slide + legacy ST files through the CLI vs '
                  'the Python predictions of the same models): Pearson r / max |difference| per head'
@@ -344,8 +366,24 @@ def main():
              'of "cancer" is epithelial malignancy in general, not HER2 status.')
     L.append('- Per-slide scaling of genes assumes the section contains both tumour and non-tumour spots; a section '
              'that is almost all tumour or all normal shifts the scaled values and the calibration (AUC is less affected).')
-    L.append('- Resolution: trained with simulated 1.8-4.5 um/px degradation; inputs coarser than ~4 um/px are outside '
-             'the tested range. Stain: HED/colour jitter covers common H&E variation, not special stains or IHC.')
+    sc8 = sorted([(C.GLAS_MPP, ev['glas_cli_cv_auc'])] if ev and 'glas_cli_cv_auc' in ev else []) + sorted(
+        (m['mpp'], m['auc']) for m in (ev or {}).get('glas_cli_scales', {}).values() if m['orientations'] > 1)
+    sc8.sort()
+    if len(sc8) > 1:
+        # where the GlaS AUC through the CLI stays within 0.005 of its native value, and what it is beyond that
+        nat = ev['glas_cli_cv_auc']
+        hold = [m for m, a in sc8 if a >= nat - 0.005]
+        beyond = [(m, a) for m, a in sc8 if m > max(hold)]
+        L.append(f'- Resolution: trained with simulated 1.8-4.5 um/px degradation. On GlaS through the CLI (resized copies, '
+                 f'table above) the image-level AUC stays within 0.005 of the native {f3(nat)} from {min(hold):.2f} to '
+                 f'{max(hold):.2f} um/px'
+                 + (', then ' + ', '.join(f'{f3(a)} at {m:.2f}' for m, a in beyond) + ' um/px' if beyond else '')
+                 + f'; the CLI warns above 3 um/px (windows upsampled more than 2x), and inputs coarser than '
+                 f'{sc8[-1][0]:.1f} um/px are untested. Stain: HED/colour jitter covers common H&E variation, not special '
+                 'stains or IHC.')
+    else:
+        L.append('- Resolution: trained with simulated 1.8-4.5 um/px degradation; inputs coarser than ~4 um/px are outside '
+                 'the tested range. Stain: HED/colour jitter covers common H&E variation, not special stains or IHC.')
     L.append('- Probabilities are not calibrated across slides; use the label-free per-slide threshold.')
     with open(os.path.join(OUT, 'README.md'), 'w') as f:
         f.write('\n'.join(L) + '\n')

@@ -15,6 +15,13 @@ The histology head is evaluated with the package's test-time orientation averagi
 Python side here uses histology.oriented_probs with the same N); the fused column reads upright embeddings.
 usage: /usr/bin/python3 models/train/eval_cli.py  -> models/train/.cache/eval_cli.json
        --glas-only / --parity-only: run just that step, update its keys in eval_cli.json, keep the rest
+       --glas-scales 2,4,6,0.5 [--glas-scales-upright 6]: GlaS at other resolutions (not in train.sh: ~1.5-2 min
+         per scale on 2 cores): the same fold packages and held-out images, each image resized by 1/f (PIL: BOX to shrink,
+         BICUBIC to enlarge, JPEG q95) and given to the CLI as --mpp 0.62*f (f = 6: 3.72 um/px), the package's
+         orientations (--glas-scales-upright: also --orientations 1 at those scales); AUC / AP / accuracy at the
+         GMM threshold of the image scores per scale -> eval_cli.json glas_cli_scales (merged, other keys kept).
+         the card's table: nice -n 10 /usr/bin/python3 models/train/eval_cli.py --glas-scales 0.4,0.5,2,4,6,6.5,8
+           --glas-scales-upright 6   (about 13 min), then models/train/card.py
 """
 import csv
 import hashlib
@@ -146,6 +153,53 @@ def glas_cli(res):
         print(f'GlaS CLI CV AUC{suffix}', res['glas_cli_cv_auc' + suffix], 'python', res['glas_python_cv_auc' + suffix], flush=True)
 
 
+def glas_cli_scales(res, scales, upright_scales=(), path=None):
+    """GlaS CV through the CLI on resized copies (see the module docstring): does the histology model hold
+    from ~0.3 to ~4 um/px? Per scale f: AUC, AP and accuracy at the GMM threshold of the out-of-fold image scores."""
+    import tempfile
+    from PIL import Image
+    from sklearn.metrics import average_precision_score, roc_auc_score
+    glas = dict(np.load(os.path.join(C.CACHE, 'glas.npz'), allow_pickle=True))
+    hres = json.load(open(os.path.join(C.CACHE, 'histo_results.json')))
+    groups = hres['glas_cv_groups']
+    n = hres.get('orientations', 1)
+    y = glas['labels'].astype(int)
+    out = res.setdefault('glas_cli_scales', {})
+    dirs = [histology_fold_package(k) for k in range(len(groups))]
+    runs = [(f, False) for f in scales] + [(f, True) for f in upright_scales]
+    with tempfile.TemporaryDirectory() as tmp:
+        for f in sorted(set(scales) | set(upright_scales)):
+            for name in glas['names']:
+                im = Image.open(os.path.join(C.REPO, '..', 'shared', 'data', 'glas', 'train', f'{name}.jpg')).convert('RGB')
+                w, h = max(1, round(im.width / f)), max(1, round(im.height / f))
+                im.resize((w, h), Image.BOX if f > 1 else Image.BICUBIC).save(
+                    os.path.join(tmp, f'{name}_x{f:g}.jpg'), quality=95, subsampling=0)
+        for f, upright in runs:
+            mpp = C.GLAS_MPP * f
+            sc = np.full(len(y), np.nan)
+            for k, grp in enumerate(groups):
+                for i in np.where(np.isin(glas['patients'], grp))[0]:
+                    cmd = ['node', 'bin/fusescope.mjs', 'heatmap', '--slide', os.path.join(tmp, f'{glas["names"][i]}_x{f:g}.jpg'),
+                           '--mpp', f'{mpp:.4f}', '--model', dirs[k], '--out', os.path.join(tmp, 'heatmap.png'), '--json']
+                    if upright:
+                        cmd += ['--orientations', '1']
+                    r = subprocess.run(cmd, cwd=C.REPO, capture_output=True, text=True)
+                    if r.returncode != 0:
+                        raise SystemExit(f'CLI heatmap failed on {glas["names"][i]} x{f:g}: {r.stderr[-1000:]}')
+                    sc[i] = json.loads(r.stdout)['slideScore']
+            t = C.gmm_threshold(sc)
+            key = f'{f:g}' + ('_upright' if upright else '')
+            out[key] = {'scale': f, 'mpp': mpp, 'orientations': 1 if upright else n,
+                        'auc': float(roc_auc_score(y, sc)), 'ap': float(average_precision_score(y, sc)),
+                        'acc_gmm': float(np.mean((sc >= t) == y)), 'gmm_threshold': float(t), 'scores': sc.tolist()}
+            if path:  # after each scale, merged into the file as it is now (keeps every other key)
+                cur = json.load(open(path)) if os.path.exists(path) else {}
+                cur.setdefault('glas_cli_scales', {})[key] = out[key]
+                json.dump(cur, open(path, 'w'), indent=1)
+            print(f'GlaS CLI x{f:g} ({mpp:.2f} um/px{", upright" if upright else ""}): AUC {out[key]["auc"]:.4f} '
+                  f'AP {out[key]["ap"]:.4f} acc@gmm {out[key]["acc_gmm"]:.4f}', flush=True)
+
+
 def lopo_cli(res):
     res['lopo_cli_gene'] = {}
     gres = json.load(open(os.path.join(C.CACHE, 'gene_results.json')))
@@ -194,9 +248,21 @@ def main():
     torch.set_num_threads(1)
     path = os.path.join(C.CACHE, 'eval_cli.json')
     args = sys.argv[1:]
+    scales = {}
+    for opt in ('--glas-scales', '--glas-scales-upright'):
+        if opt in args:
+            j = args.index(opt)
+            scales[opt] = [float(v) for v in args[j + 1].split(',')]
+            del args[j:j + 2]
     only = [a for a in args if a in ('--glas-only', '--parity-only')]
     if set(args) - set(only):
-        raise SystemExit(f'unknown arguments {sorted(set(args) - set(only))}; usage: eval_cli.py [--glas-only] [--parity-only]')
+        raise SystemExit(f'unknown arguments {sorted(set(args) - set(only))}; usage: eval_cli.py [--glas-only] [--parity-only] '
+                         '[--glas-scales F,F,... [--glas-scales-upright F,...]]')
+    if scales:
+        res = json.load(open(path)) if os.path.exists(path) else {}
+        glas_cli_scales(res, scales.get('--glas-scales', []), scales.get('--glas-scales-upright', []), path)
+        if not only:
+            return
     res = json.load(open(path)) if only and os.path.exists(path) else {}
     if not only:
         lopo_cli(res)
