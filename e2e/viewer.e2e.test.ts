@@ -224,18 +224,27 @@ describe('viewer', () => {
     const s = await openApp(browser, app, { query: 'demo=0' });
     try {
       await s.page.evaluate(() => {
-        const w = window as unknown as { __frames: number[] };
+        const w = window as unknown as { __frames: number[]; __sawLoading: boolean; __sawLoadingUi: boolean };
         w.__frames = [];
         const tick = (t: number) => {
           w.__frames.push(t);
           requestAnimationFrame(tick);
         };
         requestAnimationFrame(tick);
+        // recorded in the page: polling from the test can miss a short loading phase on a busy machine
+        w.__sawLoading = false;
+        w.__sawLoadingUi = false;
+        window.fusescope!.slide.subscribe((st) => {
+          if (st.loading !== null) w.__sawLoading = true;
+        });
+        new MutationObserver(() => {
+          if (document.querySelector('[data-testid="loading"]')) w.__sawLoadingUi = true;
+        }).observe(document.body, { childList: true, subtree: true });
       });
       const t0 = Date.now();
       await dropPaths(s.page, [B4]);
-      await waitForAppState(s.page, (st) => st.loading, 10_000, 'loading to start');
-      await s.page.getByTestId('loading').waitFor();
+      await s.page.waitForFunction(() => (window as unknown as { __sawLoading: boolean }).__sawLoading, null, { timeout: 10_000, polling: 50 });
+      await s.page.waitForFunction(() => (window as unknown as { __sawLoadingUi: boolean }).__sawLoadingUi, null, { timeout: 10_000, polling: 50 });
       const opened = await waitForAppState(s.page, (st) => st.name === 'B4.jpg' && !st.loading, 120_000, 'B4.jpg open');
       const openMs = Date.now() - t0;
       const frames = await s.page.evaluate(() => (window as unknown as { __frames: number[] }).__frames);
