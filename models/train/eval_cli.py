@@ -59,6 +59,18 @@ def cli_predict(section, model_dir, slide=True):
     return {r['spot_id']: r for r in rows}
 
 
+def cli_heatmap(slide, mpp, model_dir, png, extra=(), expect_log=None):
+    """`fusescope heatmap --json` on one image: (its --json output, stderr). expect_log: a line fragment the
+    CLI must print (e.g. how many orientations it averaged)."""
+    r = subprocess.run(['node', 'bin/fusescope.mjs', 'heatmap', '--slide', slide, '--mpp', str(mpp), '--model', model_dir,
+                        '--out', png, '--json', *extra], cwd=C.REPO, capture_output=True, text=True)
+    if r.returncode != 0:
+        raise SystemExit(f'CLI heatmap failed on {slide}: {r.stderr[-1000:]}')
+    if expect_log and expect_log not in r.stderr:
+        raise SystemExit(f'the CLI did not report "{expect_log}": {r.stderr[-1000:]}')
+    return json.loads(r.stdout)
+
+
 def fnum(v):
     return float(v) if v not in ('', None) else float('nan')
 
@@ -133,14 +145,9 @@ def glas_cli(res):
         for i in np.where(np.isin(glas['patients'], grp))[0]:
             for suffix, extra, log in [('', [], f'averaged over {n} orientations' if n > 1 else 'upright windows only'),
                                        ('_upright', ['--orientations', '1'], 'upright windows only')]:
-                r = subprocess.run(['node', 'bin/fusescope.mjs', 'heatmap', '--slide', f'../shared/data/glas/train/{glas["names"][i]}.jpg',
-                                    '--mpp', str(C.GLAS_MPP), '--model', d, '--out', os.path.join(d, 'heatmap.png'), '--json'] + extra,
-                                   cwd=C.REPO, capture_output=True, text=True)
-                if r.returncode != 0:
-                    raise SystemExit(f'CLI heatmap failed on {glas["names"][i]}: {r.stderr[-1000:]}')
-                if log not in r.stderr:  # the CLI says how many views it averaged
-                    raise SystemExit(f'the CLI did not report "{log}": {r.stderr[-1000:]}')
-                scores[suffix][i] = json.loads(r.stdout)['slideScore']
+                # the CLI says how many views it averaged
+                out = cli_heatmap(f'../shared/data/glas/train/{glas["names"][i]}.jpg', C.GLAS_MPP, d, os.path.join(d, 'heatmap.png'), extra, log)
+                scores[suffix][i] = out['slideScore']
     res['glas_cli_orientations'] = n
     for suffix, sc in scores.items():
         res['glas_cli_cv_auc' + suffix] = float(roc_auc_score(glas['labels'], sc))
@@ -179,14 +186,8 @@ def glas_cli_scales(res, scales, upright_scales=(), path=None):
             sc = np.full(len(y), np.nan)
             for k, grp in enumerate(groups):
                 for i in np.where(np.isin(glas['patients'], grp))[0]:
-                    cmd = ['node', 'bin/fusescope.mjs', 'heatmap', '--slide', os.path.join(tmp, f'{glas["names"][i]}_x{f:g}.jpg'),
-                           '--mpp', f'{mpp:.4f}', '--model', dirs[k], '--out', os.path.join(tmp, 'heatmap.png'), '--json']
-                    if upright:
-                        cmd += ['--orientations', '1']
-                    r = subprocess.run(cmd, cwd=C.REPO, capture_output=True, text=True)
-                    if r.returncode != 0:
-                        raise SystemExit(f'CLI heatmap failed on {glas["names"][i]} x{f:g}: {r.stderr[-1000:]}')
-                    sc[i] = json.loads(r.stdout)['slideScore']
+                    sc[i] = cli_heatmap(os.path.join(tmp, f'{glas["names"][i]}_x{f:g}.jpg'), f'{mpp:.4f}', dirs[k],
+                                        os.path.join(tmp, 'heatmap.png'), ['--orientations', '1'] if upright else ())['slideScore']
             t = C.gmm_threshold(sc)
             key = f'{f:g}' + ('_upright' if upright else '')
             out[key] = {'scale': f, 'mpp': mpp, 'orientations': 1 if upright else n,

@@ -257,8 +257,7 @@ def combine_views(probs):
     probs = np.asarray(probs)
     if len(probs) == 1:
         return probs[0]
-    q = np.clip(probs.astype(np.float64), PROB_CLIP, 1 - PROB_CLIP)
-    return 1 / (1 + np.exp(-np.mean(np.log(q / (1 - q)), 0)))
+    return 1 / (1 + np.exp(-np.mean(log_odds(probs), 0)))
 
 
 def oriented_probs(net, arrs, n=ORIENTATIONS, bs=128):
@@ -287,6 +286,12 @@ SLIDE_SCORE = {
 PROB_CLIP = 1e-6
 
 
+def log_odds(p):
+    """float64 log(p / (1 - p)) of probabilities clipped to [PROB_CLIP, 1 - PROB_CLIP] (orientations.ts getLogOdds)."""
+    q = np.clip(np.asarray(p, np.float64), PROB_CLIP, 1 - PROB_CLIP)
+    return np.log(q / (1 - q))
+
+
 def slide_score(probs, method=SLIDE_SCORE['method']):
     """Mirror of getSlideScore(getSlideScoreRule(method)) in src/core/model/slide-score.ts."""
     import re
@@ -295,8 +300,7 @@ def slide_score(probs, method=SLIDE_SCORE['method']):
     if len(p) == 0:
         return float('nan')
     if re.search(r'\b(mean|average)\b', method, re.I) and re.search(r'\b(logits?|log-odds)\b', method, re.I):
-        q = np.clip(p, PROB_CLIP, 1 - PROB_CLIP)
-        return float(1 / (1 + np.exp(-np.mean(np.log(q / (1 - q))))))
+        return float(1 / (1 + np.exp(-np.mean(log_odds(p)))))
     m = re.search(r'(\d+(?:\.\d+)?)\s*(?:st|nd|rd|th)?\s*percentile', method, re.I)
     if m:
         return float(np.percentile(p, min(100.0, max(0.0, float(m.group(1))))))
