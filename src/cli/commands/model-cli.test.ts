@@ -3,11 +3,13 @@
  * `node bin/fusescope.mjs ...` on the real data, with the default model package.
  */
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
+import sharp from 'sharp';
 import { afterAll, describe, expect, it } from 'vitest';
+import { encodeBmp24 } from '../../core/image/testing/encode-bmp.ts';
 
 const execFileP = promisify(execFile);
 const ROOT = resolve(__dirname, '../../..');
@@ -146,5 +148,15 @@ describe('fusescope heatmap', () => {
     expect(jb).toMatchObject({ mpp: 0.62, mppSource: 'user' });
     // 775 x 522 px at 0.62 um/px is 0.156 mm2: tissue cannot exceed the image
     expect(jb.tissueAreaMm2).toBeLessThanOrEqual(0.1556);
+  }, 120_000);
+
+  it('a GlaS image as the challenge ships it (24-bit BMP): the same JSON as the JPEG it was written from', async () => {
+    const img = `${DATA}/glas/train/train_2.jpg`;
+    const { data, info } = await sharp(img).ensureAlpha().raw().toBuffer({ resolveWithObject: true });
+    const bmp = join(tmp, 'train_2.bmp');
+    writeFileSync(bmp, encodeBmp24(info.width, info.height, data));
+    const [a, b] = [await cli(['heatmap', '--slide', img, '--mpp', '0.62', '--json']), await cli(['heatmap', '--slide', bmp, '--mpp', '0.62', '--json'])];
+    expect([a.code, b.code]).toEqual([0, 0]);
+    expect(JSON.parse(b.stdout)).toEqual(JSON.parse(a.stdout));
   }, 120_000);
 });

@@ -3,9 +3,10 @@
  * first bytes and the file name and names the source folder that opens the file. Adding a
  * format = one folder + one entry here.
  */
+import { isBmpHead } from '../image/bmp.ts';
 import { SlideError } from './types.ts';
 
-export type SlideFormatId = 'dzi' | 'ndpi' | 'tiff' | 'jpeg' | 'png' | 'webp';
+export type SlideFormatId = 'dzi' | 'ndpi' | 'tiff' | 'jpeg' | 'png' | 'webp' | 'bmp';
 
 export interface FormatDetector {
   id: SlideFormatId;
@@ -55,6 +56,7 @@ export const FORMAT_DETECTORS: FormatDetector[] = [
   { id: 'jpeg', folder: 'image', test: (h) => h[0] === 0xff && h[1] === 0xd8 && h[2] === 0xff },
   { id: 'png', folder: 'image', test: (h) => h[0] === 0x89 && asciiStart(h.subarray(1), 3) === 'PNG' },
   { id: 'webp', folder: 'image', test: (h) => asciiStart(h, 4) === 'RIFF' && asciiStart(h.subarray(8), 4) === 'WEBP' },
+  { id: 'bmp', folder: 'image', test: (h) => isBmpHead(h) },
 ];
 
 const KNOWN_UNSUPPORTED: Record<string, string> = {
@@ -69,7 +71,7 @@ const KNOWN_UNSUPPORTED: Record<string, string> = {
   zarr: 'OME-Zarr',
 };
 
-const SLIDE_EXTENSIONS = /\.(svs|tif|tiff|ndpi|btf|tf8|scn|jpg|jpeg|png|webp|dzi)$/i;
+const SLIDE_EXTENSIONS = /\.(svs|tif|tiff|ndpi|btf|tf8|scn|jpg|jpeg|png|webp|bmp|dzi)$/i;
 
 /** The detector for a file, or a SlideError that says what the file is not and what to do. */
 export function detectFormat(head: Uint8Array, name: string, size: number): FormatDetector {
@@ -83,5 +85,5 @@ export function detectFormat(head: Uint8Array, name: string, size: number): Form
   if (SLIDE_EXTENSIONS.test(name)) {
     throw new SlideError(name, `is named like a slide but its content is not one (it starts with bytes ${magic}).`, 'The file is corrupt or mislabelled; check its source.');
   }
-  throw new SlideError(name, `is not a supported slide format (starts with bytes ${magic}).`, 'Supported: Aperio SVS, NDPI, (OME-)TIFF/BigTIFF pyramids, Deep Zoom (.dzi), JPEG/PNG/WebP.');
+  throw new SlideError(name, `is not a supported slide format (starts with bytes ${magic}).`, 'Supported: Aperio SVS, NDPI, (OME-)TIFF/BigTIFF pyramids, Deep Zoom (.dzi), JPEG/PNG/WebP/BMP.');
 }

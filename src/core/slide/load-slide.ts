@@ -48,6 +48,7 @@ export async function loadSlide(input: SlideInput, options: LoadSlideOptions): P
       case 'jpeg':
       case 'png':
       case 'webp':
+      case 'bmp':
         return await ImageSlide.open(source, detector.id, opts, signal);
     }
   } catch (e) {

@@ -5,6 +5,7 @@
  * keeps the decoded frame (the browser's JPEG path, FrameImage), the full-resolution level stays
  * in the frame and is copied out by rectangle; level 1 is halved from it strip by strip.
  */
+import { BmpError, decodeBmp } from '../../image/bmp.ts';
 import type { FrameImage, ImageCodec } from '../../image/codec.ts';
 import { blit, crop, halve, setOpaqueRgba } from '../../image/rgba.ts';
 import { type ByteSource, readExact } from '../bytes/byte-source.ts';
@@ -72,9 +73,16 @@ export class ImageSlide extends TiledSlide {
     try {
       // where the decoder keeps a B, G, R, X frame, the pyramid is built in that order (the 2x2
       // mean does not mix channels) and only the tiles read are converted: no pass over the whole image
-      frame = opts.codec.decodeImageFrame ? await opts.codec.decodeImageFrame(bytes) : null;
-      if (!frame) base = await opts.codec.decodeImage(bytes);
+      // BMP is decoded here (neither libvips nor every browser decoder path reads all its variants)
+      if (format === 'bmp') base = decodeBmp(bytes);
+      else {
+        frame = opts.codec.decodeImageFrame ? await opts.codec.decodeImageFrame(bytes) : null;
+        if (!frame) base = await opts.codec.decodeImage(bytes);
+      }
     } catch (e) {
+      if (e instanceof BmpError) {
+        throw new SlideError(src.name, `is a BMP image that cannot be decoded: it ${e.message}.`, e.unsupported ? 'Save it as an uncompressed 24-bit BMP or a PNG (a large image as a pyramidal TIFF).' : 'The file is probably truncated or corrupt.');
+      }
       throw new SlideError(src.name, `is a ${format.toUpperCase()} image that cannot be decoded (${e instanceof Error ? e.message : String(e)}).`, 'The file is probably truncated or corrupt.');
     }
     // level sizes now, level pixels on first use (see getLevel): the metadata goes out without
