@@ -110,14 +110,30 @@ describe('in-browser inference', () => {
           const src = st.colour.source;
           return { kind: src.kind, label: src.label ?? '', first: src.values ? Array.from(src.values.slice(0, 5)) : [] };
         });
+      // the dense heatmap is the histology field: drawn in the histology and fused modes (between
+      // the spots, said under the legend), hidden under gene-only colours
+      const denseShown = () =>
+        p.page.evaluate(() => {
+          const layers = (window as unknown as { fusescope: { overlay: { getState(): { layers: Record<string, { layer: { props: { visible?: boolean } } }> } } } }).fusescope.overlay.getState().layers;
+          return layers['model-heatmap'] ? layers['model-heatmap'].layer.props.visible !== false : null;
+        });
+      await expect.poll(denseShown, { timeout: 60_000 }).not.toBeNull();
       const seen: string[] = [];
-      for (const key of ['1', '2', '3']) {
+      for (const [key, dense, note] of [
+        ['1', true, null],
+        ['2', false, 'histology heatmap hidden in this mode'],
+        ['3', true, 'heatmap between spots: histology-only'],
+      ] as const) {
         await p.page.keyboard.press(key);
         await p.page.waitForTimeout(300);
         const c = await colourOf();
         expect(c.kind).toBe('score');
         seen.push(JSON.stringify(c.first));
         expect(await p.page.locator('.st-legend, [data-testid="st-legend"], [data-testid="model-legend"]').count()).toBeGreaterThan(0);
+        await expect.poll(denseShown).toBe(dense);
+        const noteEl = p.page.getByTestId('st-legend-note');
+        if (note) await expect.poll(() => noteEl.textContent()).toBe(note);
+        else expect(await noteEl.count()).toBe(0);
       }
       expect(new Set(seen).size).toBe(3);
 

@@ -1,3 +1,4 @@
+import { useOverlayStore } from '../overlay/overlayStore';
 import { useCaseStore } from './stores/caseStore';
 import { useSlideStore } from './stores/slideStore';
 import { useViewerStore } from './stores/viewerStore';
@@ -11,6 +12,8 @@ export interface FuseScopeDebug {
   slide: typeof useSlideStore;
   viewer: typeof useViewerStore;
   case: typeof useCaseStore;
+  /** the deck.gl layers the overlay draws, by id */
+  overlay: typeof useOverlayStore;
 }
 
 declare global {
@@ -21,5 +24,5 @@ declare global {
 
 /** Adds the stores to window.fusescope, keeping what other modules put there (see api.ts). */
 export function exposeStoresForTests(): void {
-  window.fusescope = Object.assign(window.fusescope ?? ({} as FuseScopeDebug), { slide: useSlideStore, viewer: useViewerStore, case: useCaseStore });
+  window.fusescope = Object.assign(window.fusescope ?? ({} as FuseScopeDebug), { slide: useSlideStore, viewer: useViewerStore, case: useCaseStore, overlay: useOverlayStore });
 }

@@ -7,7 +7,7 @@ import { useStStore } from '../st/stStore';
 import { useSlideStore } from '../stores/slideStore';
 import { cancelRun, getDroppedModelSource, loadModel, loadSpotDetail, schedule, setBackend } from './engine';
 import { downloadBlob, downloadText, getExportBaseName, getRegionsGeoJsonText, getSpotCsv, getViewPng } from './exports';
-import { getCurrentRegions, getModeScale, MODE_LABEL } from './modelOverlay';
+import { getCurrentRegions, getDenseNote, getLegendLabel, getModeScale, MODE_LABEL } from './modelOverlay';
 import { getModeValues, type OverlayMode, useModelStore } from './modelStore';
 import { getCaseLink } from './openCase';
 import { getHistogram } from './scoreField';
@@ -359,21 +359,26 @@ export function ModelStageOverlay() {
   }, [detail]);
   // the ST panel's legend already explains the spot colours (same map and range): one legend only
   const stShowsScores = useStStore((st) => st.dataset !== null && st.display.visible && st.colour.source.kind === 'score');
+  // the legend's note follows the heatmap switch
+  const showHeatmap = useModelStore((s) => s.showHeatmap);
   if (!hasResults) return null;
-  const scale = getModeScale(mode);
   const s = useModelStore.getState();
+  // with only the dense heatmap (no spot scores) the legend is the histology field's
+  const scale = getModeScale(getLegendLabel(s) === MODE_LABEL.histology ? 'histology' : mode);
   void version;
+  void showHeatmap;
   const showCard = spotIndex >= 0 && s.scores;
   return (
     <>
       <div className="model-legend" data-testid="model-legend" hidden={stShowsScores}>
-        <div className="model-legend-label">{MODE_LABEL[mode]}</div>
+        <div className="model-legend-label">{getLegendLabel(s)}</div>
         <div className="model-legend-bar" style={{ background: getGradientCss(scale.map) }} />
         <div className="model-legend-ticks">
           <span>{scale.lo}</span>
           <span>{(scale.lo + scale.hi) / 2}</span>
           <span>{scale.hi}</span>
         </div>
+        {getDenseNote(s) && <div className="model-legend-note">{getDenseNote(s)}</div>}
       </div>
       {showCard && hover && s.scores && (
         <div className="model-hover" data-testid="model-hover" style={{ left: Math.max(8, hover.screen.x - 266), top: hover.screen.y + 16 }}>

@@ -9,7 +9,7 @@ import { getDeckOverlay } from '../../overlay/deckOverlay';
 import { useSlideStore } from '../stores/slideStore';
 import { useViewerStore } from '../stores/viewerStore';
 import { getScaleBar } from '../viewer/scaleBar';
-import { getCurrentRegions, getModeScale, MODE_LABEL } from './modelOverlay';
+import { getCurrentRegions, getDenseNote, getLegendLabel, getModeScale, MODE_LABEL } from './modelOverlay';
 import { useModelStore } from './modelStore';
 import { getThreshold } from './scoreField';
 
@@ -116,12 +116,14 @@ export async function getViewPng(): Promise<Blob> {
   ctx.scale(dpr, dpr);
   // legend
   const s = useModelStore.getState();
-  const scale = getModeScale(s.mode);
+  const label = getLegendLabel(s);
+  const scale = getModeScale(label === MODE_LABEL.histology ? 'histology' : s.mode);
+  const note = getDenseNote(s);
   const lut = getColourTable(scale.map);
   const lx = 16;
   const ly = h - 70;
   ctx.fillStyle = 'rgba(255,255,255,0.85)';
-  ctx.fillRect(lx - 8, ly - 22, 236, 60);
+  ctx.fillRect(lx - 8, ly - 22, 236, note ? 74 : 60);
   for (let i = 0; i < 200; i++) {
     const k = Math.round((i / 199) * 255) * 3;
     ctx.fillStyle = `rgb(${lut[k]},${lut[k + 1]},${lut[k + 2]})`;
@@ -129,10 +131,15 @@ export async function getViewPng(): Promise<Blob> {
   }
   ctx.fillStyle = '#111';
   ctx.font = '12px sans-serif';
-  ctx.fillText(MODE_LABEL[s.mode], lx, ly - 8);
+  ctx.fillText(label, lx, ly - 8);
   ctx.fillText(String(scale.lo), lx, ly + 28);
   const hiText = String(scale.hi);
   ctx.fillText(hiText, lx + 200 - ctx.measureText(hiText).width, ly + 28);
+  if (note) {
+    ctx.font = '11px sans-serif';
+    ctx.fillStyle = '#444';
+    ctx.fillText(note, lx, ly + 44);
+  }
   // scale bar
   const meta = useSlideStore.getState().meta;
   const zoom = useViewerStore.getState().imageZoom;

@@ -29,6 +29,28 @@ export function getModeScale(mode: OverlayMode): { map: ContinuousMapId; lo: num
   return mode === 'difference' ? { map: 'rdbu-r', lo: -1, hi: 1 } : { map: 'magma', lo: 0, hi: 1 };
 }
 
+/**
+ * Whether the dense heatmap is drawn. It is the histology-only field, so it shows in the histology
+ * mode, in the fused mode (between the spots, where there is no fused score) and wherever there are
+ * no spot scores; under gene-only or difference colours it would pass histology off as genes.
+ */
+export function isDenseShown(s: ModelState): boolean {
+  return s.heatmap !== null && s.showHeatmap && (s.mode === 'histology' || s.mode === 'fused' || !s.scores || !s.st);
+}
+
+/** The legend's line about the dense heatmap in the current mode, or undefined where it needs none. */
+export function getDenseNote(s: ModelState): string | undefined {
+  if (!s.heatmap || !s.showHeatmap || !s.scores || !s.st) return undefined;
+  if (s.mode === 'fused') return 'heatmap between spots: histology-only';
+  if (s.mode === 'gene' || s.mode === 'difference') return 'histology heatmap hidden in this mode';
+  return undefined;
+}
+
+/** The legend's title: the mode's, or the histology field's where only the dense heatmap has scores. */
+export function getLegendLabel(s: ModelState): string {
+  return s.heatmap && (!s.scores || !s.st) ? MODE_LABEL.histology : MODE_LABEL[s.mode];
+}
+
 /** The registered dataset the model sees (positions as drawn); the same object when unregistered. */
 function getRegisteredDataset(ds: StDataset): StDataset {
   const reg = useStStore.getState().registration;
@@ -84,7 +106,7 @@ function pushSpotColours(s: ModelState): void {
   if (src.kind !== 'score' && src.kind !== 'uniform') return;
   const values = getModeValues(s.scores, s.mode).slice();
   const scale = getModeScale(s.mode);
-  st.setColourSource({ kind: 'score', values, label: MODE_LABEL[s.mode] });
+  st.setColourSource({ kind: 'score', values, label: MODE_LABEL[s.mode], note: getDenseNote(s) });
   useStStore.getState().setColour({ map: scale.map, range: [scale.lo, scale.hi] });
 }
 
@@ -101,7 +123,7 @@ function pushLayers(s: ModelState): void {
       heatmapImage = getHeatmapImage(h.raster, h.values, scale.map, scale.lo, scale.hi);
       heatmapImageKey = key;
     }
-    overlay.setLayer(HEATMAP_LAYER_ID, createHeatmapLayer({ raster: h.raster, image: heatmapImage, opacity: s.opacity, visible: s.showHeatmap, version: s.heatmapVersion }), -10);
+    overlay.setLayer(HEATMAP_LAYER_ID, createHeatmapLayer({ raster: h.raster, image: heatmapImage, opacity: s.opacity, visible: isDenseShown(s), version: s.heatmapVersion }), -10);
   } else overlay.setLayer(HEATMAP_LAYER_ID, null);
   const regions = getCurrentRegions(s);
   if (regions?.regions.polygons.length) overlay.setLayer(REGIONS_LAYER_ID, createRegionsLayer({ polygons: regions.regions.polygons, visible: s.showRegions }), 20);

@@ -36,6 +36,11 @@ export function StLegend() {
           </div>
         </>
       ) : null}
+      {values.kind === 'continuous' && values.note ? (
+        <div className="st-legend-note muted" data-testid="st-legend-note">
+          {values.note}
+        </div>
+      ) : null}
       {values.kind === 'categorical' ? (
         <ul className="st-legend-cats" data-testid="st-legend-cats">
           {values.categories.map((c, i) => {

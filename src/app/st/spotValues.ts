@@ -9,7 +9,7 @@ import type { ColourSource, DisplayTransform } from './stStore';
 
 export type SpotValues =
   | { kind: 'uniform'; label: string }
-  | { kind: 'continuous'; values: Float32Array; label: string }
+  | { kind: 'continuous'; values: Float32Array; label: string; note?: string }
   | { kind: 'categorical'; codes: Int32Array; categories: string[]; label: string }
   /** the source names something this dataset does not have */
   | { kind: 'missing'; label: string; reason: string };
@@ -79,7 +79,7 @@ export function getSpotValues(ds: StDataset, source: ColourSource, transform: Di
     }
     case 'score': {
       if (source.values.length !== n) return { kind: 'missing', label: source.label, reason: `${source.values.length} scores for ${n} spots` };
-      return { kind: 'continuous', values: source.values, label: source.label };
+      return { kind: 'continuous', values: source.values, label: source.label, note: source.note };
     }
   }
 }

@@ -13,7 +13,7 @@ export type ColourSource =
   | { kind: 'uniform' }
   | { kind: 'gene'; gene: string }
   | { kind: 'annotation'; column: string }
-  | { kind: 'score'; values: Float32Array; label: string };
+  | { kind: 'score'; values: Float32Array; label: string; note?: string };
 
 export type DisplayTransform = 'raw' | 'log1p' | 'cp10k' | 'log1p-cp10k';
 
