@@ -119,7 +119,10 @@ def main():
              f'12 / 18 neighbours 0.854 / 0.859; transductive self-training on the held-out section 0.876, rejected because '
              f'it splits every section into two classes, including sections without cancer; at test time, the mean logit over '
              f'8 copies of the held-out section thinned like the training spots, to 500 / 1000 / 2000 UMIs: 0.860 / 0.867 / '
-             f'0.873 (the histology head gains from averaging its views, the gene head does not). `FS_GENE_RECIPE=lr '
+             f'0.873 (the histology head gains from averaging its views, the gene head does not); fixed marker-gene scores '
+             f'without training (`study_markers.py`; z-scored log CP10k, neighbourhood mean): HER2 amplicon 0.809, '
+             f'epithelial 0.786 (C1 0.805, the head 0.691), and the head plus 0.25 / 0.5 / 1 x the epithelial score 0.880 / '
+             f'0.874 / 0.860 (C1 rises to 0.72-0.76, E1 and F1 fall). `FS_GENE_RECIPE=lr '
              f'FS_GENE_PANEL_REF=labelled` rebuilds the previous head.')
     cal = g.get('calibration', {}).get('slope_intercept', [1.0, 0.0])
     L.append(f'  Calibration: trained on thinned copies, the head is over-confident on full-depth sections (out of fold, '
