@@ -107,6 +107,23 @@ describe('fusescope predict', () => {
     expect(r.stderr.trim().split('\n').pop()).toMatch(/^fusescope predict: B1\.tsv\.gz: 295 of 295 spots fall outside train_1\.jpg \(spots span x \d+-\d+, y \d+-\d+ px; the slide is \d+ x \d+ px\)\. If train_1\.jpg is a resized copy/);
   });
 
+  it('legacy ST counts without their spot file: gene-only rows at the array positions of the ids, with a warning; with --slide, refused', async () => {
+    const out = join(tmp, 'b1-counts-only.csv');
+    const r = await cli(['predict', '--st', `${DATA}/her2st/counts/B1.tsv.gz`, '--out', out]);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/st: B1\.tsv\.gz: no spot file \(\*_selection\.tsv\), so each spot is placed at the array position of its id/);
+    const rows = readFileSync(out, 'utf8').trim().split('\n').slice(1).map((l) => l.split(','));
+    expect(rows.length).toBe(295);
+    for (const f of rows) {
+      expect(`${Number(f[1])}x${Number(f[2])}`).toBe(f[0]);
+      expect(Number(f[4])).toBeGreaterThan(0);
+      expect(f[3]).toBe('');
+    }
+    const bad = await cli(['predict', '--slide', `${DATA}/glas/train/train_1.jpg`, '--st', `${DATA}/her2st/counts/B1.tsv.gz`, '--out', join(tmp, 'x.csv')]);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr.trim().split('\n').pop()).toMatch(/B1\.tsv\.gz: is a legacy ST count matrix but no spot file gives the spots' positions.*\*_selection\.tsv/);
+  }, 120_000);
+
   it('a model folder that does not exist: exit 1 and one line naming the file', async () => {
     const r = await cli(['predict', '--st', `${DATA}/her2st/counts/B1.tsv.gz`, '--model', join(tmp, 'no-such-model'), '--out', join(tmp, 'x.csv')]);
     expect(r.code).toBe(1);

@@ -85,7 +85,8 @@ export async function run(argv: string[]): Promise<number> {
   try {
     if (v.slide) slide = await loadSlide(await openNodeSlideInput(v.slide), { codec: createNodeCodec() });
     const files = await loadNodeStFiles(v.st);
-    let st = await loadStDataset(files, { slideMpp: slide?.meta.mpp ?? userMpp ?? null, section: v.section });
+    // gene-only (no slide): legacy ST counts alone are placed by their XxY ids, in array units
+    let st = await loadStDataset(files, { slideMpp: slide?.meta.mpp ?? userMpp ?? null, section: v.section, allowArrayPositions: !slide });
     // positions come in full-resolution pixels; a Space Ranger hires/lowres PNG opened as the slide needs its frame
     const image = slide ? st.images?.find((im) => im.file.split('/').pop() === slide?.meta.name) : undefined;
     if (image && image.name !== st.frame.name) {

@@ -146,3 +146,30 @@ describe('a whole Space Ranger outs/ folder', () => {
     expect(w).toMatch(/Ignored files: outs\/web_summary\.html/);
   });
 });
+
+describe('legacy ST counts without their spot file (HER2ST B1)', () => {
+  const B1 = resolve(__dirname, '../../../../shared/data/her2st');
+
+  it('are refused by default, naming the spot file to add', async () => {
+    const err = await loadStDataset(await loadNodeStFiles([`${B1}/counts/B1.tsv.gz`])).then(
+      () => null,
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(StError);
+    expect((err as StError).file).toBe('B1.tsv.gz');
+    expect((err as StError).hint).toMatch(/\*_selection\.tsv/);
+  });
+
+  it('with allowArrayPositions (gene-only CLI): every row placed at its XxY id in array units, labels still joined, and a warning', async () => {
+    const ds = await loadStDataset(await loadNodeStFiles([`${B1}/counts/B1.tsv.gz`, `${B1}/labels/B1_labeled_coordinates.tsv`]), { allowArrayPositions: true });
+    const withSpots = await loadStDataset(await loadNodeStFiles([`${B1}/counts/B1.tsv.gz`, `${B1}/spots/B1_selection.tsv`]));
+    expect(ds.positionUnits).toBe('array');
+    expect(withSpots.positionUnits).toBe('pixels');
+    expect(ds.spots.ids).toEqual(withSpots.spots.ids);
+    for (let i = 0; i < ds.spots.ids.length; i++) expect(`${ds.spots.x[i]}x${ds.spots.y[i]}`).toBe(ds.spots.ids[i]);
+    expect(ds.matrix.indptr).toEqual(withSpots.matrix.indptr);
+    expect(ds.spots.diameterPx).toBe(0.5);
+    expect(ds.spots.annotations.label?.kind).toBe('categorical');
+    expect(ds.warnings.join('\n')).toMatch(/B1\.tsv\.gz: no spot file \(\*_selection\.tsv\), so each spot is placed at the array position of its id/);
+  });
+});

@@ -81,7 +81,7 @@ export const legacyStFormat: StFormat = {
     if (!countsItem) {
       throw new StError(selection?.label ?? 'legacy ST files', `has no counts table${section ? ` for section ${section} (e.g. ${section}.tsv.gz)` : ''}.`, 'Add the section\'s counts file (spots x genes, rows named XxY).');
     }
-    if (!selection) {
+    if (!selection && !opts.allowArrayPositions) {
       throw new StError(
         countsItem.label,
         'is a legacy ST count matrix but no spot file gives the spots\' positions (no spatial coordinates).',
@@ -105,48 +105,41 @@ export const legacyStFormat: StFormat = {
       throw new StError(countsItem.label, `row "${badId}" is not an array position XxY.`, 'Legacy ST count rows are named by array position, e.g. 10x14.');
     }
     files.push({ name: countsItem.label, role: `counts (${wide.rowIds.length} spots x ${symbols.length} genes)` });
-    progress.report(0.75, `Reading ${selection.label}`);
-
-    // spot positions
-    const sel = await loadTextLines(selection.file);
-    const sd = getDelimiter(sel, selection.label);
-    const keys = getHeaderKeys(splitFields(sel[0], sd));
-    const cx = findColumn(keys, ['x']);
-    const cy = findColumn(keys, ['y']);
-    const px = findColumn(keys, ['pixel_x']);
-    const py = findColumn(keys, ['pixel_y']);
-    const cs = findColumn(keys, ['selected']);
-    if (cx < 0 || cy < 0 || px < 0 || py < 0) {
-      throw new StError(selection.label, `lacks one of the columns x, y, pixel_x, pixel_y (has ${keys.join(', ')}).`, 'Use the *_selection.tsv written by the ST spot detector.');
-    }
-    const pos = new Map<string, { x: number; y: number; sel: number; ax: number; ay: number }>();
-    for (let i = 1; i < sel.length; i++) {
-      const f = splitFields(sel[i], sd);
-      const ax = Math.round(Number(f[cx]));
-      const ay = Math.round(Number(f[cy]));
-      const x = Number(f[px]);
-      const y = Number(f[py]);
-      if (![ax, ay, x, y].every(Number.isFinite)) {
-        warnings.push(`${selection.label}: line ${i + 1} has no numeric position and was skipped.`);
-        continue;
+    // spot positions: from the spot file, or (counts alone, opts.allowArrayPositions: the CLI's
+    // gene-only run) the array positions the row ids name, in array units. Those serve the gene
+    // model's neighbourhood, which only needs which spots are near; the neighbours among the 4
+    // diagonal spots of the square array are then picked by row order instead of by the few pixels
+    // that separate them in the image, so scores can differ slightly from a run with the spot file.
+    // The HER2ST count tables hold only the spots under tissue, so every row is taken as one.
+    let pos: Map<string, SpotPosition>;
+    if (selection) pos = await loadSelection(selection, files, warnings, progress);
+    else {
+      pos = new Map();
+      for (const id of wide.rowIds) {
+        const m = ARRAY_ID.exec(id) as RegExpExecArray;
+        const ax = Number(m[1]);
+        const ay = Number(m[2]);
+        pos.set(id, { x: ax, y: ay, sel: 1, ax, ay });
       }
-      pos.set(`${ax}x${ay}`, { x, y, sel: cs >= 0 ? (Number(f[cs]) ? 1 : 0) : 1, ax, ay });
+      files.push({ name: countsItem.label, role: 'spot positions: array coordinates from the row ids (no spot file)' });
+      warnings.push(
+        `${countsItem.label}: no spot file (*_selection.tsv), so each spot is placed at the array position of its id (x, y in array units) and every row is taken as under tissue; the spots cannot be placed on an image.`,
+      );
     }
-    files.push({ name: selection.label, role: 'spot positions (pixel_x, pixel_y in the full-resolution H&E image)' });
     const keep: number[] = [];
     wide.rowIds.forEach((id, r) => {
       if (pos.has(id)) keep.push(r);
     });
     if (keep.length === 0) {
-      throw new StError(selection.label, `matches none of the ${wide.rowIds.length} spots of ${countsItem.label} (e.g. ${wide.rowIds[0]}).`, 'Use the spot file of the same section.');
+      throw new StError(selection?.label ?? countsItem.label, `matches none of the ${wide.rowIds.length} spots of ${countsItem.label} (e.g. ${wide.rowIds[0]}).`, 'Use the spot file of the same section.');
     }
     if (keep.length < wide.rowIds.length) {
       const ex = wide.rowIds.filter((id) => !pos.has(id)).slice(0, 3).join(', ');
-      warnings.push(`Partial load: ${wide.rowIds.length - keep.length} of ${wide.rowIds.length} count rows have no position in ${selection.label} and were left out (e.g. ${ex}).`);
+      warnings.push(`Partial load: ${wide.rowIds.length - keep.length} of ${wide.rowIds.length} count rows have no position in ${selection?.label} and were left out (e.g. ${ex}).`);
     }
     const countIds = new Set(wide.rowIds);
     const noCounts = [...pos.keys()].filter((id) => !countIds.has(id));
-    if (noCounts.length) warnings.push(`${noCounts.length} spots of ${selection.label} have no counts row (e.g. ${noCounts.slice(0, 3).join(', ')}) and were not loaded.`);
+    if (noCounts.length) warnings.push(`${noCounts.length} spots of ${selection?.label} have no counts row (e.g. ${noCounts.slice(0, 3).join(', ')}) and were not loaded.`);
     const rows = Int32Array.from(keep);
     const matrix = getCsrRows(wide.matrix, rows);
     const ids = keep.map((r) => wide.rowIds[r]);
@@ -215,10 +208,56 @@ export const legacyStFormat: StFormat = {
         files,
         warnings,
         frameScales: {},
-        frameSource: { file: selection.label, kind: 'none' },
+        frameSource: { file: selection?.label ?? countsItem.label, kind: 'none' },
         images,
+        // array units: legacy ST spots are 100 um across at a 200 um pitch
+        ...(selection ? {} : { spotDiameterFullres: 0.5, positionUnits: 'array' as const }),
       },
       opts,
     );
   },
 };
+
+interface SpotPosition {
+  x: number;
+  y: number;
+  sel: number;
+  ax: number;
+  ay: number;
+}
+
+/** Reads a `*_selection.tsv`: array id -> position in the H&E image's pixels and the selected flag. */
+async function loadSelection(
+  selection: StClassifiedFile,
+  files: { name: string; role: string }[],
+  warnings: string[],
+  progress: { report(fraction: number, message: string): void },
+): Promise<Map<string, SpotPosition>> {
+  progress.report(0.75, `Reading ${selection.label}`);
+  const sel = await loadTextLines(selection.file);
+  const sd = getDelimiter(sel, selection.label);
+  const keys = getHeaderKeys(splitFields(sel[0], sd));
+  const cx = findColumn(keys, ['x']);
+  const cy = findColumn(keys, ['y']);
+  const px = findColumn(keys, ['pixel_x']);
+  const py = findColumn(keys, ['pixel_y']);
+  const cs = findColumn(keys, ['selected']);
+  if (cx < 0 || cy < 0 || px < 0 || py < 0) {
+    throw new StError(selection.label, `lacks one of the columns x, y, pixel_x, pixel_y (has ${keys.join(', ')}).`, 'Use the *_selection.tsv written by the ST spot detector.');
+  }
+  const pos = new Map<string, SpotPosition>();
+  for (let i = 1; i < sel.length; i++) {
+    const f = splitFields(sel[i], sd);
+    const ax = Math.round(Number(f[cx]));
+    const ay = Math.round(Number(f[cy]));
+    const x = Number(f[px]);
+    const y = Number(f[py]);
+    if (![ax, ay, x, y].every(Number.isFinite)) {
+      warnings.push(`${selection.label}: line ${i + 1} has no numeric position and was skipped.`);
+      continue;
+    }
+    pos.set(`${ax}x${ay}`, { x, y, sel: cs >= 0 ? (Number(f[cs]) ? 1 : 0) : 1, ax, ay });
+  }
+  files.push({ name: selection.label, role: 'spot positions (pixel_x, pixel_y in the full-resolution H&E image)' });
+  return pos;
+}
