@@ -218,16 +218,12 @@ describe('in-browser inference', () => {
     const files = await startFileServer({ 'CMU-1.svs': resolve(SLIDES_DIR, 'CMU-1-Small-Region.svs') }, { ranges: true });
     const p = await openApp(browser, app, { query: `demo=0&backend=wasm&slide=${encodeURIComponent(files.url('CMU-1.svs'))}` });
     try {
-      await p.page.waitForFunction(
-        () => {
-          const s = (window as unknown as { fusescope?: { model?: { getState(): { heatmap: { done: number; total: number } | null; runError: string | null } } } }).fusescope?.model?.getState();
-          return Boolean(s && (s.runError || (s.heatmap && s.heatmap.total > 0 && s.heatmap.done === s.heatmap.total)));
-        },
-        null,
-        { timeout: 280_000, polling: 500 },
-      );
+      // the embedding API's whenIdle(), asked as soon as it exists (the URL case still opening),
+      // resolves only once the dense heatmap is complete
+      await p.page.waitForFunction(() => Boolean((window as unknown as { fusescope?: { whenIdle?: unknown } }).fusescope?.whenIdle));
+      await p.page.evaluate(() => (window as unknown as { fusescope: { whenIdle(): Promise<void> } }).fusescope.whenIdle());
       const h = await p.page.evaluate(() => {
-        const s = (window as unknown as { fusescope: { model: { getState(): { heatmap: { values: Float32Array; cells: Int32Array; total: number }; runError: string | null; mode: string } } } }).fusescope.model.getState();
+        const s = (window as unknown as { fusescope: { model: { getState(): { heatmap: { values: Float32Array; cells: Int32Array; total: number; done: number }; runError: string | null; mode: string } } } }).fusescope.model.getState();
         let finite = 0;
         let lo = 1;
         let hi = 0;
@@ -239,11 +235,12 @@ describe('in-browser inference', () => {
             hi = Math.max(hi, v);
           }
         }
-        return { total: s.heatmap.total, finite, lo, hi, runError: s.runError };
+        return { total: s.heatmap.total, done: s.heatmap.done, finite, lo, hi, runError: s.runError };
       });
       console.log(`CMU-1 dense heatmap: ${h.total} tissue windows, values ${h.lo.toFixed(3)}-${h.hi.toFixed(3)}`);
       expect(h.runError).toBeNull();
       expect(h.total).toBeGreaterThan(10);
+      expect(h.done).toBe(h.total);
       expect(h.finite).toBe(h.total);
       expect(await p.page.locator('[data-testid="model-legend"]').isVisible()).toBe(true);
     } finally {

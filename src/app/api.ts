@@ -12,6 +12,8 @@ import { debugLoseGpu, setBackend, whenIdle as whenEngineIdle } from './model/en
 import { getSpotCsvRows, type SpotRow } from './model/exports';
 import { type OverlayMode, useModelStore } from './model/modelStore';
 import { type CaseInput, loadCase } from './model/openCase';
+import { useStStore } from './st/stStore';
+import { useSlideStore } from './stores/slideStore';
 
 export type { CaseInput, SpotRow, OverlayMode };
 
@@ -19,12 +21,16 @@ export async function load(input: CaseInput): Promise<void> {
   await loadCase(input);
 }
 
-/** Resolves when no model/ST load and no scoring run is pending (spots, then the dense heatmap). */
+/**
+ * Resolves when no case is opening, no slide or ST file is being read and no model load or scoring
+ * run is pending (spots, then the dense heatmap).
+ */
 export async function whenIdle(): Promise<void> {
   // a run may be scheduled by the store subscriptions right after an input settles: wait until quiet twice
-  for (let i = 0; i < 2; i++) {
+  for (let quiet = 0; quiet < 2; ) {
     await new Promise((r) => setTimeout(r, 50));
     await whenEngineIdle();
+    quiet = useSlideStore.getState().loading || useStStore.getState().loading ? 0 : quiet + 1;
   }
 }
 

@@ -222,7 +222,7 @@ function LayerControls() {
     <div className="model-row wrap">
       <label>
         <input type="checkbox" checked={showHeatmap} onChange={(e) => useModelStore.getState().set({ showHeatmap: e.target.checked })} /> heatmap
-        {heatmap ? ` (${heatmap.done}/${heatmap.total})` : ''}
+        {heatmap ? (heatmap.done < heatmap.total ? ` (${heatmap.done}/${heatmap.total} windows final)` : ` (${heatmap.total} windows)`) : ''}
       </label>
       <label>
         <input type="checkbox" checked={showRegions} onChange={(e) => useModelStore.getState().set({ showRegions: e.target.checked })} /> regions

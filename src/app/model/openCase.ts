@@ -8,7 +8,7 @@ import { useStStore } from '../st/stStore';
 import { loadSlideFromFiles, loadSlideFromUrl } from '../open/openSlide';
 import { useCaseStore } from '../stores/caseStore';
 import { useSlideStore } from '../stores/slideStore';
-import { expectSt, getDroppedModelSource, loadModel } from './engine';
+import { expectSt, getDroppedModelSource, holdIdle, loadModel } from './engine';
 import type { ModelSource } from '../../workers/inference-protocol';
 import { type OverlayMode, useModelStore } from './modelStore';
 
@@ -54,12 +54,14 @@ export async function loadCaseSt(inputs: (string | File)[] | Promise<File[]>, ea
 
 export async function loadCase(input: CaseInput): Promise<void> {
   const stList = input.st == null ? [] : Array.isArray(input.st) ? input.st : [input.st];
+  const hold = holdIdle();
   // the spots first: no dense heatmap for the slide alone while its ST data is still loading
   const release = stList.length ? expectSt() : null;
   try {
     await openCaseInputs(input, stList);
   } finally {
     release?.();
+    hold();
   }
 }
 

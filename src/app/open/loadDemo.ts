@@ -1,4 +1,4 @@
-import { expectSt } from '../model/engine';
+import { expectSt, holdIdle } from '../model/engine';
 import { type CaseInfo, useCaseStore } from '../stores/caseStore';
 import { useSlideStore } from '../stores/slideStore';
 import { loadSlide } from './openSlide';
@@ -25,6 +25,16 @@ export function getCaseInfo(json: unknown, caseUrl: string): CaseInfo {
 }
 
 export async function loadDemo(): Promise<boolean> {
+  // whenIdle() asked while case.json is on its way waits for the demo's scores
+  const hold = holdIdle();
+  try {
+    return await openDemo();
+  } finally {
+    hold();
+  }
+}
+
+async function openDemo(): Promise<boolean> {
   const caseUrl = getDemoCaseUrl();
   let info: CaseInfo;
   try {
