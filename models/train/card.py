@@ -224,8 +224,10 @@ def main():
              '0.893 / 0.895) and C-from-B4 0.667 / 0.661 (shipped, upright 0.685 / 0.677). Trained from scratch on a few thousand crops it does '
              'not inherit the frozen ImageNet trunk\'s invariances (teacher-student Pearson r of the probabilities on held-out GlaS '
              'windows 0.69, B4 0.81), so it is not shipped.\n')
-    L.append('All thresholds for F1 are label-free: the intersection of a 2-component Gaussian mixture fitted to the '
-             'scores of the evaluated section (Otsu as fallback).\n')
+    L.append('All thresholds for F1 are label-free: the intersection of a 2-component Gaussian mixture (free variances, '
+             'scikit-learn) fitted to the scores of the evaluated section (Otsu as fallback). The package itself recommends '
+             f'`{man["threshold"]["method"]}` (models/SCHEMA.md): one shared variance fitted to the probabilities, with a '
+             'bimodality guard; the CLI\'s F1 with it is in the table "Through the CLI" below.\n')
     L.append('### Gene head: leave-one-patient-out on the labelled sections (true pathologist labels)\n')
     L.append('| held-out section | gene head AUC | AP | F1 | floor AUC (LR, 1000 HVG + 6-NN mean) |')
     L.append('|---|---|---|---|---|')
@@ -298,11 +300,13 @@ def main():
         L.append('### Through the CLI (`fusescope predict`, the TypeScript pipeline)\n')
         L.append('`models/train/eval_cli.py` re-scores with `node bin/fusescope.mjs predict`. Leave-one-patient-out gene head '
                  'with fold packages (gene.onnx + panel fitted without the held-out patient), CLI output vs pathologist labels:\n')
-        L.append('| held-out section | CLI gene AUC | AP | F1 (GMM threshold) | Python AUC (gene.py) |')
-        L.append('|---|---|---|---|---|')
+        method = ev.get('lopo_cli_threshold_method', 'gmm-intersection')
+        L.append(f'| held-out section | CLI gene AUC | AP | F1 (training code\'s GMM threshold) | F1 of the CLI\'s `cancer` column ({method}) | Python AUC (gene.py) |')
+        L.append('|---|---|---|---|---|---|')
         for s, m in ev['lopo_cli_gene'].items():
-            L.append(f'| {s} | {f3(m["auc"])} | {f3(m["ap"])} | {f3(m["f1"])} | {f3(m["python_auc"])} |')
-        L.append(row('**mean**', ev['lopo_cli_gene_mean']))
+            L.append(f'| {s} | {f3(m["auc"])} | {f3(m["ap"])} | {f3(m["f1"])} | {f3(m.get("f1_cancer_column"))} | {f3(m["python_auc"])} |')
+        mm = ev['lopo_cli_gene_mean']
+        L.append(f'| **mean** | {f3(mm.get("auc"))} | {f3(mm.get("ap"))} | {f3(mm.get("f1"))} | {f3(mm.get("f1_cancer_column"))} | |')
         L.append('')
         if 'glas_cli_cv_auc' in ev:
             cn = ev.get('glas_cli_orientations', 1)

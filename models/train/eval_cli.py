@@ -14,7 +14,7 @@ The histology head is evaluated with the package's test-time orientation averagi
 (manifest histology.orientations; the CLI applies it to its histology column and heatmap windows, the
 Python side here uses histology.oriented_probs with the same N); the fused column reads upright embeddings.
 usage: /usr/bin/python3 models/train/eval_cli.py  -> models/train/.cache/eval_cli.json
-       --glas-only / --parity-only: run just that step, update its keys in eval_cli.json, keep the rest
+       --glas-only / --parity-only / --lopo-only: run just that step, update its keys in eval_cli.json, keep the rest
        --glas-scales 2,4,6,0.5 [--glas-scales-upright 6]: GlaS at other resolutions (not in train.sh: ~1.5-2 min
          per scale on 2 cores): the same fold packages and held-out images, each image resized by 1/f (PIL: BOX to shrink,
          BICUBIC to enlarge, JPEG q95) and given to the CLI as --mpp 0.62*f (f = 6: 3.72 um/px), the package's
@@ -210,9 +210,14 @@ def lopo_cli(res):
         sec = C.load_section(held)
         p = np.array([fnum(rows[i]['gene']) for i in sec['ids']])
         m = sec['label'] >= 0
-        res['lopo_cli_gene'][held] = C.metrics(sec['label'][m], p[m]) | {'python_auc': gres['lopo'][held]['auc']}
+        # the CLI's own 0/1 call: the package's label-free threshold (manifest threshold.method)
+        called = np.array([int(rows[i]['cancer']) for i in sec['ids']])
+        from sklearn.metrics import f1_score
+        res['lopo_cli_gene'][held] = C.metrics(sec['label'][m], p[m]) | {'python_auc': gres['lopo'][held]['auc'],
+                                                                          'f1_cancer_column': float(f1_score(sec['label'][m], called[m]))}
         print(held, 'CLI gene AUC', round(res['lopo_cli_gene'][held]['auc'], 4), 'python', round(gres['lopo'][held]['auc'], 4), flush=True)
-    res['lopo_cli_gene_mean'] = {k: float(np.mean([res['lopo_cli_gene'][s][k] for s in C.LABELLED])) for k in ['auc', 'ap', 'f1']}
+    res['lopo_cli_gene_mean'] = {k: float(np.mean([res['lopo_cli_gene'][s][k] for s in C.LABELLED])) for k in ['auc', 'ap', 'f1', 'f1_cancer_column']}
+    res['lopo_cli_threshold_method'] = json.load(open(os.path.join(PKG, 'manifest.json')))['threshold']['method']
 
 
 def parity(res):
@@ -255,9 +260,9 @@ def main():
             j = args.index(opt)
             scales[opt] = [float(v) for v in args[j + 1].split(',')]
             del args[j:j + 2]
-    only = [a for a in args if a in ('--glas-only', '--parity-only')]
+    only = [a for a in args if a in ('--glas-only', '--parity-only', '--lopo-only')]
     if set(args) - set(only):
-        raise SystemExit(f'unknown arguments {sorted(set(args) - set(only))}; usage: eval_cli.py [--glas-only] [--parity-only] '
+        raise SystemExit(f'unknown arguments {sorted(set(args) - set(only))}; usage: eval_cli.py [--glas-only] [--parity-only] [--lopo-only] '
                          '[--glas-scales F,F,... [--glas-scales-upright F,...]]')
     if scales:
         res = json.load(open(path)) if os.path.exists(path) else {}
@@ -265,7 +270,7 @@ def main():
         if not only:
             return
     res = json.load(open(path)) if only and os.path.exists(path) else {}
-    if not only:
+    if not only or '--lopo-only' in only:
         lopo_cli(res)
     if not only or '--parity-only' in only:
         parity(res)

@@ -164,7 +164,8 @@ def main():
             'gene': 'P(cancer) for one spot from panel expression alone (per-slide scaled log-CP10k averaged over the spot and its ' + str(int(pj.get('neighbourhood_mean', 0))) + ' nearest spots)',
             'fused': 'P(cancer) for the spot from both modalities over the spot and its 6 nearest spots; gate = weight given to histology',
         },
-        'threshold': {'method': 'gmm-intersection', 'fallback': 0.5},
+        # equal variances on the probabilities: the deployed rule, F1 through the CLI in eval_cli.py (README, Scoring)
+        'threshold': {'method': 'gmm-equal-variance', 'fallback': 0.5},
         # the rule histology.py used for its GlaS image-level AUC (mirrored by src/core/model/slide-score.ts)
         'slideScore': res['histo'].get('slide_score') or {
             'method': 'mean of tissue-window probabilities',

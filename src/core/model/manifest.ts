@@ -73,7 +73,7 @@ export const manifestSchema = z.looseObject({
   neighbourhood: z.looseObject({ k: z.number().int().min(0) }),
   heads: z.looseObject({ histology: z.string(), gene: z.string(), fused: z.string() }),
   threshold: z.looseObject({
-    method: z.enum(['gmm-intersection', 'otsu']),
+    method: z.enum(['gmm-intersection', 'gmm-equal-variance', 'otsu']),
     fallback: z.number().min(0).max(1),
   }),
   slideScore: z.looseObject({ method: z.string(), description: z.string().optional() }),

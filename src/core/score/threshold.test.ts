@@ -65,4 +65,35 @@ describe('label-free thresholds', () => {
     const bimodal = [...normals(1500, 0.2, 0.06, 8), ...normals(500, 0.8, 0.06, 9)];
     expect(getLabelFreeThreshold(bimodal, 'gmm-intersection', 0.5).method).toBe('gmm-intersection');
   });
+
+  it('equal-variance mixture on probabilities: one shared width, the closed-form crossing, no logit transform', () => {
+    // unequal true widths: the tied fit still recovers the means and weights and splits between them
+    const values = [...normals(2400, 0.25, 0.08, 10), ...normals(600, 0.85, 0.05, 11)];
+    const g = fitGaussianMixture2(values, 300, 1e-9, true)!;
+    expect(g.sds[0]).toBe(g.sds[1]);
+    expect(g.means[0]).toBeCloseTo(0.25, 1);
+    expect(g.means[1]).toBeCloseTo(0.85, 1);
+    expect(g.weights[0]).toBeCloseTo(0.8, 1);
+    const r = getLabelFreeThreshold(values, 'gmm-equal-variance', 0.5);
+    expect(r.method).toBe('gmm-equal-variance');
+    const s2 = g.sds[0] ** 2;
+    expect(r.threshold).toBeCloseTo((g.means[0] + g.means[1]) / 2 + (s2 * Math.log(g.weights[0] / g.weights[1])) / (g.means[1] - g.means[0]), 9);
+    expect(r.detail).toMatch(/^two-component equal-variance Gaussian mixture intersection/);
+    expect(r.detail).not.toMatch(/logit/);
+  });
+
+  it('equal-variance mixture: a saturated cancer mode near 1 does not pull the split into it', () => {
+    // a head that saturates: most cancer spots at 0.995-1, a broad negative mode; free variances on
+    // probabilities put the crossing inside the narrow band, the shared variance between the modes
+    const sat = normals(400, 0.997, 0.002, 12).map((v) => Math.min(1, v));
+    const values = [...normals(1200, 0.3, 0.15, 13).map((v) => Math.min(1, Math.max(0, v))), ...sat];
+    const free = getGmmIntersection(fitGaussianMixture2(values)!)!;
+    expect(free).toBeGreaterThan(0.98);
+    const tied = getLabelFreeThreshold(values, 'gmm-equal-variance', 0.5);
+    expect(tied.method).toBe('gmm-equal-variance');
+    expect(tied.threshold).toBeGreaterThan(0.5);
+    expect(tied.threshold).toBeLessThan(0.9);
+    // unimodal scores still fall back to the calibrated threshold
+    expect(getLabelFreeThreshold(normals(2000, 0.25, 0.08, 14), 'gmm-equal-variance', 0.5).method).toBe('fallback');
+  });
 });
