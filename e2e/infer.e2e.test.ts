@@ -10,10 +10,12 @@ import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
+import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EncoderBenchArgs } from '../bench/infer-page';
 import type { SpotRow } from '../src/app/model/exports';
 import { run as runPredict } from '../src/cli/commands/predict';
+import { encodeBmp24 } from '../src/core/image/testing/encode-bmp';
 import { type AppServer, dropPaths, HER2ST_DIR, launchBrowser, openApp, REPO_ROOT, SLIDES_DIR, startAppServer, startFileServer } from './harness';
 
 let app: AppServer;
@@ -246,6 +248,32 @@ describe('in-browser inference', () => {
     } finally {
       await p.close();
       await files.close();
+    }
+  });
+
+  it('a GlaS image as the challenge ships it (24-bit BMP, no um/px) dropped alone: a dense heatmap at an assumed 20x, said in the panel', async () => {
+    const { data, info } = await sharp(resolve(REPO_ROOT, '../shared/data/glas/train/train_5.jpg')).ensureAlpha().raw().toBuffer({ resolveWithObject: true });
+    const bmp = join(tmp, 'testA_5.bmp');
+    writeFileSync(bmp, encodeBmp24(info.width, info.height, data));
+    const p = await openApp(browser, app, { query: 'demo=0&backend=wasm' });
+    try {
+      await p.page.waitForFunction(() => Boolean((window as unknown as { fusescope?: { whenIdle?: unknown } }).fusescope?.whenIdle));
+      await dropPaths(p.page, [bmp]);
+      await p.page.waitForFunction(() => (window as unknown as { fusescope: { slide: { getState(): { meta: { name: string } | null } } } }).fusescope.slide.getState().meta?.name === 'testA_5.bmp', null, { timeout: 60_000 });
+      await p.page.evaluate(() => (window as unknown as { fusescope: { whenIdle(): Promise<void> } }).fusescope.whenIdle());
+      const s = await p.page.evaluate(() => {
+        const m = (window as unknown as { fusescope: { model: { getState(): { heatmap: { done: number; total: number } | null; runError: string | null; heatmapNote: string | null } } } }).fusescope.model.getState();
+        return { done: m.heatmap?.done ?? 0, total: m.heatmap?.total ?? 0, runError: m.runError, note: m.heatmapNote };
+      });
+      expect(s.runError).toBeNull();
+      expect(s.total).toBeGreaterThan(10);
+      expect(s.done).toBe(s.total);
+      expect(s.note).toMatch(/no um\/px: the heatmap assumes 0\.5 um\/px \(a 20x scan\)/);
+      await expect.poll(() => p.page.getByTestId('heatmap-note').textContent()).toMatch(/Set the real value in the Slide panel/);
+      // the area waits for a real um/px
+      expect(await p.page.getByTestId('model-area').textContent()).toMatch(/um\/px unknown/);
+    } finally {
+      await p.close();
     }
   });
 

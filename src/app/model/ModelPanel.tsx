@@ -218,19 +218,27 @@ function LayerControls() {
   const showHeatmap = useModelStore((s) => s.showHeatmap);
   const showRegions = useModelStore((s) => s.showRegions);
   const heatmap = useModelStore((s) => s.heatmap);
+  const note = useModelStore((s) => s.heatmapNote);
   return (
-    <div className="model-row wrap">
-      <label>
-        <input type="checkbox" checked={showHeatmap} onChange={(e) => useModelStore.getState().set({ showHeatmap: e.target.checked })} /> heatmap
-        {heatmap ? (heatmap.done < heatmap.total ? ` (${heatmap.done}/${heatmap.total} windows final)` : ` (${heatmap.total} windows)`) : ''}
-      </label>
-      <label>
-        <input type="checkbox" checked={showRegions} onChange={(e) => useModelStore.getState().set({ showRegions: e.target.checked })} /> regions
-      </label>
-      <label>
-        opacity <input type="range" min={0} max={1} step={0.05} value={opacity} onChange={(e) => useModelStore.getState().set({ opacity: Number(e.target.value) })} />
-      </label>
-    </div>
+    <>
+      <div className="model-row wrap">
+        <label>
+          <input type="checkbox" checked={showHeatmap} onChange={(e) => useModelStore.getState().set({ showHeatmap: e.target.checked })} /> heatmap
+          {heatmap ? (heatmap.done < heatmap.total ? ` (${heatmap.done}/${heatmap.total} windows final)` : ` (${heatmap.total} windows)`) : ''}
+        </label>
+        <label>
+          <input type="checkbox" checked={showRegions} onChange={(e) => useModelStore.getState().set({ showRegions: e.target.checked })} /> regions
+        </label>
+        <label>
+          opacity <input type="range" min={0} max={1} step={0.05} value={opacity} onChange={(e) => useModelStore.getState().set({ opacity: Number(e.target.value) })} />
+        </label>
+      </div>
+      {note && (
+        <p className="model-warn small-text" data-testid="heatmap-note">
+          {note}
+        </p>
+      )}
+    </>
   );
 }
 

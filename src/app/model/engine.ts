@@ -5,6 +5,7 @@
  * dense histology-only heatmap (viewport first). A new slide, ST set, model or backend cancels the
  * current run and schedules a fresh one. `whenIdle()` resolves when every requested score is in.
  */
+import { ASSUMED_MPP } from '../../core/model/mpp';
 import { getStInfo, type InferenceBackend, type ModelInfo, type ModelSource, type StInfo, type StSource } from '../../workers/inference-protocol';
 import { InferenceClient } from '../../workers/inference-client';
 import type { SlideHandle } from '../../workers/slide-client';
@@ -208,7 +209,7 @@ export function setBackend(backend: InferenceBackend): Promise<void> {
 }
 
 function resetResults(): void {
-  useModelStore.getState().set({ scores: null, heatmap: null, spotsDone: 0, spotsTotal: 0, spotsMs: null, spotsTimings: null, runError: null, coverage: null, warnings: [] });
+  useModelStore.getState().set({ scores: null, heatmap: null, spotsDone: 0, spotsTotal: 0, spotsMs: null, spotsTimings: null, runError: null, coverage: null, warnings: [], heatmapNote: null });
 }
 
 /** A User Timing mark (`fusescope:<what>`): the benchmark reads the engine's timeline from these. */
@@ -561,11 +562,15 @@ async function runSpotScores(signal: AbortSignal): Promise<void> {
 async function runDenseHeatmap(signal: AbortSignal): Promise<void> {
   const store = useModelStore.getState();
   const meta = useSlideStore.getState().meta;
-  const mpp = meta?.mpp ?? store.mpp;
-  if (!mpp) {
-    store.set({ runError: 'The dense heatmap needs the slide um/px: the slide file has none; set it in the Slide panel.' });
-    return;
-  }
+  // a plain image without um/px (and no spots to measure it from): a 20x scan is assumed, as the
+  // CLI's heatmap does, and the panel says so; areas stay unknown until the user sets the value
+  const known = meta?.mpp ?? store.mpp;
+  const mpp = known ?? ASSUMED_MPP;
+  store.set({
+    heatmapNote: known
+      ? null
+      : `The slide has no um/px: the heatmap assumes ${ASSUMED_MPP} um/px (a 20x scan). Set the real value in the Slide panel for the right scale and for areas in mm².`,
+  });
   const model = store.model;
   const sk = await slideKey;
   const cacheKey = model && sk ? { slide: sk, st: '-', model: getModelCacheKey(model), mpp } : null;

@@ -55,6 +55,8 @@ export interface ModelState {
   spotsMs: number | null;
   /** where the last complete spot run's time went (worker side), for the benchmark and the status line */
   spotsTimings: SpotRunTimings | null;
+  /** a caveat about the dense heatmap (an assumed um/px), shown under its controls */
+  heatmapNote: string | null;
   heatmap: HeatmapState | null;
   progress: RunProgress | null;
   runError: string | null;
@@ -94,6 +96,7 @@ export const useModelStore = create<ModelState>()((set) => ({
   spotsMs: null,
   spotsTimings: null,
   heatmap: null,
+  heatmapNote: null,
   progress: null,
   runError: null,
   mode: 'fused',

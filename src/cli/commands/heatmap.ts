@@ -10,7 +10,7 @@ import { writeFile } from 'node:fs/promises';
 import sharp from 'sharp';
 import { createNodeCodec } from '../../core/image/node/sharp-codec.ts';
 import { getHeatmapSummary, loadHeatmapPlan, runHeatmap } from '../../core/model/heatmap.ts';
-import { getMppResolution } from '../../core/model/mpp.ts';
+import { ASSUMED_MPP, getMppResolution } from '../../core/model/mpp.ts';
 import { loadNodeModel } from '../../core/model/node-model.ts';
 import { getRegionsGeoJson } from '../../core/regions/contours.ts';
 import { getRasterRgba } from '../../core/regions/raster-image.ts';
@@ -18,8 +18,6 @@ import { openNodeSlideInput } from '../../core/slide/bytes/node-file-source.ts';
 import { loadSlide } from '../../core/slide/load-slide.ts';
 import { createProgressWriter, getDefaultModelDir, parseOrientations, parsePositive } from '../model-options.ts';
 
-/** um/px assumed for an image that carries none when --mpp is not given (20x) */
-const ASSUMED_MPP = 0.5;
 
 export const HEATMAP_USAGE =
   'usage: fusescope heatmap --slide <slide> [--model <dir>] [--mpp <um/px>] [--threshold <0-1>] [--orientations 1|2|4|8] [--batch <n>] --out heatmap.png [--geojson regions.json] [--json]';

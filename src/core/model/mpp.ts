@@ -7,6 +7,12 @@ import type { MppSource, SlideMetadata } from '../slide/types.ts';
 import { getMppFromSpotPitch } from '../st/pitch.ts';
 import type { StDataset } from '../st/types.ts';
 
+/**
+ * um/px assumed for a slide with none (a plain image without ST spots and no value given): a 20x
+ * scan. Only the dense histology heatmap runs on it (CLI `heatmap`, the app), and both say so.
+ */
+export const ASSUMED_MPP = 0.5;
+
 export interface MppResolution {
   mpp: number | null;
   source: MppSource;
