@@ -396,8 +396,10 @@ describe('ST overlay', () => {
     const box = await page.getByTestId('viewer').boundingBox();
     if (!box) throw new Error('no viewer box');
     await page.mouse.move(box.x + q.x, box.y + q.y);
-    await page.getByTestId('st-tooltip').waitFor({ timeout: 10_000 });
-    expect(await page.getByTestId('st-tooltip').textContent()).toContain(target.id);
+    // the ST layer's tooltip, or the model's hover card when the spots show model scores (one card)
+    const card = page.locator('[data-testid="st-tooltip"], [data-testid="model-hover"]');
+    await card.first().waitFor({ timeout: 10_000 });
+    expect(await card.first().textContent()).toContain(target.id);
     await page.mouse.click(box.x + q.x, box.y + q.y);
     await page.getByTestId('st-pinned').waitFor({ timeout: 10_000 });
     expect(await page.getByTestId('st-pinned').textContent()).toContain(target.id);

@@ -4,6 +4,8 @@ import { useOverlayStore } from '../../overlay/overlayStore';
 import { SPOT_LAYER_ID } from '../../overlay/spotLayer';
 import { loadDemo } from '../open/loadDemo';
 import { useStStore } from '../st/stStore';
+import { useStViewStore } from '../st/stView';
+import { getSpotTooltip } from '../st/tooltip';
 import { useSlideStore } from '../stores/slideStore';
 import { cancelRun, getDroppedModelSource, loadModel, loadSpotDetail, schedule, setBackend } from './engine';
 import { downloadBlob, downloadText, getExportBaseName, getRegionsGeoJsonText, getSpotCsv, getViewPng } from './exports';
@@ -367,6 +369,7 @@ export function ModelStageOverlay() {
   }, [detail]);
   // the ST panel's legend already explains the spot colours (same map and range): one legend only
   const stShowsScores = useStStore((st) => st.dataset !== null && st.display.visible && st.colour.source.kind === 'score');
+  const stDataset = useStViewStore((v) => v.dataset);
   // the legend's note follows the heatmap switch
   const showHeatmap = useModelStore((s) => s.showHeatmap);
   if (!hasResults) return null;
@@ -376,6 +379,9 @@ export function ModelStageOverlay() {
   void version;
   void showHeatmap;
   const showCard = spotIndex >= 0 && s.scores;
+  // one card per spot: this one replaces the ST layer's hover tooltip while the spots show model
+  // scores, so it carries that tooltip's annotation columns too (a HER2ST label, array position)
+  const annotations = showCard && stDataset && spotIndex < stDataset.spots.ids.length ? getSpotTooltip(stDataset, null, spotIndex).rows : [];
   return (
     <>
       <div className="model-legend" data-testid="model-legend" hidden={stShowsScores}>
@@ -396,6 +402,11 @@ export function ModelStageOverlay() {
           <div>histology {fmt(s.scores.histology[spotIndex])}</div>
           <div>gene {fmt(s.scores.gene[spotIndex])}</div>
           <div>fused {fmt(s.scores.fused[spotIndex])}</div>
+          {annotations.map(([k, v]) => (
+            <div key={k} className="muted">
+              {k} {v}
+            </div>
+          ))}
           {detail && detail.spot === spotIndex && (
             <>
               <div className="muted">top panel genes: {detail.topGenes.map((g) => `${g.symbol} ${g.value.toFixed(2)}`).join(', ')}</div>

@@ -96,7 +96,9 @@ function HoverTooltip() {
   const hover = useOverlayStore((s) => (s.hover?.layerId === SPOT_LAYER_ID ? s.hover : null));
   const visible = useStStore((s) => s.display.visible);
   const picking = useStStore((s) => s.picking !== null);
-  if (!hover || !visible || picking) return null;
+  // while the spots show model scores, the model's hover card (src/app/model) is the one card
+  const modelCard = useStStore((s) => s.colour.source.kind === 'score');
+  if (!hover || !visible || picking || modelCard) return null;
   return (
     <div className="st-tooltip" data-testid="st-tooltip" style={{ left: hover.screen.x + 14, top: hover.screen.y + 14 }}>
       <TooltipBody index={hover.index} />
