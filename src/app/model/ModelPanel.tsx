@@ -33,15 +33,18 @@ function BackendRow() {
   const isolated = useModelStore((s) => s.isolated);
   const note = useModelStore((s) => s.backendNote);
   return (
-    <div className="model-row">
-      <span className="muted">Runs on</span>
-      <strong data-testid="model-backend">{backend === 'webgpu' ? 'WebGPU' : `WASM (SIMD, ${threads} thread${threads > 1 ? 's' : ''}${isolated ? '' : ', not isolated'})`}</strong>
-      <select aria-label="Inference backend" value={backend} onChange={(e) => void setBackend(e.target.value as 'webgpu' | 'wasm')}>
-        <option value="wasm">WASM</option>
-        <option value="webgpu" disabled={!webgpu && typeof navigator !== 'undefined' && !('gpu' in navigator)}>
-          WebGPU
-        </option>
-      </select>
+    <div>
+      <div className="model-row">
+        <span className="muted">Runs on</span>
+        <strong data-testid="model-backend">{backend === 'webgpu' ? 'WebGPU' : `WASM (SIMD, ${threads} thread${threads > 1 ? 's' : ''}${isolated ? '' : ', not isolated'})`}</strong>
+        <select aria-label="Inference backend" value={backend} onChange={(e) => void setBackend(e.target.value as 'webgpu' | 'wasm')}>
+          <option value="wasm">WASM</option>
+          <option value="webgpu" disabled={!webgpu && typeof navigator !== 'undefined' && !('gpu' in navigator)}>
+            WebGPU
+          </option>
+        </select>
+      </div>
+      {/* under the row, full width: beside the select it wrapped into a narrow column */}
       {note && <p className="model-note">{note}</p>}
     </div>
   );
