@@ -253,11 +253,6 @@ export class InferenceClient {
     return this.request({ type: 'spotDetail', id: this.id(), spot, topGenes, mpp });
   }
 
-  /** Hold the dense heatmap between batches (true) or let it go on (false); answered by no reply. */
-  holdBackground(hold: boolean): void {
-    this.worker.postMessage({ type: 'holdBackground', id: 0, hold } satisfies InferenceRequest);
-  }
-
   /** Test hook: destroy the worker's WebGPU device (exercises the WASM fallback). */
   debugLoseGpu(): void {
     this.worker.postMessage({ type: 'debugLoseGpu', id: 0 } satisfies InferenceRequest);

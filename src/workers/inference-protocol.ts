@@ -92,8 +92,6 @@ export type InferenceRequest =
   | { type: 'spotDetail'; id: number; spot: number; topGenes: number; mpp: number | null }
   | { type: 'cancel'; id: number; target: number }
   | { type: 'debugLoseGpu'; id: number }
-  /** hold (or release) the dense heatmap between batches: the user is panning or zooming */
-  | { type: 'holdBackground'; id: number; hold: boolean }
   | { type: 'region'; id: number; ok: true; width: number; height: number; buffer: ArrayBuffer }
   | { type: 'region'; id: number; ok: false; name: string; message: string };
 

@@ -94,22 +94,6 @@ let st: StDataset | null = null;
 let stSlideMpp: number | null = null;
 let normalisedCache: { key: string; spots: Int32Array; genes: Float32Array } | null = null;
 let heatmapCache: { key: string; plan: HeatmapPlan } | null = null;
-
-/** While the user pans or zooms the dense heatmap waits between batches (see 'holdBackground'). */
-let backgroundHold: { promise: Promise<void>; release: () => void } | null = null;
-
-function setBackgroundHold(hold: boolean): void {
-  if (hold && !backgroundHold) {
-    let release = () => {};
-    const promise = new Promise<void>((r) => {
-      release = r;
-    });
-    backgroundHold = { promise, release };
-  } else if (!hold && backgroundHold) {
-    backgroundHold.release();
-    backgroundHold = null;
-  }
-}
 const runs = new Map<number, AbortController>();
 
 interface GpuDeviceLike {
@@ -445,8 +429,6 @@ async function runDense(id: number, req: Extract<InferenceRequest, { type: 'heat
         preview: true,
         resume: true,
         signal,
-        // a cancel must not wait for the user to stop panning
-        beforeBatch: () => (backgroundHold ? Promise.race([backgroundHold.promise, new Promise<void>((r) => signal.addEventListener('abort', () => r(), { once: true }))]) : undefined),
         onBatch: (cells, probs, stage) => {
           if (stage === 'windows') done += cells.length;
           else refined += cells.length;
@@ -524,10 +506,6 @@ async function handle(msg: InferenceRequest): Promise<void> {
       e.name = msg.name;
       w.reject(e);
     }
-    return;
-  }
-  if (msg.type === 'holdBackground') {
-    setBackgroundHold(msg.hold);
     return;
   }
   if (msg.type === 'debugLoseGpu') {

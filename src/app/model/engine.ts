@@ -632,49 +632,7 @@ export function debugLoseGpu(): void {
 }
 
 /** Follow the viewer's slide: every new handle goes to the worker and triggers a run. */
-/** `?hold=0`: do not hold the dense heatmap while the user pans or zooms (a benchmark control). */
-function isHoldEnabled(): boolean {
-  return typeof location === 'undefined' || new URLSearchParams(location.search).get('hold') !== '0';
-}
-
-/** After the viewport stops, the tiles of the new view load before the heatmap goes on. */
-const HOLD_RELEASE_MS = 400;
-/** Never hold longer than this at a stretch (a missed animation-finish must not stall the map). */
-const HOLD_MAX_MS = 8000;
-
-/**
- * While the user pans or zooms, the dense heatmap waits between batches, so the slide worker's tile
- * decoding and the viewer's drawing get the cores; spot scores (what a case is opened for) never wait.
- */
-function startBackgroundHold(): void {
-  if (!isHoldEnabled()) return;
-  let held = false;
-  let releaseTimer = 0;
-  let maxTimer = 0;
-  const release = () => {
-    clearTimeout(releaseTimer);
-    clearTimeout(maxTimer);
-    if (held) getClient().holdBackground(false);
-    held = false;
-  };
-  useViewerStore.subscribe((s, prev) => {
-    if (s.interacting === prev.interacting) return;
-    if (s.interacting) {
-      clearTimeout(releaseTimer);
-      if (!held) {
-        held = true;
-        getClient().holdBackground(true);
-        maxTimer = setTimeout(release, HOLD_MAX_MS) as unknown as number;
-      }
-    } else {
-      clearTimeout(releaseTimer);
-      releaseTimer = setTimeout(release, HOLD_RELEASE_MS) as unknown as number;
-    }
-  });
-}
-
 export function startEngineSync(): void {
-  startBackgroundHold();
   let last: SlideHandle | null = null;
   useSlideStore.subscribe((s) => {
     if (s.handle !== last) {

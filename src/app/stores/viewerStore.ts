@@ -13,9 +13,6 @@ export interface ViewerState {
   tilesLoaded: number;
   /** Tiles that failed to load for the current slide. */
   tilesFailed: number;
-  /** The viewport is moving (pan, zoom, fling): from OpenSeadragon's animation-start to animation-finish. */
-  interacting: boolean;
-  setInteracting(interacting: boolean): void;
   setViewer(viewer: OpenSeadragon.Viewer | null): void;
   setImageZoom(imageZoom: number): void;
   resetTileCounts(): void;
@@ -27,8 +24,6 @@ export const useViewerStore = create<ViewerState>()((set) => ({
   imageZoom: 0,
   tilesLoaded: 0,
   tilesFailed: 0,
-  interacting: false,
-  setInteracting: (interacting) => set({ interacting }),
   setViewer: (viewer) => set({ viewer }),
   setImageZoom: (imageZoom) => set({ imageZoom }),
   resetTileCounts: () => set({ tilesLoaded: 0, tilesFailed: 0 }),

@@ -63,8 +63,6 @@ export function SlideViewer() {
       (v.canvas as HTMLElement).focus({ preventScroll: true });
     });
     v.addHandler('animation', updateZoom);
-    v.addHandler('animation-start', () => useViewerStore.getState().setInteracting(true));
-    v.addHandler('animation-finish', () => useViewerStore.getState().setInteracting(false));
     v.addHandler('update-viewport', updateZoom);
     v.addHandler('resize', updateZoom);
     v.addHandler('tile-loaded', () => useViewerStore.getState().countTile(true));

@@ -112,28 +112,6 @@ describe('dense heatmap', () => {
       await runHeatmap(full, model, slide);
       for (const c of plan.cells) expect(plan.raster.values[c]).toBeCloseTo(full.raster.values[c], 5);
     });
-
-    it('beforeBatch holds the run between batches until released (the app holds it while the user pans)', async () => {
-      const plan = await loadHeatmapPlan(slide, model.manifest, slide.meta.mpp!);
-      let release = () => {};
-      let held = true;
-      const gate = new Promise<void>((r) => {
-        release = r;
-      });
-      let batches = 0;
-      const run = runHeatmap(plan, model, slide, {
-        batchSize: 4,
-        orientations: 1,
-        beforeBatch: () => (held ? gate : undefined),
-        onBatch: () => batches++,
-      });
-      await new Promise((r) => setTimeout(r, 300));
-      expect(batches).toBe(0);
-      held = false;
-      release();
-      await run;
-      expect(batches).toBe(Math.ceil(plan.cells.length / 4));
-    });
   });
 
   it('a GlaS image (JPEG, um/px given by the user)', async () => {

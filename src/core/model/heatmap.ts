@@ -106,11 +106,6 @@ export interface HeatmapRunOptions {
   signal?: AbortSignal;
   onBatch?: (cells: Int32Array, probs: Float32Array, stage: HeatmapStage) => void;
   onProgress?: (done: number, total: number, stage: HeatmapStage) => void;
-  /**
-   * awaited before each batch goes to the model: lets the caller hold this background work for a
-   * while (the app holds it while the user pans or zooms, so tile decoding gets the cores)
-   */
-  beforeBatch?: () => Promise<void> | undefined;
 }
 
 export type HeatmapStage = 'windows' | 'views';
@@ -157,8 +152,6 @@ export async function runHeatmap(plan: HeatmapPlan, model: FuseModel, slide: Sli
       for (let s = 0; s < total; s += batchSize) {
         opts.signal?.throwIfAborted();
         const { batch, patches } = await pending!;
-        await opts.beforeBatch?.();
-        opts.signal?.throwIfAborted();
         pending = s + batchSize < total ? readAt(s + batchSize) : null;
         const probs = await compute(batch, patches);
         for (let i = 0; i < batch.length; i++) {
