@@ -44,8 +44,6 @@ export interface RawStParts {
   /** a per-spot diameter column (CSV), px */
   diameterColumnPx?: number;
   images: StImageRef[];
-  /** see StDataset.positionUnits (default pixels) */
-  positionUnits?: 'pixels' | 'array';
 }
 
 export function getAnnotationRows(col: AnnotationColumn, rows: Int32Array): AnnotationColumn {
@@ -139,7 +137,6 @@ export function getAssembledDataset(parts: RawStParts, opts: LoadStOptions = {})
     spotDiameterFullres: parts.spotDiameterFullres,
     diameterSource,
     spotDiameterUm: geometry?.diameterUm,
-    positionUnits: parts.positionUnits ?? 'pixels',
   };
 }
 

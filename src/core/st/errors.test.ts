@@ -163,8 +163,6 @@ describe('legacy ST counts without their spot file (HER2ST B1)', () => {
   it('with allowArrayPositions (gene-only CLI): every row placed at its XxY id in array units, labels still joined, and a warning', async () => {
     const ds = await loadStDataset(await loadNodeStFiles([`${B1}/counts/B1.tsv.gz`, `${B1}/labels/B1_labeled_coordinates.tsv`]), { allowArrayPositions: true });
     const withSpots = await loadStDataset(await loadNodeStFiles([`${B1}/counts/B1.tsv.gz`, `${B1}/spots/B1_selection.tsv`]));
-    expect(ds.positionUnits).toBe('array');
-    expect(withSpots.positionUnits).toBe('pixels');
     expect(ds.spots.ids).toEqual(withSpots.spots.ids);
     for (let i = 0; i < ds.spots.ids.length; i++) expect(`${ds.spots.x[i]}x${ds.spots.y[i]}`).toBe(ds.spots.ids[i]);
     expect(ds.matrix.indptr).toEqual(withSpots.matrix.indptr);

@@ -91,11 +91,6 @@ export interface StDataset {
   diameterSource?: StDiameterSource;
   /** the platform's spot diameter in um (Visium 55, legacy ST 100), when the platform is known */
   spotDiameterUm?: number;
-  /**
-   * 'array': the positions are array coordinates taken from the spot ids (legacy ST counts without
-   * a spot file), not pixels of any image: fine for the gene model's neighbours, not for a slide
-   */
-  positionUnits?: 'pixels' | 'array';
 }
 
 /** Options of `loadStDataset` (src/core/st/load.ts) and of the worker client. */
@@ -111,8 +106,8 @@ export interface LoadStOptions {
   onProgress?: (fraction: number, message: string) => void;
   signal?: AbortSignal;
   /**
-   * legacy ST counts without a spot file: place the spots at the array positions of their ids
-   * (StDataset.positionUnits 'array') instead of refusing; the CLI's gene-only predict sets it
+   * legacy ST counts without a spot file: place the spots at the array positions of their ids (in
+   * array units, not pixels of any image) instead of refusing; the CLI's gene-only predict sets it
    */
   allowArrayPositions?: boolean;
 }

@@ -211,7 +211,7 @@ export const legacyStFormat: StFormat = {
         frameSource: { file: selection?.label ?? countsItem.label, kind: 'none' },
         images,
         // array units: legacy ST spots are 100 um across at a 200 um pitch
-        ...(selection ? {} : { spotDiameterFullres: 0.5, positionUnits: 'array' as const }),
+        ...(selection ? {} : { spotDiameterFullres: 0.5 }),
       },
       opts,
     );
