@@ -9,7 +9,7 @@ import { getSpotTooltip } from '../st/tooltip';
 import { useSlideStore } from '../stores/slideStore';
 import { cancelRun, getDroppedModelSource, loadModel, loadSpotDetail, schedule, setBackend } from './engine';
 import { downloadBlob, downloadText, getExportBaseName, getRegionsGeoJsonText, getSpotCsv, getViewPng } from './exports';
-import { getCurrentRegions, getDenseNote, getLegendLabel, getModeScale, MODE_LABEL } from './modelOverlay';
+import { getCurrentRegions, getDenseNote, getLegendMode, getModeScale, MODE_LABEL } from './modelOverlay';
 import { getModeValues, type OverlayMode, useModelStore } from './modelStore';
 import { getCaseLink } from './openCase';
 import { getHistogram } from './scoreField';
@@ -326,7 +326,8 @@ export function ModelPanel() {
 
 /** Legend (shared by the spot and dense layers) and the hover card, over the slide. */
 export function ModelStageOverlay() {
-  const mode = useModelStore((s) => s.mode);
+  // with only the dense heatmap (no spot scores) the legend is the histology field's
+  const legendMode = useModelStore(getLegendMode);
   const hasResults = useModelStore((s) => s.scores !== null || s.heatmap !== null);
   const hover = useOverlayStore((s) => s.hover);
   const version = useModelStore((s) => s.version);
@@ -377,8 +378,8 @@ export function ModelStageOverlay() {
   const showHeatmap = useModelStore((s) => s.showHeatmap);
   if (!hasResults) return null;
   const s = useModelStore.getState();
-  // with only the dense heatmap (no spot scores) the legend is the histology field's
-  const scale = getModeScale(getLegendLabel(s) === MODE_LABEL.histology ? 'histology' : mode);
+  const scale = getModeScale(legendMode);
+  const denseNote = getDenseNote(s);
   void version;
   void showHeatmap;
   const showCard = spotIndex >= 0 && s.scores;
@@ -388,14 +389,14 @@ export function ModelStageOverlay() {
   return (
     <>
       <div className="model-legend" data-testid="model-legend" hidden={stShowsScores}>
-        <div className="model-legend-label">{getLegendLabel(s)}</div>
+        <div className="model-legend-label">{MODE_LABEL[legendMode]}</div>
         <div className="model-legend-bar" style={{ background: getGradientCss(scale.map) }} />
         <div className="model-legend-ticks">
           <span>{scale.lo}</span>
           <span>{(scale.lo + scale.hi) / 2}</span>
           <span>{scale.hi}</span>
         </div>
-        {getDenseNote(s) && <div className="model-legend-note">{getDenseNote(s)}</div>}
+        {denseNote && <div className="model-legend-note">{denseNote}</div>}
       </div>
       {showCard && hover && s.scores && (
         <div className="model-hover" data-testid="model-hover" style={{ left: Math.max(8, hover.screen.x - 266), top: hover.screen.y + 16 }}>

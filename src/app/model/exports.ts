@@ -9,7 +9,7 @@ import { getDeckOverlay } from '../../overlay/deckOverlay';
 import { useSlideStore } from '../stores/slideStore';
 import { useViewerStore } from '../stores/viewerStore';
 import { getScaleBar } from '../viewer/scaleBar';
-import { getCurrentRegions, getDenseNote, getLegendLabel, getModeScale, MODE_LABEL } from './modelOverlay';
+import { getCurrentRegions, getDenseNote, getLegendMode, getModeScale, MODE_LABEL } from './modelOverlay';
 import { useModelStore } from './modelStore';
 import { getThreshold } from './scoreField';
 
@@ -116,8 +116,9 @@ export async function getViewPng(): Promise<Blob> {
   ctx.scale(dpr, dpr);
   // legend
   const s = useModelStore.getState();
-  const label = getLegendLabel(s);
-  const scale = getModeScale(label === MODE_LABEL.histology ? 'histology' : s.mode);
+  const legendMode = getLegendMode(s);
+  const label = MODE_LABEL[legendMode];
+  const scale = getModeScale(legendMode);
   const note = getDenseNote(s);
   const lut = getColourTable(scale.map);
   const lx = 16;

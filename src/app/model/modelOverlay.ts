@@ -46,9 +46,9 @@ export function getDenseNote(s: ModelState): string | undefined {
   return undefined;
 }
 
-/** The legend's title: the mode's, or the histology field's where only the dense heatmap has scores. */
-export function getLegendLabel(s: ModelState): string {
-  return s.heatmap && (!s.scores || !s.st) ? MODE_LABEL.histology : MODE_LABEL[s.mode];
+/** The mode the legend describes: the chosen one, or histology where only the dense heatmap has scores. */
+export function getLegendMode(s: ModelState): OverlayMode {
+  return s.heatmap && (!s.scores || !s.st) ? 'histology' : s.mode;
 }
 
 /** The registered dataset the model sees (positions as drawn); the same object when unregistered. */
