@@ -202,6 +202,7 @@ def glas_cli_scales(res, scales, upright_scales=(), path=None):
 
 
 def lopo_cli(res):
+    from sklearn.metrics import f1_score
     res['lopo_cli_gene'] = {}
     gres = json.load(open(os.path.join(C.CACHE, 'gene_results.json')))
     for held in C.LABELLED:
@@ -212,7 +213,6 @@ def lopo_cli(res):
         m = sec['label'] >= 0
         # the CLI's own 0/1 call: the package's label-free threshold (manifest threshold.method)
         called = np.array([int(rows[i]['cancer']) for i in sec['ids']])
-        from sklearn.metrics import f1_score
         res['lopo_cli_gene'][held] = C.metrics(sec['label'][m], p[m]) | {'python_auc': gres['lopo'][held]['auc'],
                                                                           'f1_cancer_column': float(f1_score(sec['label'][m], called[m]))}
         print(held, 'CLI gene AUC', round(res['lopo_cli_gene'][held]['auc'], 4), 'python', round(gres['lopo'][held]['auc'], 4), flush=True)
