@@ -319,6 +319,11 @@ def main():
                      + (f'; upright only (`--orientations 1`) {f3(ev.get("glas_cli_cv_auc_upright"))} (Python: '
                         f'{f3(ev.get("glas_python_cv_auc_upright"))})' if 'glas_cli_cv_auc_upright' in ev else '')
                      + '.\n')
+        am = ev.get('glas_cli_assumed_mpp')
+        if am:
+            L.append(f'The same images given {am["mpp"]} um/px instead of their 0.62 (what `heatmap` assumes for a plain image '
+                     f'without one; `eval_cli.py --glas-assumed-mpp`): AUC {f3(am["auc"])}, accuracy at slideScore >= 0.5 '
+                     f'{f3(am["acc_at_0.5"])}.\n')
         sc = ev.get('glas_cli_scales', {})
         if sc:
             L.append('GlaS through `fusescope heatmap` on resized copies (same folds and held-out images; each image '

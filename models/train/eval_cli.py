@@ -15,6 +15,8 @@ The histology head is evaluated with the package's test-time orientation averagi
 Python side here uses histology.oriented_probs with the same N); the fused column reads upright embeddings.
 usage: /usr/bin/python3 models/train/eval_cli.py  -> models/train/.cache/eval_cli.json
        --glas-only / --parity-only / --lopo-only: run just that step, update its keys in eval_cli.json, keep the rest
+       --glas-assumed-mpp 0.5: GlaS CV through the CLI with the images given that um/px instead of their 0.62 (what
+         `heatmap` assumes for a plain image without one) -> eval_cli.json glas_cli_assumed_mpp (about 3 min)
        --glas-scales 2,4,6,0.5 [--glas-scales-upright 6]: GlaS at other resolutions (not in train.sh: ~1.5-2 min
          per scale on 2 cores): the same fold packages and held-out images, each image resized by 1/f (PIL: BOX to shrink,
          BICUBIC to enlarge, JPEG q95) and given to the CLI as --mpp 0.62*f (f = 6: 3.72 um/px), the package's
@@ -160,6 +162,22 @@ def glas_cli(res):
         print(f'GlaS CLI CV AUC{suffix}', res['glas_cli_cv_auc' + suffix], 'python', res['glas_python_cv_auc' + suffix], flush=True)
 
 
+def glas_cli_assumed(res, mpp):
+    """GlaS CV through the CLI with the images given a wrong um/px: what `heatmap` does to a plain image
+    without one (it assumes 0.5, a 20x scan; GlaS is 0.62). AUC and accuracy at slideScore >= 0.5."""
+    from sklearn.metrics import roc_auc_score
+    glas = dict(np.load(os.path.join(C.CACHE, 'glas.npz'), allow_pickle=True))
+    hres = json.load(open(os.path.join(C.CACHE, 'histo_results.json')))
+    sc = np.full(len(glas['labels']), np.nan)
+    for k, grp in enumerate(hres['glas_cv_groups']):
+        d = histology_fold_package(k)
+        for i in np.where(np.isin(glas['patients'], grp))[0]:
+            sc[i] = cli_heatmap(f'../shared/data/glas/train/{glas["names"][i]}.jpg', mpp, d, os.path.join(d, 'heatmap.png'))['slideScore']
+    y = glas['labels']
+    res['glas_cli_assumed_mpp'] = {'mpp': mpp, 'auc': float(roc_auc_score(y, sc)), 'acc_at_0.5': float(np.mean((sc >= 0.5) == y))}
+    print('GlaS through the CLI at', mpp, 'um/px:', res['glas_cli_assumed_mpp'], flush=True)
+
+
 def glas_cli_scales(res, scales, upright_scales=(), path=None):
     """GlaS CV through the CLI on resized copies (see the module docstring): does the histology model hold
     from ~0.3 to ~4 um/px? Per scale f: AUC, AP and accuracy at the GMM threshold of the out-of-fold image scores."""
@@ -255,6 +273,14 @@ def main():
     path = os.path.join(C.CACHE, 'eval_cli.json')
     args = sys.argv[1:]
     scales = {}
+    if '--glas-assumed-mpp' in args:
+        j = args.index('--glas-assumed-mpp')
+        res = json.load(open(path)) if os.path.exists(path) else {}
+        glas_cli_assumed(res, float(args[j + 1]))
+        json.dump(res, open(path, 'w'), indent=1)
+        del args[j:j + 2]
+        if not args:
+            return
     for opt in ('--glas-scales', '--glas-scales-upright'):
         if opt in args:
             j = args.index(opt)
