@@ -1,51 +1,15 @@
 /**
- * Shared pieces of the encoder benchmarks (bench/infer.ts, bench/infer-profile.ts): a real batch
- * of patches cut by the core pipeline, onnxruntime-node timing, and the browser page that times
- * onnxruntime-web in a worker (bench/infer-page.ts).
+ * Shared pieces of the browser encoder benchmarks (bench/infer.ts, bench/infer-profile.ts):
+ * onnxruntime-node timing and the browser page that times onnxruntime-web in a worker
+ * (bench/infer-page.ts). The real input batch is in real-patches.ts.
  */
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import * as ortNode from 'onnxruntime-node';
 import type { Browser, Page } from 'playwright-core';
-import { REPO_ROOT } from '../e2e/harness.ts';
-import { createNodeCodec } from '../src/core/image/node/sharp-codec.ts';
-import { getPatchGeometry, readPatchBatch } from '../src/core/model/patch.ts';
-import { openNodeSlideInput } from '../src/core/slide/bytes/node-file-source.ts';
-import { loadSlide } from '../src/core/slide/load-slide.ts';
 import type { EncoderBenchArgs } from './infer-page.ts';
 import type { EncoderBenchResult } from './infer-bench.worker.ts';
-
-export interface HistologyManifest {
-  histology: { patchPx: number; mpp: number; mean: number[]; std: number[] };
-}
-
-export function getDefaultManifest(): HistologyManifest {
-  return JSON.parse(readFileSync(resolve(REPO_ROOT, 'models/default/manifest.json'), 'utf8')) as HistologyManifest;
-}
-
-/**
- * Real input: `n` patches of the demo section (HER2ST C2) on a grid over its tissue, cut and
- * normalised by the core pipeline exactly as for spots (random pixels would measure denormal
- * arithmetic, not the model).
- */
-export async function getRealPatches(m: HistologyManifest, n: number, patchPx = m.histology.patchPx): Promise<Float32Array> {
-  const slide = await loadSlide(await openNodeSlideInput(resolve(REPO_ROOT, 'public/demo/C2.tif')), { codec: createNodeCodec() });
-  try {
-    const geom = getPatchGeometry(slide.meta, 1.3798, patchPx, m.histology.mpp);
-    const cx: number[] = [];
-    const cy: number[] = [];
-    const cols = 8;
-    const rows = Math.max(1, Math.ceil(n / cols));
-    for (let i = 0; i < n; i++) {
-      cx.push(slide.meta.width * (0.35 + 0.3 * ((i % cols) / (cols - 1))));
-      cy.push(slide.meta.height * (0.4 + 0.25 * (Math.floor(i / cols) / Math.max(1, rows - 1))));
-    }
-    return await readPatchBatch(slide, geom, cx, cy, m.histology.mean, m.histology.std);
-  } finally {
-    slide.close();
-  }
-}
 
 export interface OpTimes {
   /** mean microseconds per run, by op kind (Conv split into conv3x3 / depthwise / pointwise) */

@@ -9,7 +9,8 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { launchBrowser, REPO_ROOT, startAppServer } from '../e2e/harness.ts';
-import { getDefaultManifest, getRealPatches, openEncoderPage, runNodeEncoder, runWebEncoder } from './encoder-bench.ts';
+import { openEncoderPage, runNodeEncoder, runWebEncoder } from './encoder-bench.ts';
+import { getDefaultManifest, getRealPatches } from './real-patches.ts';
 
 const argv = process.argv.slice(2);
 const opt = (name: string, def: number) => {

