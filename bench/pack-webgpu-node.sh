@@ -10,9 +10,13 @@
 # The pack is about 60 MB, 47 MB without onnxruntime-node (a stub then says it is missing; run the
 # bench with --paths webgpu,wasm and it compares against WASM, whose scores match onnxruntime-node's
 # within 1e-6 here).
-# On the GPU machine, in a copy of the repository:
+# It also saves Debian's Vulkan loader and GL vendor-neutral dispatch packages (OUT_DIR/debs): NVIDIA's
+# Vulkan driver (libGLX_nvidia) needs libglvnd, which a CUDA-only image lacks ("Found no drivers").
+# On the GPU machine (as root), in a copy of the repository:
+#   for f in .gpu/debs/*.deb; do dpkg -x $f /; done; ldconfig
 #   mkdir -p /tmp/fs && tar xJf .gpu/pack.tar.xz -C /tmp/fs
-#   LD_LIBRARY_PATH=/tmp/fs/lib FUSESCOPE_ROOT=$PWD FUSESCOPE_HER2ST=/tmp/fs/her2st /tmp/fs/node /tmp/fs/bench.mjs
+#   export VK_DRIVER_FILES=/usr/local/nvidia/share/vulkan/icd.d/nvidia_icd.json   # where the driver's ICD file is
+#   FUSESCOPE_ROOT=$PWD FUSESCOPE_HER2ST=/tmp/fs/her2st /tmp/fs/node /tmp/fs/bench.mjs --paths webgpu,webgpu@128,wasm
 set -euo pipefail
 cd "$(dirname "$0")/.."
 WITH_ORT_NODE=1
@@ -66,5 +70,7 @@ cp "$HER2ST/images/B4.jpg" "$STAGE/her2st/images/"
 cp "$HER2ST/counts/B4.tsv.gz" "$STAGE/her2st/counts/"
 cp "$HER2ST/spots/B4_selection.tsv" "$STAGE/her2st/spots/"
 
+mkdir -p "$OUT/debs"
+( cd "$OUT/debs" && apt-get download libvulkan1 libegl1 libglvnd0 libopengl0 libgl1 libglx0 libgles2 )
 tar cf - -C "$STAGE" . | xz -T0 -6 > "$OUT/pack.tar.xz"
 ls -la "$OUT/pack.tar.xz"

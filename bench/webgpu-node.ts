@@ -1,5 +1,8 @@
 /**
- * `npm run bench:webgpu-node [-- --rounds N] [--heatmap-rounds N] [--threads N] [--paths webgpu,wasm,node] [--no-section] [--no-heatmap]`
+ * `npm run bench:webgpu-node [-- --rounds N] [--heatmap-rounds N] [--threads N] [--paths webgpu,wasm,node]
+ *   [--batch N ...] [--no-section] [--no-heatmap]`
+ * (`--paths` may name `backend@N` to score the section and heatmap in batches of N, e.g. webgpu@256;
+ * `--batch` sets the encoder batch sizes, default 32, the app's)
  *
  * The WebGPU path without a browser: onnxruntime-web's WebGPU execution provider (the JS and WGSL
  * kernels the app's inference worker runs, from the same 'onnxruntime-web' bundle) on Dawn, the
@@ -61,14 +64,30 @@ const median = (v: number[]) => {
 };
 const log = (s: string) => console.log(s);
 
-type PathName = 'webgpu' | 'wasm' | 'node';
-
-/** `--paths webgpu,wasm,node` (default all) */
-const PATHS = (argv.includes('--paths') ? argv[argv.indexOf('--paths') + 1].split(',') : ['webgpu', 'wasm', 'node']).filter((p): p is PathName => ['webgpu', 'wasm', 'node'].includes(p));
+type Backend = 'webgpu' | 'wasm' | 'node';
+const BACKENDS_ALL: Backend[] = ['webgpu', 'wasm', 'node'];
+/** one timed configuration of the section and heatmap runs */
+interface Run {
+  key: string;
+  backend: Backend;
+  /** spots or windows per batch (the app's 32 unless `backend@N`) */
+  batch: number;
+}
+/** `--paths webgpu,wasm,node` (default all); `backend@N` scores the section and heatmap in batches of N (e.g. webgpu@256) */
+const RUNS: Run[] = (argv.includes('--paths') ? argv[argv.indexOf('--paths') + 1].split(',') : BACKENDS_ALL).flatMap((key) => {
+  const [name, n] = key.split('@');
+  return BACKENDS_ALL.includes(name as Backend) ? [{ key, backend: name as Backend, batch: n ? Number(n) : BATCH }] : [];
+});
 /** the reference for the score differences: onnxruntime-node (the CLI) when it runs, else WASM */
-const REF: PathName = PATHS.includes('node') ? 'node' : 'wasm';
-if (!PATHS.includes(REF)) PATHS.push(REF);
-const adapterNote = PATHS.includes('webgpu') ? await installDawn() : 'not used (--paths)';
+const REF = RUNS.some((r) => r.key === 'node') ? 'node' : 'wasm';
+if (!RUNS.some((r) => r.key === REF)) RUNS.push({ key: REF, backend: REF, batch: BATCH });
+/** time ratios are printed against this run (the app's WASM path when it runs) */
+const BASE = RUNS.some((r) => r.key === 'wasm') ? 'wasm' : REF;
+const BACKENDS = BACKENDS_ALL.filter((b) => RUNS.some((r) => r.backend === b));
+/** encoder batch sizes (`--batch N`, repeatable; default 32, the app's) */
+const ENCODER_BATCHES = argv.flatMap((x, i) => (argv[i - 1] === '--batch' ? [Number(x)] : []));
+if (ENCODER_BATCHES.length === 0) ENCODER_BATCHES.push(BATCH);
+const adapterNote = BACKENDS.includes('webgpu') ? await installDawn() : 'not used (--paths)';
 // onnxruntime-web's dist folder, found as Node resolves packages (a bundled copy brings its own node_modules)
 const ortDist = dirname(createRequire(import.meta.url).resolve('onnxruntime-web/ort-wasm-simd-threaded.wasm'));
 // WebGPU: the app's default bundle (JSEP build: WebGPU + WASM EPs). In Node it runs its WASM part
@@ -81,42 +100,30 @@ const wasmOrt = (await import(pathToFileURL(resolve(ortDist, 'ort.node.min.mjs')
 gpuOrt.env.wasm.wasmBinary = readFileSync(resolve(ortDist, 'ort-wasm-simd-threaded.jsep.wasm'));
 gpuOrt.env.wasm.numThreads = 1;
 wasmOrt.env.wasm.numThreads = THREADS;
-const runtimes: Record<PathName, OnnxRuntime> = {
-  webgpu: getWebRuntime(gpuOrt, { executionProviders: ['webgpu', 'wasm'], name: 'onnxruntime-web webgpu (Dawn)' }),
-  wasm: getWebRuntime(wasmOrt, { executionProviders: ['wasm'], name: `onnxruntime-web wasm (${THREADS} threads)` }),
-  node: getNodeRuntime({ threads: THREADS }),
-};
-/** `--paths webgpu,wasm,node` (default all; node is the reference for the score differences and always runs) */
-/** ratios of `value` between the paths that ran: speed (b/a of times) or time (a/b) */
-const getRatios = (value: (p: PathName) => number, kind: 'speed' | 'time') =>
-  (
-    [
-      ['webgpu', 'wasm'],
-      ['webgpu', 'node'],
-      ['wasm', 'node'],
-    ] as const
-  )
-    .filter(([a, b]) => PATHS.includes(a) && PATHS.includes(b))
-    .map(([a, b]) => `${a}/${b} ${(kind === 'speed' ? value(b) / value(a) : value(a) / value(b)).toFixed(2)}${kind === 'speed' ? 'x' : ''}`)
-    .join(', ');
+const getRuntime = (b: Backend): OnnxRuntime =>
+  b === 'webgpu'
+    ? getWebRuntime(gpuOrt, { executionProviders: ['webgpu', 'wasm'], name: 'onnxruntime-web webgpu (Dawn)' })
+    : b === 'wasm'
+      ? getWebRuntime(wasmOrt, { executionProviders: ['wasm'], name: `onnxruntime-web wasm (${THREADS} threads)` })
+      : getNodeRuntime({ threads: THREADS });
 log(`adapter: ${adapterNote}`);
 log(`threads (WASM, onnxruntime-node): ${THREADS} of ${CORES} cores; rounds ${ROUNDS} (dense heatmap ${HEATMAP_ROUNDS})`);
 
 const pkg = await loadModelPackage(getDirPackageFiles(MODEL_DIR));
-const models = {} as Record<PathName, FuseModel>;
+const models = {} as Record<Backend, FuseModel>;
 // CPU sessions first: a software adapter's shader threads would otherwise slow their creation
-for (const p of [...PATHS].sort((a, b) => Number(a === 'webgpu') - Number(b === 'webgpu'))) {
+for (const b of [...BACKENDS].sort((x, y) => Number(x === 'webgpu') - Number(y === 'webgpu'))) {
   const t = performance.now();
-  models[p] = await loadFuseModel(pkg, runtimes[p]);
-  log(`model on ${runtimes[p].name}: sessions created in ${(performance.now() - t).toFixed(0)} ms`);
+  models[b] = await loadFuseModel(pkg, getRuntime(b));
+  log(`model on ${models[b].runtimeName}: sessions created in ${(performance.now() - t).toFixed(0)} ms`);
 }
 
 try {
-  await runEncoder();
+  for (const batch of ENCODER_BATCHES) await runEncoder(batch);
   if (!argv.includes('--no-section')) await runSection();
-  if (!argv.includes('--no-heatmap')) await runDenseHeatmap();
+  if (!argv.includes('--no-heatmap') && HEATMAP_ROUNDS > 0) await runDenseHeatmap();
 } finally {
-  for (const p of PATHS) await models[p].release();
+  for (const b of BACKENDS) await models[b].release();
 }
 process.exit(0);
 
@@ -152,30 +159,34 @@ async function installDawn(): Promise<string> {
   return `${info.vendor || '?'} ${info.architecture || ''} ${info.device || ''} ${info.description || ''}`.replace(/\s+/g, ' ').trim() + (fallback ? ' (software fallback adapter: speed means nothing)' : '');
 }
 
-async function runEncoder(): Promise<void> {
+async function runEncoder(batch: number): Promise<void> {
   const m = getDefaultManifest();
   const P = m.histology.patchPx;
-  const patches = await getRealPatches(m, BATCH);
-  const times: Record<PathName, number[]> = { webgpu: [], wasm: [], node: [] };
-  const probs = {} as Record<PathName, Float32Array>;
-  for (const p of PATHS) {
+  const patches = await getRealPatches(m, batch);
+  const times = new Map<Backend, number[]>(BACKENDS.map((b) => [b, []]));
+  const probs = new Map<Backend, Float32Array>();
+  for (const b of BACKENDS) {
     const t = performance.now();
-    probs[p] = Float32Array.from((await models[p].runHistology(patches, BATCH)).prob);
-    log(`encoder ${p}: first batch (shader compile, weights upload) ${(performance.now() - t).toFixed(0)} ms`);
-    for (let i = 0; i < 2; i++) await models[p].runHistology(patches, BATCH);
+    probs.set(b, Float32Array.from((await models[b].runHistology(patches, batch)).prob));
+    log(`encoder ${b}, batch ${batch}: first run (shader compile, weights upload) ${(performance.now() - t).toFixed(0)} ms`);
+    for (let i = 0; i < 2; i++) await models[b].runHistology(patches, batch);
   }
   for (let r = 0; r < ROUNDS; r++) {
-    for (const p of PATHS) {
+    for (const b of BACKENDS) {
       for (let i = 0; i < ENCODER_ITER; i++) {
         const t = performance.now();
-        await models[p].runHistology(patches, BATCH);
-        times[p].push(performance.now() - t);
+        await models[b].runHistology(patches, batch);
+        times.get(b)?.push(performance.now() - t);
       }
     }
   }
-  const med = Object.fromEntries(PATHS.map((p) => [p, median(times[p])])) as Record<PathName, number>;
-  for (const p of PATHS) log(`encoder ${p}: ${med[p].toFixed(2)} ms per batch of ${BATCH} (${P} px), ${((BATCH * 1000) / med[p]).toFixed(0)} patches/s; max |prob - ${REF}| ${maxAbsDiff(probs[p], probs[REF]).toExponential(2)}`);
-  log(`encoder ratio (patches/s): ${getRatios((p) => med[p], 'speed')}`);
+  const med = new Map(BACKENDS.map((b) => [b, median(times.get(b) ?? [])]));
+  const ref = probs.get(REF as Backend) ?? new Float32Array(0);
+  for (const b of BACKENDS) {
+    const ms = med.get(b) ?? Number.NaN;
+    const speed = (med.get(BASE as Backend) ?? Number.NaN) / ms;
+    log(`encoder ${b}, batch ${batch}: ${ms.toFixed(2)} ms per batch (${P} px), ${((batch * 1000) / ms).toFixed(0)} patches/s, ${speed.toFixed(2)}x ${BASE}'s; max |prob - ${REF}| ${maxAbsDiff(probs.get(b) ?? ref, ref).toExponential(2)}`);
+  }
 }
 
 async function openB4() {
@@ -187,21 +198,26 @@ async function openB4() {
   return { slide, st, mpp };
 }
 
+function seconds(v: number[]): string {
+  return `${(median(v) / 1000).toFixed(2)} s [${v.map((x) => (x / 1000).toFixed(2)).join(' ')}]`;
+}
+
 async function runSection(): Promise<void> {
-  const fusedMs: Record<PathName, number[]> = { webgpu: [], wasm: [], node: [] };
-  const finalMs: Record<PathName, number[]> = { webgpu: [], wasm: [], node: [] };
-  const result = {} as Record<PathName, { histology: Float32Array; gene: Float32Array; fused: Float32Array }>;
+  const fusedMs = new Map<string, number[]>(RUNS.map((r) => [r.key, []]));
+  const finalMs = new Map<string, number[]>(RUNS.map((r) => [r.key, []]));
+  const result = new Map<string, { histology: Float32Array; gene: Float32Array; fused: Float32Array }>();
   let spots = 0;
-  for (let r = 0; r < ROUNDS; r++) {
-    for (const p of PATHS) {
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const run of RUNS) {
       const t0 = performance.now();
       const { slide, st, mpp } = await openB4();
       let tFused = Number.NaN;
       const scores = await scoreSpots({
-        model: models[p],
+        model: models[run.backend],
         st,
         slide,
         mpp,
+        batchSize: run.batch,
         onProgress: (q) => {
           if (q.stage === 'spots' && q.done === q.total) tFused = performance.now();
         },
@@ -209,41 +225,49 @@ async function runSection(): Promise<void> {
       const tEnd = performance.now();
       slide.close();
       // a run with only upright views has no 'views' stage: the fused map is complete at the end
-      fusedMs[p].push((Number.isNaN(tFused) ? tEnd : tFused) - t0);
-      finalMs[p].push(tEnd - t0);
-      result[p] = { histology: scores.histology, gene: scores.gene, fused: scores.fused };
+      fusedMs.get(run.key)?.push((Number.isNaN(tFused) ? tEnd : tFused) - t0);
+      finalMs.get(run.key)?.push(tEnd - t0);
+      result.set(run.key, { histology: scores.histology, gene: scores.gene, fused: scores.fused });
       spots = scores.spots.length;
     }
   }
   log(`B4 (${spots} spots under tissue; open the image and ST files, then score):`);
-  for (const p of PATHS) {
-    const d = ['histology', 'gene', 'fused'].map((k) => maxAbsDiff(result[p][k as 'fused'], result[REF][k as 'fused']));
-    log(`  ${p}: fused map complete ${(median(fusedMs[p]) / 1000).toFixed(2)} s [${fusedMs[p].map((x) => (x / 1000).toFixed(2)).join(' ')}], final scores ${(median(finalMs[p]) / 1000).toFixed(2)} s; max |score - ${REF}| histology ${d[0].toExponential(2)} gene ${d[1].toExponential(2)} fused ${d[2].toExponential(2)}`);
+  const ref = result.get(REF);
+  const base = median(fusedMs.get(BASE) ?? []);
+  for (const run of RUNS) {
+    const mine = result.get(run.key);
+    const d = ref && mine ? (['histology', 'gene', 'fused'] as const).map((k) => maxAbsDiff(mine[k], ref[k]).toExponential(2)) : [];
+    const f = fusedMs.get(run.key) ?? [];
+    log(`  ${run.key}: fused map complete ${seconds(f)} (${(median(f) / base).toFixed(2)} of ${BASE}'s time), final scores ${seconds(finalMs.get(run.key) ?? [])}; max |score - ${REF}| histology ${d[0]} gene ${d[1]} fused ${d[2]}`);
   }
-  log(`B4 fused-map ratio (time): ${getRatios((p) => median(fusedMs[p]), 'time')}`);
 }
 
 async function runDenseHeatmap(): Promise<void> {
-  const ms: Record<PathName, number[]> = { webgpu: [], wasm: [], node: [] };
-  const values = {} as Record<PathName, Float32Array>;
+  const ms = new Map<string, number[]>(RUNS.map((r) => [r.key, []]));
+  const values = new Map<string, Float32Array>();
   let windows = 0;
   let slideScores = '';
-  for (let r = 0; r < HEATMAP_ROUNDS; r++) {
-    for (const p of PATHS) {
+  for (let round = 0; round < HEATMAP_ROUNDS; round++) {
+    for (const run of RUNS) {
       const { slide, mpp } = await openB4();
+      const model = models[run.backend];
       const t0 = performance.now();
-      const plan = await loadHeatmapPlan(slide, models[p].manifest, mpp);
-      await runHeatmap(plan, models[p], slide);
-      ms[p].push(performance.now() - t0);
+      const plan = await loadHeatmapPlan(slide, model.manifest, mpp);
+      await runHeatmap(plan, model, slide, { batchSize: run.batch });
+      ms.get(run.key)?.push(performance.now() - t0);
       slide.close();
-      values[p] = Float32Array.from(plan.raster.values);
+      values.set(run.key, Float32Array.from(plan.raster.values));
       windows = plan.cells.length;
-      if (r === 0) slideScores += ` ${p} ${getHeatmapSummary(plan, models[p].manifest).slideScore.toFixed(4)}`;
+      if (round === 0) slideScores += ` ${run.key} ${getHeatmapSummary(plan, model.manifest).slideScore.toFixed(4)}`;
     }
   }
   log(`B4 dense heatmap (${windows} tissue windows, manifest orientations; slideScore${slideScores}):`);
-  for (const p of PATHS) log(`  ${p}: ${(median(ms[p]) / 1000).toFixed(2)} s [${ms[p].map((x) => (x / 1000).toFixed(2)).join(' ')}]; max |prob - ${REF}| ${maxAbsDiff(values[p], values[REF]).toExponential(2)}`);
-  log(`B4 heatmap ratio (time): ${getRatios((p) => median(ms[p]), 'time')}`);
+  const ref = values.get(REF) ?? new Float32Array(0);
+  const base = median(ms.get(BASE) ?? []);
+  for (const run of RUNS) {
+    const v = ms.get(run.key) ?? [];
+    log(`  ${run.key}: ${seconds(v)} (${(median(v) / base).toFixed(2)} of ${BASE}'s time); max |prob - ${REF}| ${maxAbsDiff(values.get(run.key) ?? ref, ref).toExponential(2)}`);
+  }
 }
 
 function maxAbsDiff(a: Float32Array, b: Float32Array): number {

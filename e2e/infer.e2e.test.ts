@@ -305,8 +305,9 @@ describe('in-browser inference', () => {
 
   it('losing the WebGPU device mid-run continues on WASM with every spot scored and the CLI scores', async () => {
     // 2 views, not the model's 8: SwiftShader keeps both cores busy with the lost device's queued
-    // work long after the loss, and the views pass on WASM still runs after the fallback
-    const p = await openApp(browser, app, { query: 'backend=webgpu&orientations=2' });
+    // work long after the loss, and the views pass on WASM still runs after the fallback. Batches of
+    // 32, not WebGPU's 128: the loss must come mid-run, and SwiftShader is slow per batch
+    const p = await openApp(browser, app, { query: 'backend=webgpu&orientations=2&batch=32' });
     try {
       await p.page.waitForFunction(
         () => {
