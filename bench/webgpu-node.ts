@@ -24,7 +24,7 @@
  * FUSESCOPE_ROOT (default: this file's repository) and FUSESCOPE_HER2ST (default ../shared/data/her2st)
  * locate the model package, the demo slide and the B4 files, so a bundled copy runs elsewhere.
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { createRequire } from 'node:module';
 import { dirname, resolve } from 'node:path';
@@ -163,6 +163,8 @@ async function runEncoder(batch: number): Promise<void> {
   const m = getDefaultManifest();
   const P = m.histology.patchPx;
   const patches = await getRealPatches(m, batch);
+  // `--save-patches FILE`: the largest batch as raw float32 (N x 3 x P x P), for bench/encoder-ort-python.py
+  if (argv.includes('--save-patches') && batch === Math.max(...ENCODER_BATCHES)) writeFileSync(argv[argv.indexOf('--save-patches') + 1], patches);
   const times = new Map<Backend, number[]>(BACKENDS.map((b) => [b, []]));
   const probs = new Map<Backend, Float32Array>();
   for (const b of BACKENDS) {
