@@ -69,6 +69,7 @@ const P = manifest.histology.patchPx;
 const app = await startAppServer({ mode: argv.includes('--preview') ? 'preview' : 'dev' });
 const browser = await launchBrowser();
 try {
+  if (webgpu) await printAdapter();
   // (1) encoder throughput, node and browser alternating
   if (!SKIP_ENCODER) for (const batch of BATCHES) await runEncoderRatio(batch);
   // (2) time to the first complete fused spot map on a HER2ST section
@@ -76,6 +77,24 @@ try {
 } finally {
   await browser.close();
   await app.close();
+}
+
+/** The WebGPU adapter the browser gives the app's origin (a software one's timings mean nothing). */
+async function printAdapter(): Promise<void> {
+  const page = await (await browser.newContext()).newPage();
+  try {
+    await page.goto(app.url);
+    const info = await page.evaluate(async () => {
+      const gpu = (navigator as unknown as { gpu?: { requestAdapter(): Promise<{ info?: Record<string, unknown>; isFallbackAdapter?: boolean } | null> } }).gpu;
+      const a = gpu ? await gpu.requestAdapter() : null;
+      if (!a) return gpu ? 'navigator.gpu gives no adapter' : 'no navigator.gpu';
+      const i = a.info ?? {};
+      return `${String(i.vendor ?? '?')} ${String(i.architecture ?? '')} ${String(i.device ?? '')} ${String(i.description ?? '')}${(a.isFallbackAdapter ?? i.isFallbackAdapter) ? ' (software fallback adapter)' : ''}`;
+    });
+    console.log(`WebGPU adapter in the page: ${info.replace(/\s+/g, ' ').trim()}`);
+  } finally {
+    await page.context().close();
+  }
 }
 
 async function runEncoderRatio(BATCH: number): Promise<void> {

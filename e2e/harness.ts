@@ -15,7 +15,8 @@ import { PNG } from 'pngjs';
 
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 /** Shared real data, read in place (never copied into the repo). */
-export const DATA_DIR = resolve(REPO_ROOT, '../shared/data');
+/** the real data (FUSESCOPE_DATA overrides it, e.g. for a packed harness on another machine) */
+export const DATA_DIR = process.env.FUSESCOPE_DATA ?? resolve(REPO_ROOT, '../shared/data');
 export const SLIDES_DIR = resolve(DATA_DIR, 'slides');
 export const HER2ST_DIR = resolve(DATA_DIR, 'her2st');
 export const FIXTURES_DIR = resolve(REPO_ROOT, 'tests/fixtures');
@@ -35,6 +36,9 @@ export interface AppServer {
  * COOP/COEP/CSP headers from vite.config.ts.
  */
 export async function startAppServer(options: { mode?: 'dev' | 'preview' } = {}): Promise<AppServer> {
+  // an app built elsewhere (FUSESCOPE_DIST: a `vite build` output) served without Vite, for machines
+  // that take the built app and a browser but not node_modules (bench/pack-chromium-gpu.sh)
+  if (process.env.FUSESCOPE_DIST) return startDistServer(process.env.FUSESCOPE_DIST);
   const vite = await import('vite');
   const mode = options.mode ?? 'dev';
   const common = { root: REPO_ROOT, configFile: resolve(REPO_ROOT, 'vite.config.ts'), logLevel: 'warn' as const, clearScreen: false };
@@ -65,6 +69,43 @@ export async function startAppServer(options: { mode?: 'dev' | 'preview' } = {})
 }
 let builtOnce = false;
 
+const MIME: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript',
+  '.mjs': 'text/javascript',
+  '.css': 'text/css',
+  '.json': 'application/json',
+  '.wasm': 'application/wasm',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+};
+
+/** A static server over a built app with the app's security headers (what `vite preview` sends). */
+async function startDistServer(dir: string): Promise<AppServer> {
+  const { securityHeaders } = await import('../security-headers.ts');
+  const root = resolve(dir);
+  const server: Server = createHttpServer((req, res) => {
+    const rel = decodeURIComponent((req.url ?? '/').split('?')[0]);
+    let path = resolve(root, `.${rel}`);
+    if (!path.startsWith(root)) {
+      res.writeHead(403).end();
+      return;
+    }
+    if (existsSync(path) && statSync(path).isDirectory()) path = resolve(path, 'index.html');
+    if (!existsSync(path)) {
+      res.writeHead(404, { 'Content-Type': 'text/plain' }).end('not found');
+      return;
+    }
+    const ext = path.slice(path.lastIndexOf('.'));
+    res.writeHead(200, { ...securityHeaders, 'Content-Type': MIME[ext] ?? 'application/octet-stream', 'Content-Length': String(statSync(path).size) });
+    createReadStream(path).pipe(res);
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const port = (server.address() as AddressInfo).port;
+  const url = `http://127.0.0.1:${port}/`;
+  return { url, origin: new URL(url).origin, close: () => new Promise<void>((r) => server.close(() => r())) };
+}
+
 // ---------------------------------------------------------------- browser
 
 export const CHROMIUM_ARGS = [
@@ -79,7 +120,9 @@ export const CHROMIUM_ARGS = [
 ];
 
 export function launchBrowser(): Promise<Browser> {
-  return chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', args: CHROMIUM_ARGS });
+  // FUSESCOPE_CHROMIUM_ARGS: extra flags, space-separated (e.g. a real GPU's Vulkan flags for WebGPU)
+  const extra = (process.env.FUSESCOPE_CHROMIUM_ARGS ?? '').split(' ').filter(Boolean);
+  return chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', args: [...CHROMIUM_ARGS, ...extra] });
 }
 
 export interface RecordedRequest {
