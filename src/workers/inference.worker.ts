@@ -109,11 +109,24 @@ interface GpuLike {
   requestAdapter(): Promise<GpuAdapterLike | null>;
 }
 
+/**
+ * The WebGPU adapter, asked twice: once, in headless Chromium on an H200, the first page of a fresh
+ * browser got null from requestAdapter() while the app's pages after it got the GPU
+ * (bench/results/2026-11-26-h200-chromium-b4-1.log). A browser without WebGPU has no navigator.gpu
+ * and pays nothing; one whose GPU is blocked waits 250 ms once.
+ */
+async function loadAdapter(gpu: GpuLike): Promise<GpuAdapterLike | null> {
+  const first = await gpu.requestAdapter().catch(() => null);
+  if (first) return first;
+  await new Promise((r) => setTimeout(r, 250));
+  return gpu.requestAdapter().catch(() => null);
+}
+
 /** Whether a WebGPU adapter exists, and whether it is hardware (not a software fallback such as SwiftShader). */
 async function probeWebGpu(): Promise<{ available: boolean; hardware: boolean }> {
   const gpu = (navigator as unknown as { gpu?: GpuLike }).gpu;
   if (!gpu) return { available: false, hardware: false };
-  const adapter = await gpu.requestAdapter().catch(() => null);
+  const adapter = await loadAdapter(gpu);
   if (!adapter) return { available: false, hardware: false };
   const fallback = adapter.info?.isFallbackAdapter ?? adapter.isFallbackAdapter ?? false;
   return { available: true, hardware: !fallback };
@@ -125,7 +138,7 @@ async function setUpWebGpu(): Promise<boolean> {
   if (gpuLost) return false; // one loss per worker: stay on WASM
   const gpu = (navigator as unknown as { gpu?: GpuLike }).gpu;
   if (!gpu) return false;
-  const adapter = await gpu.requestAdapter().catch(() => null);
+  const adapter = await loadAdapter(gpu);
   if (!adapter) return false;
   const device = await adapter.requestDevice().catch(() => null);
   if (!device) return false;
