@@ -112,7 +112,7 @@ interface GpuLike {
 /**
  * The WebGPU adapter, asked twice: once, in headless Chromium on an H200, the first page of a fresh
  * browser got null from requestAdapter() while the app's pages after it got the GPU
- * (bench/results/2026-11-26-h200-chromium-b4-1.log). A browser without WebGPU has no navigator.gpu
+ * (bench/results/2026-11-26-h200-chromium-b4-1.txt). A browser without WebGPU has no navigator.gpu
  * and pays nothing; one whose GPU is blocked waits 250 ms once.
  */
 async function loadAdapter(gpu: GpuLike): Promise<GpuAdapterLike | null> {
