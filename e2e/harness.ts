@@ -8,7 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { createReadStream, existsSync, statSync } from 'node:fs';
 import { createServer as createHttpServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { dirname, resolve } from 'node:path';
+import { dirname, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
 import { PNG } from 'pngjs';
@@ -33,7 +33,7 @@ export interface AppServer {
 /**
  * Start the app. 'dev': Vite's dev server in this process (free port). 'preview': `vite build`
  * into a temporary folder (once per process), then Vite's preview server over it. Both send the
- * COOP/COEP/CSP headers from vite.config.ts.
+ * COOP/COEP/CSP headers of security-headers.ts (through vite.config.ts).
  */
 export async function startAppServer(options: { mode?: 'dev' | 'preview' } = {}): Promise<AppServer> {
   // an app built elsewhere (FUSESCOPE_DIST: a `vite build` output) served without Vite, for machines
@@ -87,7 +87,7 @@ async function startDistServer(dir: string): Promise<AppServer> {
   const server: Server = createHttpServer((req, res) => {
     const rel = decodeURIComponent((req.url ?? '/').split('?')[0]);
     let path = resolve(root, `.${rel}`);
-    if (!path.startsWith(root)) {
+    if (path !== root && !path.startsWith(root + sep)) {
       res.writeHead(403).end();
       return;
     }
