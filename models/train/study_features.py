@@ -6,7 +6,8 @@ side), 'ms2' (the 6- and 18-neighbour means); how 'z' (per-section z-score, ship
 'robust'; npc (PCs, 20 shipped).
 Result (model card): base 0.879; n12 / n18 / n24 / n30 / n42 0.880 / 0.887 / 0.890 / 0.878 / 0.867; ms
 0.880, ms2 0.885; rank 0.860, robust 0.828; base with 10 / 40 PCs 0.881 / 0.876. Within the spread over
-seeds (0.873-0.887); not used. Bagging: '{"mode":"base","seeds":[1234,1,2,3,4,5,6,7]}' 0.883 (those 8
+seeds (0.873-0.887); not used. c 0.877, cg 0.879 (C1 0.728 but F1 0.841), against base 0.8785 in the
+same command; not used. Bagging: '{"mode":"base","seeds":[1234,1,2,3,4,5,6,7]}' 0.883 (those 8
 seeds alone: 0.873-0.887, mean 0.881, the shipped 1234: 0.879); not used either (+0.004, and a new
 teacher means re-distilling the histology student, whose GlaS AUC moves with its teacher).
 Run: OMP_NUM_THREADS=1 /usr/bin/python3 models/train/study_features.py '{"mode":"base"}' '{"mode":"n18"}'
@@ -43,6 +44,7 @@ def base_v(sec, panel):
 
 def scale(v, how):
     if how == 'z': return (v - v.mean(0)) / (v.std(0) + 1e-6)
+    if how in ('c', 'cg'): return v - v.mean(0)
     if how == 'rank':
         from scipy.stats import rankdata
         r = rankdata(v, axis=0) / v.shape[0]
@@ -66,14 +68,18 @@ def fit(train_names, panel, mode, how, npc=20, seed=1234, depth=500, copies=3, C
     rng = np.random.default_rng(seed)
     ref = [C.load_section(n) for n in G.patient_sections(train_names)]
     ref = [G.thin_section(r, depth, np.random.default_rng(seed + 1 + i)) for i, r in enumerate(ref)]
-    pca = PCA(npc, random_state=seed).fit(np.concatenate([feats(r, panel, mode, how) for r in ref]))
+    R = np.concatenate([feats(r, panel, mode, how) for r in ref])
+    # 'cg': centred per section, scaled by one per-gene std pooled over the training sections
+    # (a fixed scale, which an exported head would fold into its first layer)
+    g = R.std(0) + 1e-6 if how == 'cg' else np.ones(R.shape[1])
+    pca = PCA(npc, random_state=seed).fit(R / g)
     Xs, ys = [], []
     for n in train_names:
         s = C.load_section(n); m = s['label'] >= 0
         for _ in range(copies):
-            Xs.append(feats(G.thin_section(s, depth, rng), panel, mode, how)[m]); ys.append(s['label'][m])
+            Xs.append(feats(G.thin_section(s, depth, rng), panel, mode, how)[m] / g); ys.append(s['label'][m])
     clf = LogisticRegression(C=Cc, max_iter=5000).fit(pca.transform(np.concatenate(Xs)), np.concatenate(ys), sample_weight=G.section_weights_y(ys))
-    return lambda X: clf.decision_function(pca.transform(X))
+    return lambda X: clf.decision_function(pca.transform(X / g))
 
 def lopo(mode, how='z', seeds=None, **kw):
     """seeds: a list -> one head per seed (thinning and PCA), their logits averaged (bagging; the mean of
