@@ -126,7 +126,8 @@ def main():
              f'spots instead of 6: 0.880 / 0.887 / 0.890 / 0.878 / 0.867, and the spot, its 6 and its 18 neighbours side by '
              f'side 0.880 (`study_features.py`), all within the spread over seeds, so 6 is kept; per-section centring '
              f'without the per-section scale 0.877, or with one per-gene scale pooled over the training sections 0.879 '
-             f'(C1 0.728, F1 falls to 0.841), so the z-score stays; averaging the heads of 8 '
+             f'(C1 0.728, F1 falls to 0.841), and genes ranked within each spot (depth-free) 0.861, so the z-score '
+             f'stays; averaging the heads of 8 '
              f'thinning / PCA seeds (bagging, still one linear layer) 0.883 against 0.873-0.887 for those seeds alone, not '
              f'adopted (+0.004 over the shipped seed, and a new teacher means re-distilling the histology student). `FS_GENE_RECIPE=lr '
              f'FS_GENE_PANEL_REF=labelled` rebuilds the previous head.')

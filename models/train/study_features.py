@@ -7,7 +7,7 @@ side), 'ms2' (the 6- and 18-neighbour means); how 'z' (per-section z-score, ship
 Result (model card): base 0.879; n12 / n18 / n24 / n30 / n42 0.880 / 0.887 / 0.890 / 0.878 / 0.867; ms
 0.880, ms2 0.885; rank 0.860, robust 0.828; base with 10 / 40 PCs 0.881 / 0.876. Within the spread over
 seeds (0.873-0.887); not used. c 0.877, cg 0.879 (C1 0.728 but F1 0.841), against base 0.8785 in the
-same command; not used. Bagging: '{"mode":"base","seeds":[1234,1,2,3,4,5,6,7]}' 0.883 (those 8
+same command; spotrank 0.861 (B1 0.920, F1 0.831); not used. Bagging: '{"mode":"base","seeds":[1234,1,2,3,4,5,6,7]}' 0.883 (those 8
 seeds alone: 0.873-0.887, mean 0.881, the shipped 1234: 0.879); not used either (+0.004, and a new
 teacher means re-distilling the histology student, whose GlaS AUC moves with its teacher).
 Run: OMP_NUM_THREADS=1 /usr/bin/python3 models/train/study_features.py '{"mode":"base"}' '{"mode":"n18"}'
@@ -45,6 +45,11 @@ def base_v(sec, panel):
 def scale(v, how):
     if how == 'z': return (v - v.mean(0)) / (v.std(0) + 1e-6)
     if how in ('c', 'cg'): return v - v.mean(0)
+    if how == 'spotrank':
+        # each gene's rank within its spot (depth-free relative expression), then the per-section z-score
+        from scipy.stats import rankdata
+        r = rankdata(v, axis=1) / v.shape[1]
+        return (r - r.mean(0)) / (r.std(0) + 1e-6)
     if how == 'rank':
         from scipy.stats import rankdata
         r = rankdata(v, axis=0) / v.shape[0]
