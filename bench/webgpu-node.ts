@@ -21,7 +21,7 @@
  *
  * Where no GPU is present, Dawn finds none: `VK_ICD_FILENAMES=/usr/lib/chromium/vk_swiftshader_icd.json`
  * gives it Chromium's SwiftShader (software Vulkan): correct, but its speed means nothing.
- * FUSESCOPE_ROOT (default: this file's repository) and FUSESCOPE_HER2ST (default ../shared/data/her2st)
+ * FUSESCOPE_ROOT (default: this file's repository) and FUSESCOPE_DATA (default ../shared/data; B4 from its her2st/)
  * locate the model package, the demo slide and the B4 files, so a bundled copy runs elsewhere.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -54,7 +54,7 @@ const CORES = availableParallelism();
 const THREADS = getArg('--threads', Math.min(CORES, 4, Math.max(2, CORES - 1)));
 /** the dense heatmap is long on CPU (every tissue window in every orientation): its own round count */
 const HEATMAP_ROUNDS = getArg('--heatmap-rounds', 1);
-const HER2ST = process.env.FUSESCOPE_HER2ST ?? resolve(BENCH_ROOT, '../shared/data/her2st');
+const HER2ST = resolve(process.env.FUSESCOPE_DATA ?? resolve(BENCH_ROOT, '../shared/data'), 'her2st');
 const MODEL_DIR = resolve(BENCH_ROOT, 'models/default');
 const BATCH = 32;
 
