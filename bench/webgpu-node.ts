@@ -6,9 +6,10 @@
  *
  * The WebGPU path without a browser: onnxruntime-web's WebGPU execution provider (the JS and WGSL
  * kernels the app's inference worker runs, from the same 'onnxruntime-web' bundle) on Dawn, the
- * WebGPU implementation inside Chromium, through its Node binding (npm `webgpu`). This is how
- * FuseScope's WebGPU path is timed on a machine with a real GPU that has no browser (the lent GPU
- * machines cannot take Chromium: it does not fit their 64 MiB transfer). In the same process, on
+ * WebGPU implementation inside Chromium, through its Node binding (npm `webgpu`). It times the
+ * WebGPU path on a GPU machine without a browser in one 47 MB pack (bench/pack-webgpu-node.sh; the
+ * browser harness needs Chromium too, in parts: bench/pack-chromium-gpu.sh), and adds what the
+ * browser harness does not time: batch sizes and the dense heatmap. In the same process, on
  * the same inputs, it runs the WASM path ('onnxruntime-web/wasm', the app's WASM bundle) and
  * onnxruntime-node (the CLI), so every speed is printed as a ratio against those baselines:
  *  (1) histology encoder, one batch of 32 real patches: ms per batch (median of alternating rounds);
