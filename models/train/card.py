@@ -129,7 +129,11 @@ def main():
              f'(C1 0.728, F1 falls to 0.841), and genes ranked within each spot (depth-free) 0.861, so the z-score '
              f'stays; averaging the heads of 8 '
              f'thinning / PCA seeds (bagging, still one linear layer) 0.883 against 0.873-0.887 for those seeds alone, not '
-             f'adopted (+0.004 over the shipped seed, and a new teacher means re-distilling the histology student). `FS_GENE_RECIPE=lr '
+             f'adopted (+0.004 over the shipped seed, and a new teacher means re-distilling the histology student); with that '
+             f'bagging, the neighbourhood over 6 / 12 / 18 / 24 spots gives 0.883 / 0.884 / 0.890 / 0.894, all of the gain '
+             f'from C1 (0.698 to 0.817, a small section whose labels come in large blobs) while B1, E1 and F1 fall (F1 0.903 '
+             f'to 0.870), so wider smoothing trades four patients for one and 6 stays; leaving the undetermined spots out of '
+             f'training (still scored as negatives) 0.877, and the immune infiltrate too 0.872. `FS_GENE_RECIPE=lr '
              f'FS_GENE_PANEL_REF=labelled` rebuilds the previous head.')
     cal = g.get('calibration', {}).get('slope_intercept', [1.0, 0.0])
     L.append(f'  Calibration: trained on thinned copies, the head is over-confident on full-depth sections (out of fold, '

@@ -10,6 +10,11 @@ seeds (0.873-0.887); not used. c 0.877, cg 0.879 (C1 0.728 but F1 0.841), agains
 same command; spotrank 0.861 (B1 0.920, F1 0.831); not used. Bagging: '{"mode":"base","seeds":[1234,1,2,3,4,5,6,7]}' 0.883 (those 8
 seeds alone: 0.873-0.887, mean 0.881, the shipped 1234: 0.879); not used either (+0.004, and a new
 teacher means re-distilling the histology student, whose GlaS AUC moves with its teacher).
+Neighbourhoods with the same 8-seed bagging (one command, 2026-11-26): base 0.883, n12 0.884, n18 0.890,
+n24 0.894; the gain is C1 alone (0.698 / 0.709 / 0.771 / 0.817: a small section whose labels come in
+large blobs) while B1, E1 and F1 fall (F1 0.903 / 0.892 / 0.883 / 0.870), so wider smoothing trades
+four patients for one; 6 is kept. drop: label classes left out of training (still scored as negatives):
+'{"mode":"base","drop":["undetermined"]}' 0.877, with "immune infiltrate" too 0.872 (base 0.8785).
 Run: OMP_NUM_THREADS=1 /usr/bin/python3 models/train/study_features.py '{"mode":"base"}' '{"mode":"n18"}'
 (about 40 s per spec).
 """
@@ -69,7 +74,15 @@ def feats(sec, panel, mode, how='z'):
     if mode == "n18": return v[nb].mean(1)
     if mode.startswith("n"): return v[nbr(sec, int(mode[1:]))].mean(1)
 
-def fit(train_names, panel, mode, how, npc=20, seed=1234, depth=500, copies=3, Cc=3e-3):
+def raw_labels(name):
+    """The pathologist's class name per spot of a labelled section ('' where unlabelled)."""
+    import pandas as pd
+    sec = C.load_section(name)
+    lab = pd.read_csv(os.path.join(C.DATA, 'her2st', 'labels', f'{name}_labeled_coordinates.tsv'), sep='\t').dropna(subset=['x', 'y'])
+    lmap = {f'{int(round(r.x))}x{int(round(r.y))}': r.label for r in lab.itertuples()}
+    return np.array([lmap.get(str(i), '') for i in sec['ids']])
+
+def fit(train_names, panel, mode, how, npc=20, seed=1234, depth=500, copies=3, Cc=3e-3, drop=()):
     rng = np.random.default_rng(seed)
     ref = [C.load_section(n) for n in G.patient_sections(train_names)]
     ref = [G.thin_section(r, depth, np.random.default_rng(seed + 1 + i)) for i, r in enumerate(ref)]
@@ -81,6 +94,7 @@ def fit(train_names, panel, mode, how, npc=20, seed=1234, depth=500, copies=3, C
     Xs, ys = [], []
     for n in train_names:
         s = C.load_section(n); m = s['label'] >= 0
+        if drop: m &= ~np.isin(raw_labels(n), drop)
         for _ in range(copies):
             Xs.append(feats(G.thin_section(s, depth, rng), panel, mode, how)[m] / g); ys.append(s['label'][m])
     clf = LogisticRegression(C=Cc, max_iter=5000).fit(pca.transform(np.concatenate(Xs)), np.concatenate(ys), sample_weight=G.section_weights_y(ys))
