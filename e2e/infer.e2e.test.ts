@@ -14,6 +14,7 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EncoderBenchArgs } from '../bench/infer-page';
 import type { SpotRow } from '../src/app/model/exports';
+import { run as runHeatmap } from '../src/cli/commands/heatmap';
 import { run as runPredict } from '../src/cli/commands/predict';
 import { encodeBmp24 } from '../src/core/image/testing/encode-bmp';
 import { type AppServer, dropPaths, HER2ST_DIR, launchBrowser, openApp, REPO_ROOT, SLIDES_DIR, startAppServer, startFileServer } from './harness';
@@ -245,6 +246,19 @@ describe('in-browser inference', () => {
       expect(h.done).toBe(h.total);
       expect(h.finite).toBe(h.total);
       expect(await p.page.locator('[data-testid="model-legend"]').isVisible()).toBe(true);
+      // the regions the panel counts and measures are the CLI's: the same size filter (regions
+      // smaller than the model's field of view left out, holes that small filled)
+      const geo = join(tmp, 'cmu1-regions.geojson');
+      expect(await runHeatmap(['--slide', resolve(SLIDES_DIR, 'CMU-1-Small-Region.svs'), '--geojson', geo])).toBe(0);
+      const features = (JSON.parse(readFileSync(geo, 'utf8')) as { features: { properties: { measurements: Record<string, number> } }[] }).features;
+      const cliMm2 = features.reduce((a, f) => a + f.properties.measurements['Area mm^2'], 0);
+      const area = (await p.page.getByTestId('model-area').textContent()) ?? '';
+      console.log(`CMU-1 regions: page "${area}", CLI ${features.length} regions, ${cliMm2.toFixed(3)} mm2`);
+      const m = area.match(/Cancer area ([\d.]+) mm², .* · (\d+) regions?/);
+      expect(m).not.toBeNull();
+      expect(Number(m![2])).toBe(features.length);
+      expect(Math.abs(Number(m![1]) - cliMm2)).toBeLessThanOrEqual(0.006);
+      for (const f of features) expect(f.properties.measurements['Area mm^2']).toBeGreaterThanOrEqual(0.009216);
     } finally {
       await p.close();
       await files.close();

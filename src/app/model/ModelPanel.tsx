@@ -214,6 +214,11 @@ function Histogram() {
         {summary.cancerFraction != null ? `, ${pct(summary.cancerFraction)} of tissue` : ''} · {summary.regions.polygons.length} region
         {summary.regions.polygons.length === 1 ? '' : 's'}
       </p>
+      {(summary.regions.dropped.regions > 0 || summary.regions.dropped.holes > 0) && (
+        <p className="muted small-text" data-testid="model-area-filter">
+          {getFilterNote(summary.regions.dropped, summary.minRegionMm2)}
+        </p>
+      )}
     </div>
   );
 }
@@ -436,4 +441,13 @@ function getHistogramPath(bins: Uint32Array, max: number, W: number, H: number):
 
 function fmt(v: number): string {
   return Number.isFinite(v) ? v.toFixed(3) : '—';
+}
+
+/** What the region size filter removed, for the area line. */
+function getFilterNote(d: { regions: number; holes: number }, minMm2: number | null): string {
+  const size = minMm2 != null ? `smaller than ${minMm2.toFixed(4)} mm² (the model's field of view)` : "smaller than the model's field of view";
+  const parts: string[] = [];
+  if (d.regions > 0) parts.push(`${d.regions} region${d.regions === 1 ? '' : 's'} left out`);
+  if (d.holes > 0) parts.push(`${d.holes} hole${d.holes === 1 ? '' : 's'} filled`);
+  return `${parts.join(', ')}: ${size}`;
 }

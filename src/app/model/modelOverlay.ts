@@ -4,6 +4,8 @@
  * with one colour map and one range so the spot layer and the dense layer share one legend.
  * Also follows the applied ST dataset (registered positions) into the inference worker.
  */
+import { getMinRegionUm2 } from '../../core/model/manifest';
+import { getRegionSizeFilter } from '../../core/regions/contours';
 import { getAffineFromParams } from '../../core/st/registration';
 import type { StDataset } from '../../core/st/types';
 import type { ContinuousMapId } from '../../overlay/colour';
@@ -74,6 +76,8 @@ export function getCurrentRegions(s: ModelState = useModelStore.getState()): Reg
   // regions are clipped to the slide (edge cells of the rasters overhang it)
   const bounds = meta ? { width: meta.width, height: meta.height } : undefined;
   if (manifest) {
+    // regions smaller than the model's field of view are left out, holes that small filled (as in the CLI)
+    const filter = getRegionSizeFilter(getMinRegionUm2(manifest), mpp);
     const method = manifest.threshold.method;
     const fallback = manifest.threshold.fallback;
     const useDense = s.heatmap && (s.mode === 'histology' || !s.scores || !s.st);
@@ -86,12 +90,12 @@ export function getCurrentRegions(s: ModelState = useModelStore.getState()): Reg
       }
       const raster = { ...h.raster, values: h.values };
       const cellValues = Float32Array.from(h.cells, (c) => h.values[c]);
-      summary = getRegionSummary(raster, getThreshold(cellValues, method, fallback, s.thresholdOverride), mpp, h.tissueAreaPx2, bounds);
+      summary = getRegionSummary(raster, getThreshold(cellValues, method, fallback, s.thresholdOverride), mpp, h.tissueAreaPx2, bounds, filter);
     } else if (s.scores && s.st && s.mode !== 'difference' && s.spotsMs !== null) {
       // (not while the spot run streams in: threshold and regions of a partial map would only flicker)
       const values = getModeValues(s.scores, s.mode);
       const raster = getSpotRaster(s.st.x, s.st.y, values);
-      if (raster) summary = getRegionSummary(raster, getThreshold(values, method, fallback, s.thresholdOverride), mpp, s.heatmap?.tissueAreaPx2 ?? null, bounds);
+      if (raster) summary = getRegionSummary(raster, getThreshold(values, method, fallback, s.thresholdOverride), mpp, s.heatmap?.tissueAreaPx2 ?? null, bounds, filter);
     }
   }
   regionCache = { key, summary };

@@ -5,7 +5,7 @@
  * the threshold (label-free GMM / Otsu from the model, or the user's), with areas in mm2.
  */
 import { getPointBounds } from '../../core/st/slide-fit';
-import { type CancerRegions, getCancerRegions } from '../../core/regions/contours';
+import { type CancerRegions, getCancerRegions, type RegionSizeFilter } from '../../core/regions/contours';
 import type { ProbabilityRaster } from '../../core/regions/raster';
 import { getLabelFreeThreshold, type ThresholdMethod, type ThresholdResult } from '../../core/score/threshold';
 import { getSpotPitch } from '../../core/st/pitch';
@@ -55,6 +55,8 @@ export interface RegionSummary {
   cancerAreaMm2: number | null;
   tissueAreaMm2: number | null;
   cancerFraction: number | null;
+  /** the size filter's minimum region and hole in mm^2 (null without um/px or filter) */
+  minRegionMm2: number | null;
 }
 
 export function getThreshold(values: ArrayLike<number>, method: ThresholdMethod, fallback: number, override: number | null): ThresholdResult {
@@ -64,15 +66,19 @@ export function getThreshold(values: ArrayLike<number>, method: ThresholdMethod,
   return getLabelFreeThreshold(Float32Array.from(finite), method, fallback);
 }
 
-/** Regions + areas from a raster at a threshold; `tissueAreaPx2` null = use the field's own finite cells. */
+/**
+ * Regions + areas from a raster at a threshold; `tissueAreaPx2` null = use the field's own finite
+ * cells; `filter` leaves out small regions and fills small holes (contours.ts).
+ */
 export function getRegionSummary(
   raster: ProbabilityRaster,
   threshold: ThresholdResult,
   mpp: number | null,
   tissueAreaPx2: number | null,
   bounds?: { width: number; height: number },
+  filter?: RegionSizeFilter,
 ): RegionSummary {
-  const regions = getCancerRegions(raster, threshold.threshold, bounds);
+  const regions = getCancerRegions(raster, threshold.threshold, bounds, filter);
   let tissue = tissueAreaPx2;
   if (tissue == null) {
     let n = 0;
@@ -86,6 +92,7 @@ export function getRegionSummary(
     cancerAreaMm2: k ? regions.totalAreaPx2 * k : null,
     tissueAreaMm2: k ? tissue * k : null,
     cancerFraction: tissue > 0 ? Math.min(1, regions.totalAreaPx2 / tissue) : null,
+    minRegionMm2: k && filter ? filter.minRegionPx2 * k : null,
   };
 }
 

@@ -20,7 +20,7 @@ import { createProgressWriter, getDefaultModelDir, parseOrientations, parsePosit
 
 
 export const HEATMAP_USAGE =
-  'usage: fusescope heatmap --slide <slide> [--model <dir>] [--mpp <um/px>] [--threshold <0-1>] [--orientations 1|2|4|8] [--batch <n>] --out heatmap.png [--geojson regions.json] [--json]';
+  'usage: fusescope heatmap --slide <slide> [--model <dir>] [--mpp <um/px>] [--threshold <0-1>] [--min-region-um2 <n>] [--orientations 1|2|4|8] [--batch <n>] --out heatmap.png [--geojson regions.json] [--json]';
 
 export async function run(argv: string[]): Promise<number> {
   const parsed = getCommandArgs(
@@ -30,6 +30,7 @@ export async function run(argv: string[]): Promise<number> {
       model: { type: 'string' },
       mpp: { type: 'string' },
       threshold: { type: 'string' },
+      'min-region-um2': { type: 'string' },
       orientations: { type: 'string' },
       batch: { type: 'string' },
       out: { type: 'string', short: 'o' },
@@ -51,6 +52,11 @@ export async function run(argv: string[]): Promise<number> {
   if (v.threshold !== undefined) {
     threshold = Number(v.threshold);
     if (!(threshold >= 0 && threshold <= 1)) throw new Error(`--threshold must be a number in [0, 1], got '${v.threshold}'`);
+  }
+  let minRegionUm2: number | undefined;
+  if (v['min-region-um2'] !== undefined) {
+    minRegionUm2 = Number(v['min-region-um2']);
+    if (!(minRegionUm2 >= 0)) throw new Error(`--min-region-um2 must be a number >= 0 (0 keeps every region), got '${v['min-region-um2']}'`);
   }
   const t0 = performance.now();
   const log = (s: string) => process.stderr.write(`${s}\n`);
@@ -81,8 +87,14 @@ export async function run(argv: string[]): Promise<number> {
     await runHeatmap(plan, model, slide, { batchSize, orientations: views, onProgress: (d, t) => progress.update(d, t, 'windows') });
     progress.end();
     const runMs = performance.now() - tRun;
-    const summary = getHeatmapSummary(plan, model.manifest, threshold);
+    const summary = getHeatmapSummary(plan, model.manifest, threshold, minRegionUm2);
+    const d = summary.regions.dropped;
     log(`threshold: ${summary.threshold.threshold.toFixed(4)} (${summary.threshold.detail}); ${summary.regions.polygons.length} regions`);
+    if (summary.minRegionUm2 > 0) {
+      log(
+        `regions: smaller than ${Math.round(summary.minRegionUm2)} um^2 ${minRegionUm2 === undefined ? "(the model's field of view; --min-region-um2 0 keeps all)" : '(--min-region-um2)'}: ${d.regions} left out (${((d.areaPx2 * mpp * mpp) / 1e6).toFixed(4)} mm^2), ${d.holes} holes filled`,
+      );
+    }
     log(`slideScore: ${summary.slideScoreRule}`);
     if (v.out) {
       const img = getRasterRgba(r);
@@ -106,6 +118,9 @@ export async function run(argv: string[]): Promise<number> {
         thresholdMethod: summary.threshold.method,
         slideScoreRule: summary.slideScoreRule,
         regions: summary.regions.polygons.length,
+        minRegionUm2: summary.minRegionUm2,
+        regionsLeftOut: d.regions,
+        holesFilled: d.holes,
         windows: summary.windows,
         mpp,
         mppSource: res.mpp ? res.source : 'assumed',

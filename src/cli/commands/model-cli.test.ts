@@ -152,6 +152,28 @@ describe('fusescope heatmap', () => {
     expect(g.features.length).toBe(j.regions);
   }, 120_000);
 
+  it("HER2ST C2: regions smaller than the model's field of view are left out and small holes filled; --min-region-um2 0 keeps them", async () => {
+    const img = `${DATA}/her2st/images/C2.jpg`;
+    const geo = join(tmp, 'c2.geojson');
+    const a = await cli(['heatmap', '--slide', img, '--orientations', '1', '--geojson', geo, '--json']);
+    const b = await cli(['heatmap', '--slide', img, '--orientations', '1', '--min-region-um2', '0', '--json']);
+    expect([a.code, b.code]).toEqual([0, 0]);
+    const [ja, jb] = [JSON.parse(a.stdout), JSON.parse(b.stdout)];
+    // 64 px at 1.5 um/px: 96 x 96 um
+    expect(ja.minRegionUm2).toBeCloseTo(9216, 6);
+    expect(a.stderr).toMatch(/regions: smaller than 9216 um\^2 \(the model's field of view; --min-region-um2 0 keeps all\): \d+ left out/);
+    expect(ja.regionsLeftOut).toBeGreaterThan(0);
+    expect(jb).toMatchObject({ minRegionUm2: 0, regionsLeftOut: 0, holesFilled: 0 });
+    // the same contours, less the fragments
+    expect(jb.regions).toBe(ja.regions + ja.regionsLeftOut);
+    const g = JSON.parse(readFileSync(geo, 'utf8'));
+    expect(g.features.length).toBe(ja.regions);
+    for (const f of g.features) expect(f.properties.measurements['Area mm^2']).toBeGreaterThanOrEqual(0.009216);
+    const bad = await cli(['heatmap', '--slide', img, '--min-region-um2=-1', '--json']);
+    expect(bad.code).not.toBe(0);
+    expect(bad.stderr).toMatch(/--min-region-um2 must be a number >= 0/);
+  }, 120_000);
+
   it('a GlaS JPEG without --mpp: assumes 20x (0.5 um/px) and says so; --mpp overrides', async () => {
     const img = `${DATA}/glas/train/train_1.jpg`;
     const a = await cli(['heatmap', '--slide', img, '--json']);

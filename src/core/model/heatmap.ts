@@ -7,12 +7,12 @@
  * Each window's probability is averaged over the manifest's orientations (orientations.ts); with
  * `preview` every window gets its upright value first and the other views follow.
  */
-import { getCancerRegions, type CancerRegions } from '../regions/contours.ts';
+import { getCancerRegions, getRegionSizeFilter, type CancerRegions } from '../regions/contours.ts';
 import { getCellCentre, type ProbabilityRaster } from '../regions/raster.ts';
 import { loadTissueMask, type TissueMask } from '../regions/tissue.ts';
 import { getLabelFreeThreshold, type ThresholdResult } from '../score/threshold.ts';
 import type { SlideSource } from '../slide/types.ts';
-import type { ModelManifest } from './manifest.ts';
+import { getMinRegionUm2, type ModelManifest } from './manifest.ts';
 import type { FuseModel } from './model.ts';
 import { getLogOdds, getOrientationCount, getOrientedProb, loadViewLogOddsSum } from './orientations.ts';
 import { getPatchGeometry, type PatchGeometry, readPatchBatch } from './patch.ts';
@@ -204,20 +204,23 @@ export interface HeatmapSummary {
   slideScoreRule: string;
   threshold: ThresholdResult;
   regions: CancerRegions;
+  /** the size filter's minimum region and hole, um^2 */
+  minRegionUm2: number;
   windows: number;
 }
 
 /**
  * Whole-slide numbers from a computed raster. `threshold` overrides the manifest's label-free
- * method with a fixed value.
+ * method with a fixed value; `minRegionUm2` the size filter's minimum (default getMinRegionUm2;
+ * 0 keeps every region and hole).
  */
-export function getHeatmapSummary(plan: HeatmapPlan, manifest: ModelManifest, threshold?: number): HeatmapSummary {
+export function getHeatmapSummary(plan: HeatmapPlan, manifest: ModelManifest, threshold?: number, minRegionUm2 = getMinRegionUm2(manifest)): HeatmapSummary {
   const probs = Float32Array.from(plan.cells, (c) => plan.raster.values[c]);
   const t: ThresholdResult =
     threshold !== undefined
       ? { threshold, method: 'fallback', detail: `fixed threshold ${threshold} given by the user`, gmm: null }
       : getLabelFreeThreshold(probs, manifest.threshold.method, manifest.threshold.fallback);
-  const regions = getCancerRegions(plan.raster, t.threshold, plan.bounds);
+  const regions = getCancerRegions(plan.raster, t.threshold, plan.bounds, getRegionSizeFilter(minRegionUm2, plan.mpp));
   const { score: slideScore, ruleText } = getSlideScore(probs, getSlideScoreRule(manifest.slideScore.method));
   const mm2 = (plan.mpp * plan.mpp) / 1e6;
   const cancerAreaMm2 = regions.totalAreaPx2 * mm2;
@@ -230,6 +233,7 @@ export function getHeatmapSummary(plan: HeatmapPlan, manifest: ModelManifest, th
     slideScoreRule: ruleText,
     threshold: t,
     regions,
+    minRegionUm2,
     windows: plan.cells.length,
   };
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { getCancerRegions, getClippedRing, getPolygonArea, getRegionsGeoJson, getRingArea } from './contours.ts';
+import { getCancerRegions, getClippedRing, getPolygonArea, getRegionSizeFilter, getRegionsGeoJson, getRingArea } from './contours.ts';
 import type { ProbabilityRaster } from './raster.ts';
 import { getRasterRgba } from './raster-image.ts';
 
@@ -40,6 +40,31 @@ describe('cancer regions from a raster', () => {
     expect(Math.min(...xs)).toBe(100 + 5 * 16);
     expect(Math.max(...xs)).toBe(100 + 25 * 16);
     expect(bigPoly.length).toBe(2); // exterior + hole
+  });
+
+  it('a size filter leaves out small regions and fills small holes, and says what it removed', () => {
+    const r = raster(40, 30, 16, (x, y) => {
+      if (x >= 5 && x < 25 && y >= 4 && y < 20) return x >= 12 && x < 16 && y >= 10 && y < 14 ? 0.1 : 0.9;
+      if (x >= 34 && y >= 25) return 0.95;
+      return 0.05;
+    });
+    const cell2 = 16 * 16;
+    // 20 cells: above the hole (15.5 cells) and below the border blob (29.5): only the hole goes
+    const holeOnly = getCancerRegions(r, 0.5, undefined, { minRegionPx2: 0, minHolePx2: 20 * cell2 });
+    expect(holeOnly.polygons.length).toBe(2);
+    expect(holeOnly.dropped).toEqual({ regions: 0, areaPx2: 0, holes: 1 });
+    expect(Math.max(...holeOnly.areasPx2)).toBeCloseTo(319.5 * cell2, 6);
+    // 30 cells for both: the blob is left out as well
+    const both = getCancerRegions(r, 0.5, undefined, { minRegionPx2: 30 * cell2, minHolePx2: 30 * cell2 });
+    expect(both.polygons.length).toBe(1);
+    expect(both.polygons[0].length).toBe(1);
+    expect(both.totalAreaPx2).toBeCloseTo(319.5 * cell2, 6);
+    expect(both.dropped.regions).toBe(1);
+    expect(both.dropped.holes).toBe(1);
+    expect(both.dropped.areaPx2).toBeCloseTo(29.5 * cell2, 6);
+    // in um^2 at a slide's um/px
+    expect(getRegionSizeFilter(9216, 0.5)).toEqual({ minRegionPx2: 36864, minHolePx2: 36864 });
+    expect(getRegionSizeFilter(9216, null)).toEqual({ minRegionPx2: 0, minHolePx2: 0 });
   });
 
   it('GeoJSON follows what QuPath imports', () => {

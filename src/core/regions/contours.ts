@@ -15,6 +15,18 @@ export interface CancerRegions {
   /** per polygon, level-0 px^2 (holes subtracted) */
   areasPx2: Float64Array;
   totalAreaPx2: number;
+  /** what the size filter removed: regions left out (and their area), holes filled */
+  dropped: { regions: number; areaPx2: number; holes: number };
+}
+
+/**
+ * Size filter on the contours, in level-0 px^2 (QuPath's thresholder has the same pair): regions
+ * smaller than `minRegionPx2` (holes subtracted) are left out, holes smaller than `minHolePx2` are
+ * filled (their area joins the region). 0 keeps everything.
+ */
+export interface RegionSizeFilter {
+  minRegionPx2: number;
+  minHolePx2: number;
 }
 
 /** Shoelace area of a ring (absolute value). */
@@ -69,7 +81,12 @@ export function getClippedRing(ring: readonly (readonly [number, number])[], wid
  * With `bounds` (the slide's level-0 size), polygons are clipped to the slide: the last row and
  * column of cells usually overhang its edge, and that overhang is not tissue.
  */
-export function getCancerRegions(raster: ProbabilityRaster, threshold: number, bounds?: { width: number; height: number }): CancerRegions {
+export function getCancerRegions(
+  raster: ProbabilityRaster,
+  threshold: number,
+  bounds?: { width: number; height: number },
+  filter: RegionSizeFilter = { minRegionPx2: 0, minHolePx2: 0 },
+): CancerRegions {
   const { width, height, originX, originY, cellPx } = raster;
   const polygons: Polygon[] = [];
   if (width > 0 && height > 0) {
@@ -97,13 +114,31 @@ export function getCancerRegions(raster: ProbabilityRaster, threshold: number, b
       polygons.push(rings);
     }
   }
-  const areasPx2 = new Float64Array(polygons.length);
+  const dropped = { regions: 0, areaPx2: 0, holes: 0 };
+  const kept: Polygon[] = [];
+  const areas: number[] = [];
   let total = 0;
-  for (let i = 0; i < polygons.length; i++) {
-    areasPx2[i] = getPolygonArea(polygons[i]);
-    total += areasPx2[i];
+  for (const poly of polygons) {
+    const holes = poly.slice(1).filter((ring) => getRingArea(ring) >= filter.minHolePx2);
+    const rings = [poly[0], ...holes];
+    const area = getPolygonArea(rings);
+    if (area < filter.minRegionPx2 || area <= 0) {
+      dropped.regions++;
+      dropped.areaPx2 += Math.max(0, getPolygonArea(poly));
+      continue;
+    }
+    dropped.holes += poly.length - rings.length;
+    kept.push(rings);
+    areas.push(area);
+    total += area;
   }
-  return { threshold, polygons, areasPx2, totalAreaPx2: total };
+  return { threshold, polygons: kept, areasPx2: Float64Array.from(areas), totalAreaPx2: total, dropped };
+}
+
+/** A size filter with both minimums set to `minAreaUm2`, in level-0 px^2 of a slide at `mpp` um/px (none when mpp is unknown). */
+export function getRegionSizeFilter(minAreaUm2: number, mpp: number | null): RegionSizeFilter {
+  const px2 = mpp && mpp > 0 ? minAreaUm2 / (mpp * mpp) : 0;
+  return { minRegionPx2: px2, minHolePx2: px2 };
 }
 
 export interface GeoJsonPolygonFeature {
