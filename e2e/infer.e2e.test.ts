@@ -249,7 +249,20 @@ describe('in-browser inference', () => {
       // the regions the panel counts and measures are the CLI's: the same size filter (regions
       // smaller than the model's field of view left out, holes that small filled)
       const geo = join(tmp, 'cmu1-regions.geojson');
-      expect(await runHeatmap(['--slide', resolve(SLIDES_DIR, 'CMU-1-Small-Region.svs'), '--geojson', geo])).toBe(0);
+      const stdout: string[] = [];
+      const write = process.stdout.write.bind(process.stdout);
+      process.stdout.write = ((chunk: string | Uint8Array) => stdout.push(String(chunk)) > 0) as typeof process.stdout.write;
+      try {
+        expect(await runHeatmap(['--slide', resolve(SLIDES_DIR, 'CMU-1-Small-Region.svs'), '--geojson', geo, '--json'])).toBe(0);
+      } finally {
+        process.stdout.write = write;
+      }
+      const cliJson = JSON.parse(stdout.join('')) as { slideScore: number; windows: number };
+      // the panel's whole-slide score is the CLI's slideScore (same windows, same rule)
+      const scoreText = (await p.page.getByTestId('model-slide-score').textContent()) ?? '';
+      console.log(`CMU-1 slide score: page "${scoreText}", CLI ${cliJson.slideScore.toFixed(4)} over ${cliJson.windows} windows`);
+      expect(Math.abs(Number(scoreText.match(/Histology slide score ([\d.]+)/)?.[1]) - cliJson.slideScore)).toBeLessThanOrEqual(6e-4);
+      expect(scoreText).toContain(`(${cliJson.windows.toLocaleString('en-US')} windows)`);
       const features = (JSON.parse(readFileSync(geo, 'utf8')) as { features: { properties: { measurements: Record<string, number> } }[] }).features;
       const cliMm2 = features.reduce((a, f) => a + f.properties.measurements['Area mm^2'], 0);
       const area = (await p.page.getByTestId('model-area').textContent()) ?? '';

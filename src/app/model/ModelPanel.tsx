@@ -12,7 +12,7 @@ import { downloadBlob, downloadText, getExportBaseName, getRegionsGeoJsonText, g
 import { getCurrentRegions, getDenseNote, getLegendMode, getModeScale, MODE_LABEL } from './modelOverlay';
 import { getModeValues, type OverlayMode, useModelStore } from './modelStore';
 import { getCaseLink } from './openCase';
-import { getHistogram } from './scoreField';
+import { getDenseSlideScore, getHistogram } from './scoreField';
 import './model.css';
 
 const MODES: { mode: OverlayMode; label: string; key: string }[] = [
@@ -307,6 +307,23 @@ function Exports() {
   );
 }
 
+/** The histology head's whole-slide cancer probability, once the dense heatmap is complete (as `fusescope heatmap --json`). */
+function SlideScoreRow() {
+  const heatmapVersion = useModelStore((s) => s.heatmapVersion);
+  const method = useModelStore((s) => s.model?.manifest.slideScore.method ?? null);
+  void heatmapVersion;
+  const score = method ? getDenseSlideScore(useModelStore.getState().heatmap, method) : null;
+  if (!score || !Number.isFinite(score.score)) return null;
+  return (
+    <p data-testid="model-slide-score" title={`${score.ruleText}, over ${score.windows} tissue windows`}>
+      Histology slide score <strong>{score.score.toFixed(3)}</strong>{' '}
+      <span className="muted small-text">
+        whole-slide cancer probability: {score.ruleText} ({score.windows.toLocaleString('en-US')} windows)
+      </span>
+    </p>
+  );
+}
+
 /** The Models section of the side panel. */
 export function ModelPanel() {
   const model = useModelStore((s) => s.model);
@@ -322,6 +339,7 @@ export function ModelPanel() {
           <ModeButtons />
           <LayerControls />
           <Histogram />
+          <SlideScoreRow />
           {slide && <Exports />}
         </>
       )}

@@ -7,6 +7,7 @@
 import { getPointBounds } from '../../core/st/slide-fit';
 import { type CancerRegions, getCancerRegions, type RegionSizeFilter } from '../../core/regions/contours';
 import type { ProbabilityRaster } from '../../core/regions/raster';
+import { getSlideScore, getSlideScoreRule, type SlideScore } from '../../core/model/slide-score';
 import { getLabelFreeThreshold, type ThresholdMethod, type ThresholdResult } from '../../core/score/threshold';
 import { getSpotPitch } from '../../core/st/pitch';
 
@@ -107,4 +108,18 @@ export function getHistogram(values: ArrayLike<number>, bins = 40, lo = 0, hi = 
     h[b]++;
   }
   return h;
+}
+
+/**
+ * The whole-slide cancer probability of a complete dense heatmap, by the manifest's `slideScore`
+ * rule (the CLI's `heatmap --json` slideScore, the GlaS image-level protocol); null until every
+ * tissue window is final.
+ */
+export function getDenseSlideScore(
+  heatmap: { values: Float32Array; cells: Int32Array; done: number; total: number } | null,
+  slideScoreMethod: string,
+): (SlideScore & { windows: number }) | null {
+  if (!heatmap || heatmap.total === 0 || heatmap.done < heatmap.total) return null;
+  const probs = Float32Array.from(heatmap.cells, (c) => heatmap.values[c]);
+  return { ...getSlideScore(probs, getSlideScoreRule(slideScoreMethod)), windows: heatmap.total };
 }
