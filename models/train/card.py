@@ -389,6 +389,12 @@ def main():
              'the teacher, not accuracy against a pathologist.')
     L.append('- GlaS is colon adenocarcinoma vs benign colon mucosa, image-level labels: the histology head\'s notion '
              'of "cancer" is epithelial malignancy in general, not HER2 status.')
+    L.append('- Outside breast and colon the histology head is not specific: normal skin (OpenSlide\'s CMU-1-Small-Region, '
+             'no cancer) gets a slide score of 0.77 with 68% of its tissue above the label-free threshold, higher than '
+             'a head-and-neck squamous cell carcinoma section (TCGA-CR-7395, mostly tumour) at 0.58 (both `fusescope '
+             'heatmap --json`, 8 views): stratified squamous epithelium reads as cancer to a head trained on glands. '
+             'The label-free threshold splits every slide into two classes, so a slide without cancer still gets '
+             'regions; read them with the slide score.')
     L.append('- Per-slide scaling of genes assumes the section contains both tumour and non-tumour spots; a section '
              'that is almost all tumour or all normal shifts the scaled values and the calibration (AUC is less affected).')
     sc8 = sorted([(C.GLAS_MPP, ev['glas_cli_cv_auc'])] if ev and 'glas_cli_cv_auc' in ev else []) + sorted(
