@@ -278,6 +278,60 @@ describe('in-browser inference', () => {
     }
   });
 
+  it('a labelled HER2ST section without its image (B1): spots on a blank canvas, the gene-only map equal to the CLI without --slide', async () => {
+    const files = [resolve(HER2ST_DIR, 'counts/B1.tsv.gz'), resolve(HER2ST_DIR, 'spots/B1_selection.tsv'), resolve(HER2ST_DIR, 'labels/B1_labeled_coordinates.tsv')];
+    const p = await openApp(browser, app, { query: 'demo=0&backend=wasm' });
+    try {
+      await p.page.waitForFunction(() => Boolean((window as unknown as { fusescope?: { whenIdle?: unknown } }).fusescope?.whenIdle));
+      await dropPaths(p.page, files);
+      // the recognition card says what Apply will do without a slide
+      await expect.poll(() => p.page.getByTestId('st-apply').isVisible(), { timeout: 60_000 }).toBe(true);
+      expect(await p.page.locator('body').textContent()).toMatch(/Apply places the spots on a blank canvas/);
+      await p.page.getByTestId('st-apply').click();
+      await p.page.waitForFunction(() => (window as unknown as { fusescope: { model: { getState(): { spotsMs: number | null } } } }).fusescope.model.getState().spotsMs !== null, null, { timeout: 120_000 });
+      await p.page.evaluate(() => (window as unknown as { fusescope: { whenIdle(): Promise<void> } }).fusescope.whenIdle());
+      const st = await p.page.evaluate(() => {
+        const fs = window as unknown as { fusescope: { slide: { getState(): { meta: { format: string; width: number; height: number; mpp: number | null; mppSource: string } } }; model: { getState(): { noImage: boolean; mode: string; heatmap: unknown; runError: string | null } } } };
+        const m = fs.fusescope.model.getState();
+        return { meta: fs.fusescope.slide.getState().meta, noImage: m.noImage, mode: m.mode, heatmap: m.heatmap, runError: m.runError };
+      });
+      console.log(`B1 without image: canvas ${st.meta.width} x ${st.meta.height} px at ${st.meta.mpp?.toFixed(4)} um/px (${st.meta.mppSource})`);
+      expect(st).toMatchObject({ noImage: true, mode: 'gene', heatmap: null, runError: null });
+      expect(st.meta).toMatchObject({ format: 'blank', mppSource: 'st-pitch' });
+      // legacy ST: 200 um pitch over about 289 px in B1's image frame
+      expect(st.meta.mpp!).toBeGreaterThan(0.6);
+      expect(st.meta.mpp!).toBeLessThan(0.8);
+      expect(await p.page.getByTestId('mode-fused').isDisabled()).toBe(true);
+      expect(await p.page.getByTestId('mode-histology').isDisabled()).toBe(true);
+      expect(await p.page.getByTestId('model-no-image').textContent()).toMatch(/only the gene head runs/);
+      // no image, no image modes: the API's setMode is refused too
+      await p.page.evaluate(() => (window as unknown as { fusescope: { setMode(m: string): void } }).fusescope.setMode('fused'));
+      expect(await p.page.evaluate(() => (window as unknown as { fusescope: { model: { getState(): { mode: string } } } }).fusescope.model.getState().mode)).toBe('gene');
+      expect(await p.page.getByTestId('model-area').textContent()).toMatch(/Cancer area [\d.]+ mm²/);
+      const rows = await getScores(p.page);
+      const out = join(tmp, 'B1-gene.csv');
+      expect(await runPredict(['--st', files[0], files[1], '--out', out])).toBe(0);
+      const cli = readCsv(out);
+      let maxGene = 0;
+      let agree = 0;
+      for (const r of rows) {
+        const c = cli.get(r.spot_id);
+        expect(c).toBeDefined();
+        expect(r.histology).toBeNull();
+        expect(r.fused).toBeNull();
+        expect([Number(c![1]), Number(c![2])]).toEqual([r.x, r.y]);
+        maxGene = Math.max(maxGene, Math.abs((r.gene ?? Number.NaN) - Number(c![4])));
+        if (String(r.cancer) === c![6]) agree++;
+      }
+      console.log(`parity B1 gene-only: ${rows.length} spots, max |diff| gene ${maxGene.toExponential(2)}, cancer calls agree ${agree}/${rows.length}`);
+      expect(rows.length).toBe(cli.size);
+      expect(maxGene).toBeLessThanOrEqual(1e-3);
+      expect(agree).toBe(rows.length);
+    } finally {
+      await p.close();
+    }
+  });
+
   it('a GlaS image as the challenge ships it (24-bit BMP, no um/px) dropped alone: a dense heatmap at an assumed 20x, said in the panel', async () => {
     const { data, info } = await sharp(resolve(REPO_ROOT, '../shared/data/glas/train/train_5.jpg')).ensureAlpha().raw().toBuffer({ resolveWithObject: true });
     const bmp = join(tmp, 'testA_5.bmp');

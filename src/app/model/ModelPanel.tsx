@@ -147,14 +147,34 @@ function CoverageRow() {
 
 function ModeButtons() {
   const mode = useModelStore((s) => s.mode);
+  const noImage = useModelStore((s) => s.noImage);
   return (
-    <fieldset className="model-modes" aria-label="Overlay mode">
-      {MODES.map((m) => (
-        <button key={m.mode} type="button" className={mode === m.mode ? 'active' : ''} aria-pressed={mode === m.mode} data-testid={`mode-${m.mode}`} title={`key ${m.key}`} onClick={() => useModelStore.getState().setMode(m.mode)}>
-          {m.label}
-        </button>
-      ))}
-    </fieldset>
+    <>
+      <fieldset className="model-modes" aria-label="Overlay mode">
+        {MODES.map((m) => {
+          const off = noImage && m.mode !== 'gene';
+          return (
+            <button
+              key={m.mode}
+              type="button"
+              className={mode === m.mode ? 'active' : ''}
+              aria-pressed={mode === m.mode}
+              disabled={off}
+              data-testid={`mode-${m.mode}`}
+              title={off ? 'needs the section image: open it to add the histology and fused maps' : `key ${m.key}`}
+              onClick={() => useModelStore.getState().setMode(m.mode)}
+            >
+              {m.label}
+            </button>
+          );
+        })}
+      </fieldset>
+      {noImage && (
+        <p className="muted small-text" data-testid="model-no-image">
+          No image: the spots are on a blank canvas in their own pixel frame and only the gene head runs. Open the section image to add the histology and fused maps.
+        </p>
+      )}
+    </>
   );
 }
 

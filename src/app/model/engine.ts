@@ -8,6 +8,7 @@
 import { ASSUMED_MPP } from '../../core/model/mpp';
 import { getStInfo, type InferenceBackend, type ModelInfo, type ModelSource, type StInfo, type StSource } from '../../workers/inference-protocol';
 import { InferenceClient } from '../../workers/inference-client';
+import { isBlankSlide } from '../../core/slide/blank/blank-slide';
 import type { SlideHandle } from '../../workers/slide-client';
 import { useSlideStore } from '../stores/slideStore';
 import { isSoftwareWebGL } from '../viewer/viewerDrawer';
@@ -643,17 +644,22 @@ export function debugLoseGpu(): void {
   getClient().debugLoseGpu();
 }
 
-/** Follow the viewer's slide: every new handle goes to the worker and triggers a run. */
+/**
+ * Follow the viewer's slide: every new handle goes to the worker and triggers a run. The blank
+ * canvas of spots opened without an image is no slide to the models: the gene head alone runs
+ * (as `fusescope predict` without --slide) and the gene mode is shown.
+ */
 export function startEngineSync(): void {
   let last: SlideHandle | null = null;
+  const follow = (handle: SlideHandle | null) => {
+    last = handle;
+    const noImage = isBlankSlide(handle?.meta);
+    const m = useModelStore.getState();
+    if (noImage !== m.noImage) m.set(noImage ? { noImage, mode: 'gene' } : { noImage });
+    void setSlide(noImage ? null : handle);
+  };
   useSlideStore.subscribe((s) => {
-    if (s.handle !== last) {
-      last = s.handle;
-      void setSlide(s.handle);
-    }
+    if (s.handle !== last) follow(s.handle);
   });
-  if (useSlideStore.getState().handle) {
-    last = useSlideStore.getState().handle;
-    void setSlide(last);
-  }
+  if (useSlideStore.getState().handle) follow(useSlideStore.getState().handle);
 }

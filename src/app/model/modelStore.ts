@@ -61,6 +61,11 @@ export interface ModelState {
   progress: RunProgress | null;
   runError: string | null;
   mode: OverlayMode;
+  /**
+   * the open "slide" is the blank canvas of spots opened without an image: only the gene head runs,
+   * so the gene mode is the only one with values (the others are refused)
+   */
+  noImage: boolean;
   /** null = the model's label-free threshold */
   thresholdOverride: number | null;
   opacity: number;
@@ -76,7 +81,7 @@ export interface ModelState {
   bumpHeatmap(): void;
 }
 
-export const useModelStore = create<ModelState>()((set) => ({
+export const useModelStore = create<ModelState>()((set, get) => ({
   backend: 'wasm',
   webgpuAvailable: false,
   isolated: false,
@@ -100,6 +105,7 @@ export const useModelStore = create<ModelState>()((set) => ({
   progress: null,
   runError: null,
   mode: 'fused',
+  noImage: false,
   thresholdOverride: null,
   opacity: 0.75,
   showSpots: true,
@@ -109,7 +115,10 @@ export const useModelStore = create<ModelState>()((set) => ({
   version: 0,
   heatmapVersion: 0,
   set: (patch) => set(patch),
-  setMode: (mode) => set({ mode }),
+  setMode: (mode) => {
+    if (get().noImage && mode !== 'gene') return;
+    set({ mode });
+  },
   bump: () => set((s) => ({ version: s.version + 1 })),
   bumpHeatmap: () => set((s) => ({ heatmapVersion: s.heatmapVersion + 1 })),
 }));

@@ -48,7 +48,7 @@ export async function loadCaseSt(inputs: (string | File)[] | Promise<File[]>, ea
   const files = Array.isArray(inputs) ? await Promise.all(inputs.map(getStFile)) : await inputs;
   const ok = await loadStFiles(files, early);
   if (!ok) return false;
-  applyPending();
+  await applyPending();
   return useStStore.getState().dataset !== null;
 }
 

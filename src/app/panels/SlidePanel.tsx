@@ -1,4 +1,5 @@
 import { useState } from 'react';
+import { isBlankSlide } from '../../core/slide/blank/blank-slide';
 import type { MppSource } from '../../core/slide/types';
 import { useSlideStore } from '../stores/slideStore';
 
@@ -26,8 +27,14 @@ export function SlidePanel() {
         </dd>
         <dt>Format</dt>
         <dd data-testid="meta-format">
-          {meta.format}
-          {meta.compression ? ` · ${meta.compression}` : ''}
+          {isBlankSlide(meta) ? (
+            'no image: a blank canvas for the spots'
+          ) : (
+            <>
+              {meta.format}
+              {meta.compression ? ` · ${meta.compression}` : ''}
+            </>
+          )}
         </dd>
         <dt>Size</dt>
         <dd>{formatBytesPx(meta.width, meta.height)} px</dd>

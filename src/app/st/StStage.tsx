@@ -243,7 +243,7 @@ function StRecognisedDialog() {
         <button type="button" onClick={cancelPending} data-testid="st-rec-cancel">
           Cancel
         </button>
-        <button type="button" className="primary" onClick={applyPending} data-testid="st-apply">
+        <button type="button" className="primary" onClick={() => void applyPending()} data-testid="st-apply">
           Apply
         </button>
       </footer>

@@ -3,6 +3,7 @@
  * cancel, show what was recognised (pending) and apply it on the user's word. Nothing already
  * loaded is lost: the slide stays, and the applied spots stay until a new set is applied.
  */
+import { BLANK_SLIDE_SUFFIX, getBlankSlideDescriptor } from '../../core/slide/blank/blank-slide';
 import { getStDatasetInFrame, getStDatasetWithSlideMpp } from '../../core/st/assemble';
 import { getMppFromSpotPitch } from '../../core/st/pitch';
 import { getSlideFit, getSpotBounds } from '../../core/st/slide-fit';
@@ -144,7 +145,11 @@ export async function loadStFiles(files: File[], early?: EarlyStParse): Promise<
 }
 
 function getFitNotes(ds: StDataset, slide: { width: number; height: number; name: string } | null): string[] {
-  if (!slide) return ['No slide is open: the spots are drawn once a slide is open.'];
+  if (!slide) {
+    return [
+      'No slide is open: Apply places the spots on a blank canvas in their own pixel frame and computes the gene-only map. Open the section image later to add the histology and fused maps.',
+    ];
+  }
   const fit = getSlideFit(ds, slide.width, slide.height);
   if (fit.total === 0) return [];
   if (fit.inside === 0) {
@@ -175,10 +180,36 @@ function getStorage(): Storage | null {
   }
 }
 
-/** Apply the recognised dataset: it replaces the drawn spots; a saved registration is restored. */
-export function applyPending(): void {
+/**
+ * Open a blank canvas as the slide for spots that came without an image: level 0 is the spots'
+ * own pixel frame (their coordinates unchanged, so exports match the section image's frame), as
+ * large as the spots plus two spot pitches, at the um/px the spot grid gives.
+ */
+export async function loadBlankCanvas(ds: StDataset, fileNames: string[]): Promise<boolean> {
+  const b = getSpotBounds(ds);
+  if (!b) return false;
+  const pitch = ds.pitchUm > 0 ? getMppFromSpotPitch(ds.spots, ds.pitchUm) : null;
+  const mpp = pitch && pitch.mpp > 0 && Number.isFinite(pitch.mpp) ? pitch.mpp : null;
+  const margin = pitch && pitch.pitchPx > 0 ? 2 * pitch.pitchPx : 0.05 * Math.max(b.maxX - b.minX, b.maxY - b.minY, 1);
+  const base = (fileNames[0] ?? 'spots').split('/').pop()?.replace(/\.(tsv|csv|txt|h5|h5ad|mtx)(\.gz)?$/i, '') || 'spots';
+  const note = `spots of ${fileNames.join(', ')} opened without an image`;
+  const file = new File([getBlankSlideDescriptor(b.maxX + margin, b.maxY + margin, mpp, note)], `${base} (no image)${BLANK_SLIDE_SUFFIX}`);
+  return loadSlideFromFiles([file]);
+}
+
+/**
+ * Apply the recognised dataset: it replaces the drawn spots; a saved registration is restored.
+ * With no slide open (and none opening), the spots get a blank canvas first (loadBlankCanvas).
+ */
+export async function applyPending(): Promise<void> {
   const { pending } = useStStore.getState();
   if (!pending) return;
+  const open = useSlideStore.getState();
+  if (!open.meta && !open.loading) {
+    const ok = await loadBlankCanvas(pending.dataset, pending.fileNames);
+    // kept pending (and the error shown) when the canvas failed; dropped when another set replaced it
+    if (!ok || useStStore.getState().pending !== pending) return;
+  }
   const slideName = useSlideStore.getState().meta?.name ?? '';
   const key = slideName ? getRegistrationKey(slideName, pending.fileNames) : null;
   const registration = getSavedRegistration(getStorage(), key);

@@ -4,9 +4,10 @@
  * format = one folder + one entry here.
  */
 import { isBmpHead } from '../image/bmp.ts';
+import { isBlankSlideHead } from './blank/blank-slide.ts';
 import { SlideError } from './types.ts';
 
-export type SlideFormatId = 'dzi' | 'ndpi' | 'tiff' | 'jpeg' | 'png' | 'webp' | 'bmp';
+export type SlideFormatId = 'blank' | 'dzi' | 'ndpi' | 'tiff' | 'jpeg' | 'png' | 'webp' | 'bmp';
 
 export interface FormatDetector {
   id: SlideFormatId;
@@ -42,6 +43,8 @@ function asciiStart(h: Uint8Array, n: number): string {
 }
 
 export const FORMAT_DETECTORS: FormatDetector[] = [
+  // the app's stand-in for a missing image (spots opened without their H&E)
+  { id: 'blank', folder: 'blank', test: (h, name) => isBlankSlideHead(h, name) },
   {
     id: 'dzi',
     folder: 'dzi',

@@ -5,6 +5,7 @@
  */
 import type { ImageCodec } from '../image/codec.ts';
 import type { SlideInput } from './bytes/byte-source.ts';
+import { BlankSlide } from './blank/blank-slide.ts';
 import { detectFormat } from './detect.ts';
 import { DziSlide } from './dzi/dzi-slide.ts';
 import { ImageSlide } from './image/image-slide.ts';
@@ -39,6 +40,8 @@ export async function loadSlide(input: SlideInput, options: LoadSlideOptions): P
   const opts = { codec: options.codec, mpp: options.mpp, cacheBytes: options.cacheBytes };
   try {
     switch (detector.id) {
+      case 'blank':
+        return await BlankSlide.open(source, { mpp: options.mpp }, signal);
       case 'dzi':
         return await DziSlide.open(source, input.siblings, opts, signal);
       case 'ndpi':
