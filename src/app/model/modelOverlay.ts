@@ -4,8 +4,7 @@
  * with one colour map and one range so the spot layer and the dense layer share one legend.
  * Also follows the applied ST dataset (registered positions) into the inference worker.
  */
-import { getMinRegionUm2 } from '../../core/model/manifest';
-import { getRegionSizeFilter } from '../../core/regions/contours';
+import { getMinRegionUm2, getRegionSizeFilter } from '../../core/regions/contours';
 import { getAffineFromParams } from '../../core/st/registration';
 import type { StDataset } from '../../core/st/types';
 import type { ContinuousMapId } from '../../overlay/colour';

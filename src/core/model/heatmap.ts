@@ -7,12 +7,12 @@
  * Each window's probability is averaged over the manifest's orientations (orientations.ts); with
  * `preview` every window gets its upright value first and the other views follow.
  */
-import { getCancerRegions, getRegionSizeFilter, type CancerRegions } from '../regions/contours.ts';
+import { getCancerRegions, getMinRegionUm2, getRegionSizeFilter, type CancerRegions } from '../regions/contours.ts';
 import { getCellCentre, type ProbabilityRaster } from '../regions/raster.ts';
 import { loadTissueMask, type TissueMask } from '../regions/tissue.ts';
 import { getLabelFreeThreshold, type ThresholdResult } from '../score/threshold.ts';
 import type { SlideSource } from '../slide/types.ts';
-import { getMinRegionUm2, type ModelManifest } from './manifest.ts';
+import type { ModelManifest } from './manifest.ts';
 import type { FuseModel } from './model.ts';
 import { getLogOdds, getOrientationCount, getOrientedProb, loadViewLogOddsSum } from './orientations.ts';
 import { getPatchGeometry, type PatchGeometry, readPatchBatch } from './patch.ts';

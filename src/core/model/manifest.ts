@@ -183,12 +183,3 @@ export async function loadModelPackage(files: PackageFiles): Promise<ModelPackag
   }
   return { source: files.name, manifest, onnx, files: byRole };
 }
-
-/**
- * The smallest cancer region (and hole) worth drawing, in um^2: the histology model's field of view,
- * one patch (64 px at 1.5 um/px = 96 x 96 um for the default model). A region smaller than what the
- * model looks at is a fragment of the threshold, not a finding.
- */
-export function getMinRegionUm2(manifest: ModelManifest): number {
-  return (manifest.histology.patchPx * manifest.histology.mpp) ** 2;
-}

@@ -4,6 +4,7 @@
  * GeoJSON FeatureCollection that QuPath imports as annotations (one Polygon feature per region).
  */
 import { contours } from 'd3-contour';
+import type { ModelManifest } from '../model/manifest.ts';
 import type { ProbabilityRaster } from './raster.ts';
 
 /** One polygon: exterior ring first, then holes; each ring a closed list of [x, y] level-0 px. */
@@ -184,4 +185,14 @@ export function getRegionsGeoJson(regions: CancerRegions, mpp: number | null, cl
       };
     }),
   };
+}
+
+/**
+ * The smallest cancer region (and hole) worth drawing, in um^2: the histology model's field of view,
+ * one patch (64 px at 1.5 um/px = 96 x 96 um for the default model). A region smaller than what the
+ * model looks at is a fragment of the threshold, not a finding. (Here, not beside the manifest's
+ * schema: the page imports this, and zod on the page trips the CSP's eval check.)
+ */
+export function getMinRegionUm2(manifest: Pick<ModelManifest, 'histology'>): number {
+  return (manifest.histology.patchPx * manifest.histology.mpp) ** 2;
 }

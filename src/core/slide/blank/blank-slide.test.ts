@@ -39,7 +39,7 @@ describe('blank canvas for spots without an image', () => {
     const bad = new TextEncoder().encode('{"fusescope": "blank-slide", "version": 1, "width": -3}');
     const err = await open(bad, `x${BLANK_SLIDE_SUFFIX}`).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(SlideError);
-    expect(String(err)).toMatch(/not a valid blank-canvas descriptor/);
+    expect(String(err)).toMatch(/not a valid blank-canvas descriptor \(width must be an integer from 1 to 200000, got -3\)/);
     await expect(open(getBlankSlideDescriptor(10, 10, 1), 'x.json')).rejects.toThrow(/json/i);
   });
 });

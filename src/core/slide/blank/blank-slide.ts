@@ -8,7 +8,6 @@
  * It opens from a small JSON descriptor (`getBlankSlideDescriptor`, file name ending in
  * BLANK_SLIDE_SUFFIX), so it goes through the same loadSlide / slide-worker path as a real file.
  */
-import { z } from 'zod';
 import { createRgba } from '../../image/rgba.ts';
 import { type ByteSource, readExact } from '../bytes/byte-source.ts';
 import { makeLevels, TiledSlide } from '../tiled-slide.ts';
@@ -22,17 +21,33 @@ const TILE = 512;
 /** level 0 is at most this many px a side (the frame of a Visium full-resolution scan is about 25,000 px) */
 const MAX_SIDE = 200_000;
 
-const descriptorSchema = z.object({
-  fusescope: z.literal('blank-slide'),
-  version: z.literal(1),
-  width: z.number().int().min(1).max(MAX_SIDE),
-  height: z.number().int().min(1).max(MAX_SIDE),
-  mpp: z.number().positive().nullable(),
+export interface BlankSlideDescriptor {
+  fusescope: 'blank-slide';
+  version: 1;
+  /** level-0 px */
+  width: number;
+  height: number;
+  /** um per level-0 px; null when unknown */
+  mpp: number | null;
   /** why there is no image, for the slide panel */
-  note: z.string().max(500).default(''),
-});
+  note: string;
+}
 
-export type BlankSlideDescriptor = z.infer<typeof descriptorSchema>;
+/**
+ * The descriptor checked by hand: no schema library here, since this module reaches the page
+ * (zod's parser compiler probes eval, which the app's CSP reports as a violation).
+ */
+function parseDescriptor(text: string): BlankSlideDescriptor {
+  const d = JSON.parse(text) as Partial<Record<keyof BlankSlideDescriptor, unknown>>;
+  const side = (v: unknown, what: string) => {
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < 1 || v > MAX_SIDE) throw new Error(`${what} must be an integer from 1 to ${MAX_SIDE}, got ${JSON.stringify(v)}`);
+    return v;
+  };
+  if (d.fusescope !== 'blank-slide' || d.version !== 1) throw new Error('not a version-1 "blank-slide" descriptor');
+  const mpp = d.mpp ?? null;
+  if (mpp !== null && !(typeof mpp === 'number' && mpp > 0 && Number.isFinite(mpp))) throw new Error(`mpp must be a positive number or null, got ${JSON.stringify(mpp)}`);
+  return { fusescope: 'blank-slide', version: 1, width: side(d.width, 'width'), height: side(d.height, 'height'), mpp, note: typeof d.note === 'string' ? d.note.slice(0, 500) : '' };
+}
 
 /** The descriptor's bytes for a canvas of width x height level-0 px at `mpp` um/px (null: unknown). */
 export function getBlankSlideDescriptor(width: number, height: number, mpp: number | null, note = ''): Uint8Array<ArrayBuffer> {
@@ -59,10 +74,10 @@ export class BlankSlide extends TiledSlide {
     let d: BlankSlideDescriptor;
     try {
       const bytes = await readExact(src, 0, Math.min(src.size, 4096), signal);
-      d = descriptorSchema.parse(JSON.parse(new TextDecoder().decode(bytes)));
+      d = parseDescriptor(new TextDecoder().decode(bytes));
     } catch (e) {
       if (e instanceof DOMException && e.name === 'AbortError') throw e;
-      throw new SlideError(src.name, `is not a valid blank-canvas descriptor (${e instanceof Error ? e.message.split('\n')[0] : String(e)}).`, 'FuseScope writes these itself when spots are opened without an image; open the image instead.');
+      throw new SlideError(src.name, `is not a valid blank-canvas descriptor (${e instanceof Error ? e.message : String(e)}).`, 'FuseScope writes these itself when spots are opened without an image; open the image instead.');
     } finally {
       await src.close?.();
     }
