@@ -10,6 +10,7 @@ const commands: Record<string, Command> = {
   st: { summary: 'read spatial-transcriptomics files: summary JSON or one gene per spot as CSV', load: () => import('./commands/st.ts') },
   predict: { summary: 'score ST spots with the histology, gene and fused heads', load: () => import('./commands/predict.ts') },
   heatmap: { summary: 'dense histology-only cancer heatmap and regions over a slide', load: () => import('./commands/heatmap.ts') },
+  evaluate: { summary: "AUC, AP and F1 of predict's scores against spot labels", load: () => import('./commands/evaluate.ts') },
 };
 
 function usage(): string {

@@ -199,3 +199,37 @@ describe('fusescope heatmap', () => {
     expect(JSON.parse(b.stdout)).toEqual(JSON.parse(a.stdout));
   }, 120_000);
 });
+
+describe('fusescope evaluate', () => {
+  it("predict's gene-only scores of HER2ST B1 against the pathologist's labels; clear errors for an unknown class, a file that is not predict's, labels of other spots", async () => {
+    const H = `${DATA}/her2st`;
+    const out = join(tmp, 'B1-gene.csv');
+    expect((await cli(['predict', '--st', `${H}/counts/B1.tsv.gz`, `${H}/spots/B1_selection.tsv`, '--out', out])).code).toBe(0);
+    const r = await cli(['evaluate', '--scores', out, '--labels', `${H}/labels/B1_labeled_coordinates.tsv`, '--json']);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/spot ids XxY from the rounded x, y columns \(HER2ST labelled coordinates\).*cancer = invasive cancer; negative: adipose tissue, breast glands, connective tissue, undetermined/);
+    const j = JSON.parse(r.stdout);
+    // the data README: B1 has 295 in-tissue spots, 63 of them cancer
+    expect(j).toMatchObject({ scoredSpots: 295, labelledSpots: 295, positives: 63, columns: { histology: null, fused: null } });
+    // the shipped gene head was trained on B1 among others: an in-sample check of the command, not a validation
+    expect(j.columns.gene.n).toBe(295);
+    expect(j.columns.gene.auc).toBeGreaterThan(0.95);
+    expect(j.columns.gene.ap).toBeGreaterThan(0.85);
+    expect(j.cancer.tp + j.cancer.fp + j.cancer.fn + j.cancer.tn).toBe(295);
+    const text = await cli(['evaluate', '--scores', out, '--labels', `${H}/labels/B1_labeled_coordinates.tsv`]);
+    expect(text.stdout).toMatch(/^gene {7}0\.9\d\d {2}0\.\d{3} {2}295$/m);
+    expect(text.stdout).toMatch(/^histology +- +- +0 \(empty column\)$/m);
+
+    const cls = await cli(['evaluate', '--scores', out, '--labels', `${H}/labels/B1_labeled_coordinates.tsv`, '--positive', 'tumour']);
+    expect(cls.code).toBe(1);
+    expect(cls.stderr).toMatch(/--positive names classes the labels do not have: tumour \(classes: .*invasive cancer/);
+    const notScores = await cli(['evaluate', '--scores', `${H}/spots/B1_selection.tsv`, '--labels', `${H}/labels/B1_labeled_coordinates.tsv`]);
+    expect(notScores.code).toBe(1);
+    expect(notScores.stderr).toMatch(/B1_selection\.tsv: not a fusescope predict output/);
+    const ids = join(tmp, 'other-ids.csv');
+    writeFileSync(ids, 'barcode,annotation\nAAAC-1,Invasive\nAAAG-1,Healthy\n');
+    const none = await cli(['evaluate', '--scores', out, '--labels', ids]);
+    expect(none.code).toBe(1);
+    expect(none.stderr).toMatch(/other-ids\.csv: none of its 2 spot ids matches the 295 spots of B1-gene\.csv/);
+  }, 120_000);
+});

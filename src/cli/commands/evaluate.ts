@@ -1,0 +1,124 @@
+/**
+ * `fusescope evaluate --scores scores.csv --labels labels.tsv [--positive "a,b"] [--json]`: how
+ * well `predict`'s columns separate the labelled cancer spots, by the model card's protocol (ROC
+ * AUC and average precision of each probability column, precision / recall / F1 of the `cancer`
+ * calls; core/score/metrics.ts computes them as scikit-learn does). Labels: a table with a spot id
+ * and a label column, or a HER2ST labelled-coordinates file (core/score/labels.ts).
+ */
+import { readFile } from 'node:fs/promises';
+import { basename } from 'node:path';
+import { getPositiveClasses, getSpotLabels } from '../../core/score/labels.ts';
+import { type BinaryCallMetrics, getAveragePrecision, getBinaryCallMetrics, getRocAuc } from '../../core/score/metrics.ts';
+import { decodeText, getTextLines, splitFields } from '../../core/st/text/delimited.ts';
+import { getCommandArgs, isHelpAsked } from '../args.ts';
+
+export const EVALUATE_USAGE = 'usage: fusescope evaluate --scores <predict output .csv> --labels <labels .tsv/.csv> [--positive "class a,class b"] [--json]';
+
+const COLUMNS = ['histology', 'gene', 'fused'] as const;
+type Column = (typeof COLUMNS)[number];
+
+export interface ColumnMetrics {
+  /** labelled spots with a value in this column */
+  n: number;
+  auc: number;
+  ap: number;
+}
+
+export interface EvaluateResult {
+  scoredSpots: number;
+  labelledSpots: number;
+  positives: number;
+  positiveClasses: string[];
+  negativeClasses: string[];
+  /** label rows whose spot is not among the scores */
+  labelsWithoutScore: number;
+  columns: Record<Column, ColumnMetrics | null>;
+  cancer: BinaryCallMetrics | null;
+}
+
+function loadScores(text: string, name: string): { ids: string[]; values: Record<Column | 'cancer', Float64Array> } {
+  const lines = getTextLines(decodeText(new TextEncoder().encode(text)));
+  const header = lines[0]?.split(',').map((h) => h.trim());
+  const want = ['spot_id', 'x', 'y', 'histology', 'gene', 'fused', 'cancer'];
+  if (!header || want.some((w, i) => header[i] !== w)) {
+    throw new Error(`${name}: not a fusescope predict output (the header must be ${want.join(',')}; got ${lines[0]?.slice(0, 80) ?? 'nothing'}).`);
+  }
+  const rows = lines.slice(1).filter((l) => l.trim() !== '');
+  const ids: string[] = [];
+  const values = { histology: new Float64Array(rows.length), gene: new Float64Array(rows.length), fused: new Float64Array(rows.length), cancer: new Float64Array(rows.length) };
+  const num = (v: string | undefined) => (v === undefined || v.trim() === '' ? Number.NaN : Number(v));
+  rows.forEach((line, i) => {
+    const f = splitFields(line, ',');
+    ids.push(f[0].replace(/^"|"$/g, ''));
+    values.histology[i] = num(f[3]);
+    values.gene[i] = num(f[4]);
+    values.fused[i] = num(f[5]);
+    values.cancer[i] = num(f[6]);
+  });
+  return { ids, values };
+}
+
+/** The metrics of a predict output against labels. */
+export function getEvaluation(scoresCsv: string, scoresName: string, labelBytes: Uint8Array, labelsName: string, positive?: string[]): EvaluateResult & { labelsDetail: string } {
+  const sc = loadScores(scoresCsv, scoresName);
+  const { labels, detail } = getSpotLabels(labelBytes, labelsName);
+  const pos = getPositiveClasses(labels.values(), positive);
+  const idx: number[] = [];
+  const y: number[] = [];
+  sc.ids.forEach((id, i) => {
+    const l = labels.get(id);
+    if (l === undefined) return;
+    idx.push(i);
+    y.push(pos.has(l) ? 1 : 0);
+  });
+  if (idx.length === 0) {
+    throw new Error(`${labelsName}: none of its ${labels.size} spot ids matches the ${sc.ids.length} spots of ${scoresName} (labels ${[...labels.keys()].slice(0, 3).join(', ')}...; scores ${sc.ids.slice(0, 3).join(', ')}...). Check that both are the same section.`);
+  }
+  const ids = new Set(sc.ids);
+  const columns = {} as Record<Column, ColumnMetrics | null>;
+  for (const c of COLUMNS) {
+    const v = idx.map((i) => sc.values[c][i]);
+    const n = v.filter(Number.isFinite).length;
+    columns[c] = n > 0 ? { n, auc: getRocAuc(v, y), ap: getAveragePrecision(v, y) } : null;
+  }
+  const calls = idx.map((i) => sc.values.cancer[i]);
+  const classes = [...new Set(labels.values())].sort();
+  return {
+    scoredSpots: sc.ids.length,
+    labelledSpots: idx.length,
+    positives: y.reduce((a, b) => a + b, 0),
+    positiveClasses: classes.filter((c) => pos.has(c)),
+    negativeClasses: classes.filter((c) => !pos.has(c)),
+    labelsWithoutScore: [...labels.keys()].filter((k) => !ids.has(k)).length,
+    columns,
+    cancer: calls.some(Number.isFinite) ? getBinaryCallMetrics(calls, y) : null,
+    labelsDetail: detail,
+  };
+}
+
+export async function run(argv: string[]): Promise<number> {
+  const parsed = getCommandArgs(argv, { scores: { type: 'string' }, labels: { type: 'string' }, positive: { type: 'string' }, json: { type: 'boolean' } }, EVALUATE_USAGE, false);
+  const v = parsed.values;
+  if (isHelpAsked(v, EVALUATE_USAGE)) return 0;
+  if (!v.scores || !v.labels) throw new Error(`--scores and --labels are required (${EVALUATE_USAGE})`);
+  const positive = v.positive?.split(',').filter((p) => p.trim() !== '');
+  const r = getEvaluation(await readFile(v.scores, 'utf8'), basename(v.scores), new Uint8Array(await readFile(v.labels)), basename(v.labels), positive);
+  const log = (s: string) => process.stderr.write(`${s}\n`);
+  log(`labels: ${r.labelsDetail}; cancer = ${r.positiveClasses.join(' + ')}${positive ? ' (--positive)' : ''}; negative: ${r.negativeClasses.join(', ') || 'none'}`);
+  if (r.labelledSpots < r.scoredSpots / 2) log(`warning: only ${r.labelledSpots} of ${r.scoredSpots} scored spots have a label`);
+  if (r.labelsWithoutScore > 0) log(`note: ${r.labelsWithoutScore} labelled spots are not among the scores (not in tissue, or not in this section)`);
+  if (v.json) {
+    const { labelsDetail: _, ...out } = r;
+    process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
+    return 0;
+  }
+  const f = (x: number) => (Number.isFinite(x) ? x.toFixed(3) : 'n/a');
+  const lines = [`${r.labelledSpots} of ${r.scoredSpots} scored spots labelled, ${r.positives} cancer`, 'column     AUC    AP     spots'];
+  for (const c of COLUMNS) {
+    const m = r.columns[c];
+    lines.push(`${c.padEnd(10)} ${m ? `${f(m.auc)}  ${f(m.ap)}  ${m.n}` : '-      -      0 (empty column)'}`);
+  }
+  if (r.cancer) lines.push(`cancer calls: precision ${f(r.cancer.precision)}, recall ${f(r.cancer.recall)}, F1 ${f(r.cancer.f1)}, accuracy ${f(r.cancer.accuracy)} (${r.cancer.tp} TP, ${r.cancer.fp} FP, ${r.cancer.fn} FN, ${r.cancer.tn} TN)`);
+  process.stdout.write(`${lines.join('\n')}\n`);
+  return 0;
+}
