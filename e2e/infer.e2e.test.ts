@@ -17,6 +17,8 @@ import type { SpotRow } from '../src/app/model/exports';
 import { run as runHeatmap } from '../src/cli/commands/heatmap';
 import { run as runPredict } from '../src/cli/commands/predict';
 import { encodeBmp24 } from '../src/core/image/testing/encode-bmp';
+import { getSpotLabels } from '../src/core/score/labels';
+import { getRocAuc } from '../src/core/score/metrics';
 import { type AppServer, dropPaths, HER2ST_DIR, launchBrowser, openApp, REPO_ROOT, SLIDES_DIR, startAppServer, startFileServer } from './harness';
 
 let app: AppServer;
@@ -327,6 +329,14 @@ describe('in-browser inference', () => {
       expect(rows.length).toBe(cli.size);
       expect(maxGene).toBeLessThanOrEqual(1e-3);
       expect(agree).toBe(rows.length);
+      // the labels dropped with the counts: the panel's AUC of the gene scores is fusescope evaluate's
+      const { labels } = getSpotLabels(readFileSync(files[2]), 'B1_labeled_coordinates.tsv');
+      const lab = rows.filter((r) => labels.has(r.spot_id));
+      const auc = getRocAuc(lab.map((r) => r.gene ?? Number.NaN), lab.map((r) => (labels.get(r.spot_id) === 'invasive cancer' ? 1 : 0)));
+      const agreement = (await p.page.getByTestId('model-label-agreement').textContent()) ?? '';
+      console.log(`B1 panel: "${agreement}" (AUC from the labels file ${auc.toFixed(4)})`);
+      expect(agreement).toMatch(/Against the 'label' annotation: AUC [\d.]+, AP [\d.]+ \(gene scores; cancer = invasive cancer; 63 of 295 labelled spots\)/);
+      expect(Math.abs(Number(agreement.match(/AUC ([\d.]+)/)?.[1]) - auc)).toBeLessThanOrEqual(6e-4);
     } finally {
       await p.close();
     }

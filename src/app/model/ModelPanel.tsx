@@ -12,7 +12,7 @@ import { downloadBlob, downloadText, getExportBaseName, getRegionsGeoJsonText, g
 import { getCurrentRegions, getDenseNote, getLegendMode, getModeScale, MODE_LABEL } from './modelOverlay';
 import { getModeValues, type OverlayMode, useModelStore } from './modelStore';
 import { getCaseLink } from './openCase';
-import { getDenseSlideScore, getHistogram } from './scoreField';
+import { getDenseSlideScore, getHistogram, getLabelAgreement } from './scoreField';
 import './model.css';
 
 const MODES: { mode: OverlayMode; label: string; key: string }[] = [
@@ -327,6 +327,27 @@ function Exports() {
   );
 }
 
+/** How the current mode's spot scores separate the labels dropped with the counts (a pathologist's annotation). */
+function LabelAgreementRow() {
+  const version = useModelStore((s) => s.version);
+  const mode = useModelStore((s) => s.mode);
+  const done = useModelStore((s) => s.spotsMs !== null);
+  const dataset = useStStore((s) => s.dataset);
+  void version;
+  const scores = useModelStore.getState().scores;
+  if (!done || !scores || !dataset || mode === 'difference' || scores.fused.length !== dataset.spots.ids.length) return null;
+  const a = getLabelAgreement(getModeValues(scores, mode), dataset.spots.annotations);
+  if (!a || !Number.isFinite(a.auc)) return null;
+  return (
+    <p data-testid="model-label-agreement" title="ROC AUC and average precision, as fusescope evaluate computes them">
+      Against the '{a.column}' annotation: AUC <strong>{a.auc.toFixed(3)}</strong>, AP {a.ap.toFixed(3)}{' '}
+      <span className="muted small-text">
+        ({mode} scores; cancer = {a.positiveClasses.join(' + ')}; {a.positives} of {a.n} labelled spots)
+      </span>
+    </p>
+  );
+}
+
 /** The histology head's whole-slide cancer probability, once the dense heatmap is complete (as `fusescope heatmap --json`). */
 function SlideScoreRow() {
   const heatmapVersion = useModelStore((s) => s.heatmapVersion);
@@ -359,6 +380,7 @@ export function ModelPanel() {
           <ModeButtons />
           <LayerControls />
           <Histogram />
+          <LabelAgreementRow />
           <SlideScoreRow />
           {slide && <Exports />}
         </>

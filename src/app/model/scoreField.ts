@@ -8,6 +8,9 @@ import { getPointBounds } from '../../core/st/slide-fit';
 import { type CancerRegions, getCancerRegions, type RegionSizeFilter } from '../../core/regions/contours';
 import type { ProbabilityRaster } from '../../core/regions/raster';
 import { getSlideScore, getSlideScoreRule, type SlideScore } from '../../core/model/slide-score';
+import { getPositiveClasses } from '../../core/score/labels';
+import { getAveragePrecision, getRocAuc } from '../../core/score/metrics';
+import type { AnnotationColumn } from '../../core/st/types';
 import { getLabelFreeThreshold, type ThresholdMethod, type ThresholdResult } from '../../core/score/threshold';
 import { getSpotPitch } from '../../core/st/pitch';
 
@@ -122,4 +125,46 @@ export function getDenseSlideScore(
   if (!heatmap || heatmap.total === 0 || heatmap.done < heatmap.total) return null;
   const probs = Float32Array.from(heatmap.cells, (c) => heatmap.values[c]);
   return { ...getSlideScore(probs, getSlideScoreRule(slideScoreMethod)), windows: heatmap.total };
+}
+
+export interface LabelAgreement {
+  column: string;
+  positiveClasses: string[];
+  /** labelled spots with a score */
+  n: number;
+  positives: number;
+  auc: number;
+  ap: number;
+}
+
+/**
+ * How the current scores separate a categorical annotation that names cancer classes (a
+ * pathologist's labels dropped with the counts, e.g. HER2ST's labelled coordinates or SEDR's
+ * Visium regions): ROC AUC and AP as `fusescope evaluate` computes them. The column called
+ * 'label' first, else the first whose classes name cancer; null when none does or one class is missing.
+ */
+export function getLabelAgreement(values: ArrayLike<number>, annotations: Record<string, AnnotationColumn>): LabelAgreement | null {
+  const names = Object.keys(annotations).sort((a, b) => Number(b.toLowerCase() === 'label') - Number(a.toLowerCase() === 'label'));
+  for (const column of names) {
+    const col = annotations[column];
+    if (col.kind !== 'categorical' || col.codes.length !== values.length) continue;
+    let pos: Set<string>;
+    try {
+      pos = getPositiveClasses(col.categories);
+    } catch {
+      continue;
+    }
+    const v: number[] = [];
+    const y: number[] = [];
+    for (let i = 0; i < values.length; i++) {
+      const k = col.codes[i];
+      if (k < 0 || !Number.isFinite(values[i])) continue;
+      v.push(values[i]);
+      y.push(pos.has(col.categories[k]) ? 1 : 0);
+    }
+    const positives = y.reduce((a, b) => a + b, 0);
+    if (positives === 0 || positives === y.length) continue;
+    return { column, positiveClasses: [...pos], n: y.length, positives, auc: getRocAuc(v, y), ap: getAveragePrecision(v, y) };
+  }
+  return null;
 }
