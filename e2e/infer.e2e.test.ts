@@ -342,6 +342,28 @@ describe('in-browser inference', () => {
     }
   });
 
+  it('?st=<url>&st=<url> with no slide: the same blank canvas and gene-only scores', async () => {
+    const files = await startFileServer({ 'D1.tsv.gz': resolve(HER2ST_DIR, 'counts/D1.tsv.gz'), 'D1_selection.tsv': resolve(HER2ST_DIR, 'spots/D1_selection.tsv') }, { ranges: false });
+    const p = await openApp(browser, app, { query: `demo=0&backend=wasm&st=${encodeURIComponent(files.url('D1.tsv.gz'))}&st=${encodeURIComponent(files.url('D1_selection.tsv'))}` });
+    try {
+      await p.page.waitForFunction(() => Boolean((window as unknown as { fusescope?: { whenIdle?: unknown } }).fusescope?.whenIdle));
+      await p.page.waitForFunction(() => (window as unknown as { fusescope: { model: { getState(): { spotsMs: number | null } } } }).fusescope.model.getState().spotsMs !== null, null, { timeout: 120_000 });
+      await p.page.evaluate(() => (window as unknown as { fusescope: { whenIdle(): Promise<void> } }).fusescope.whenIdle());
+      const rows = await getScores(p.page);
+      const s = await p.page.evaluate(() => {
+        const fs = window as unknown as { fusescope: { slide: { getState(): { meta: { format: string; name: string } } }; model: { getState(): { noImage: boolean; runError: string | null } } } };
+        return { format: fs.fusescope.slide.getState().meta.format, name: fs.fusescope.slide.getState().meta.name, noImage: fs.fusescope.model.getState().noImage, runError: fs.fusescope.model.getState().runError };
+      });
+      expect(s).toEqual({ format: 'blank', name: 'D1 (no image)', noImage: true, runError: null });
+      // D1: 306 spots under tissue (data README / model card)
+      expect(rows.length).toBe(306);
+      expect(rows.every((r) => r.histology === null && r.fused === null && r.gene !== null && r.gene >= 0 && r.gene <= 1)).toBe(true);
+    } finally {
+      await p.close();
+      await files.close();
+    }
+  });
+
   it('a GlaS image as the challenge ships it (24-bit BMP, no um/px) dropped alone: a dense heatmap at an assumed 20x, said in the panel', async () => {
     const { data, info } = await sharp(resolve(REPO_ROOT, '../shared/data/glas/train/train_5.jpg')).ensureAlpha().raw().toBuffer({ resolveWithObject: true });
     const bmp = join(tmp, 'testA_5.bmp');
