@@ -303,6 +303,17 @@ describe('in-browser inference', () => {
       // legacy ST: 200 um pitch over about 289 px in B1's image frame
       expect(st.meta.mpp!).toBeGreaterThan(0.6);
       expect(st.meta.mpp!).toBeLessThan(0.8);
+      // the view shows the spots, not the canvas's empty corner at the frame origin
+      const view = await p.page.evaluate(() => {
+        const v = (window as unknown as { fusescope: { viewer: { getState(): { viewer: { viewport: { getBounds(c: boolean): unknown; viewportToImageRectangle(r: unknown): { x: number; y: number; width: number; height: number } } } } } } }).fusescope.viewer.getState().viewer;
+        return v.viewport.viewportToImageRectangle(v.viewport.getBounds(true));
+      });
+      const xs = (await getScores(p.page)).map((r) => [r.x, r.y]);
+      expect(Math.min(...xs.map((q) => q[0]))).toBeGreaterThan(view.x);
+      expect(Math.max(...xs.map((q) => q[0]))).toBeLessThan(view.x + view.width);
+      expect(Math.min(...xs.map((q) => q[1]))).toBeGreaterThan(view.y);
+      expect(Math.max(...xs.map((q) => q[1]))).toBeLessThan(view.y + view.height);
+      expect(view.height).toBeLessThan(0.8 * st.meta.height);
       expect(await p.page.getByTestId('mode-fused').isDisabled()).toBe(true);
       expect(await p.page.getByTestId('mode-histology').isDisabled()).toBe(true);
       expect(await p.page.getByTestId('model-no-image').textContent()).toMatch(/only the gene head runs/);

@@ -11,6 +11,8 @@ import { getStSummary } from '../../core/st/summary';
 import type { StDataset, StFrameName } from '../../core/st/types';
 import { loadSlideFromFiles } from '../open/openSlide';
 import { useSlideStore } from '../stores/slideStore';
+import { useViewerStore } from '../stores/viewerStore';
+import { fitImageRect } from '../viewer/viewerZoom';
 import { getRoutedDrop } from './dropRouting';
 import { loadStFromFiles } from './parseSt';
 import { getDisplaySpots, getRegistrationAffine, getRegistrationKey, getSavedRegistration } from './registration';
@@ -205,16 +207,26 @@ export async function applyPending(): Promise<void> {
   const { pending } = useStStore.getState();
   if (!pending) return;
   const open = useSlideStore.getState();
+  let blank = false;
   if (!open.meta && !open.loading) {
     const ok = await loadBlankCanvas(pending.dataset, pending.fileNames);
     // kept pending (and the error shown) when the canvas failed; dropped when another set replaced it
     if (!ok || useStStore.getState().pending !== pending) return;
+    blank = true;
   }
   const slideName = useSlideStore.getState().meta?.name ?? '';
   const key = slideName ? getRegistrationKey(slideName, pending.fileNames) : null;
   const registration = getSavedRegistration(getStorage(), key);
   useStStore.getState().apply(pending.dataset, pending.fileNames, key, registration);
   calibrateSlideMpp();
+  // the canvas starts at the frame's origin: show the spots, not the empty corner
+  const b = blank ? getSpotBounds(pending.dataset) : null;
+  const width = useSlideStore.getState().meta?.width;
+  if (b && width) {
+    // a margin of a spot pitch or so: region outlines reach 0.75 pitch past the outer spots
+    const m = Math.max(2 * (pending.dataset.spots.diameterPx || 0), 0.05 * Math.max(b.maxX - b.minX, b.maxY - b.minY));
+    void fitImageRect(() => useViewerStore.getState().viewer, width, { x: b.minX - m, y: b.minY - m, width: b.maxX - b.minX + 2 * m, height: b.maxY - b.minY + 2 * m });
+  }
 }
 
 /**
