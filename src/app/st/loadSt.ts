@@ -6,7 +6,7 @@
 import { BLANK_SLIDE_SUFFIX, getBlankSlideDescriptor } from '../../core/slide/blank/blank-slide';
 import { getStDatasetInFrame, getStDatasetWithSlideMpp } from '../../core/st/assemble';
 import { getMppFromSpotPitch } from '../../core/st/pitch';
-import { getSlideFit, getSpotBounds } from '../../core/st/slide-fit';
+import { type BlankCanvasPlan, getBlankCanvasPlan, getSlideFit, getSpotBounds } from '../../core/st/slide-fit';
 import { getStSummary } from '../../core/st/summary';
 import type { StDataset, StFrameName } from '../../core/st/types';
 import { loadSlideFromFiles } from '../open/openSlide';
@@ -183,20 +183,21 @@ function getStorage(): Storage | null {
 }
 
 /**
- * Open a blank canvas as the slide for spots that came without an image: level 0 is the spots'
- * own pixel frame (their coordinates unchanged, so exports match the section image's frame), as
- * large as the spots plus two spot pitches, at the um/px the spot grid gives.
+ * Open a blank canvas as the slide for spots that came without an image (getBlankCanvasPlan);
+ * false, with the ST error shown, when the spots cannot go on one.
  */
-export async function loadBlankCanvas(ds: StDataset, fileNames: string[]): Promise<boolean> {
-  const b = getSpotBounds(ds);
-  if (!b) return false;
-  const pitch = ds.pitchUm > 0 ? getMppFromSpotPitch(ds.spots, ds.pitchUm) : null;
-  const mpp = pitch && pitch.mpp > 0 && Number.isFinite(pitch.mpp) ? pitch.mpp : null;
-  const margin = pitch && pitch.pitchPx > 0 ? 2 * pitch.pitchPx : 0.05 * Math.max(b.maxX - b.minX, b.maxY - b.minY, 1);
+export async function loadBlankCanvas(ds: StDataset, fileNames: string[]): Promise<BlankCanvasPlan | null> {
+  let plan: BlankCanvasPlan;
+  try {
+    plan = getBlankCanvasPlan(ds);
+  } catch (err) {
+    useStStore.getState().setError(getStBannerError(err, fileNames.join(', ')));
+    return null;
+  }
   const base = (fileNames[0] ?? 'spots').split('/').pop()?.replace(/\.(tsv|csv|txt|h5|h5ad|mtx)(\.gz)?$/i, '') || 'spots';
   const note = `spots of ${fileNames.join(', ')} opened without an image`;
-  const file = new File([getBlankSlideDescriptor(b.maxX + margin, b.maxY + margin, mpp, note)], `${base} (no image)${BLANK_SLIDE_SUFFIX}`);
-  return loadSlideFromFiles([file]);
+  const file = new File([getBlankSlideDescriptor(plan.width, plan.height, plan.mpp, note)], `${base} (no image)${BLANK_SLIDE_SUFFIX}`);
+  return (await loadSlideFromFiles([file])) ? plan : null;
 }
 
 /**
@@ -207,12 +208,11 @@ export async function applyPending(): Promise<void> {
   const { pending } = useStStore.getState();
   if (!pending) return;
   const open = useSlideStore.getState();
-  let blank = false;
+  let canvas: BlankCanvasPlan | null = null;
   if (!open.meta && !open.loading) {
-    const ok = await loadBlankCanvas(pending.dataset, pending.fileNames);
+    canvas = await loadBlankCanvas(pending.dataset, pending.fileNames);
     // kept pending (and the error shown) when the canvas failed; dropped when another set replaced it
-    if (!ok || useStStore.getState().pending !== pending) return;
-    blank = true;
+    if (!canvas || useStStore.getState().pending !== pending) return;
   }
   const slideName = useSlideStore.getState().meta?.name ?? '';
   const key = slideName ? getRegistrationKey(slideName, pending.fileNames) : null;
@@ -220,13 +220,7 @@ export async function applyPending(): Promise<void> {
   useStStore.getState().apply(pending.dataset, pending.fileNames, key, registration);
   calibrateSlideMpp();
   // the canvas starts at the frame's origin: show the spots, not the empty corner
-  const b = blank ? getSpotBounds(pending.dataset) : null;
-  const width = useSlideStore.getState().meta?.width;
-  if (b && width) {
-    // a margin of a spot pitch or so: region outlines reach 0.75 pitch past the outer spots
-    const m = Math.max(2 * (pending.dataset.spots.diameterPx || 0), 0.05 * Math.max(b.maxX - b.minX, b.maxY - b.minY));
-    void fitImageRect(() => useViewerStore.getState().viewer, width, { x: b.minX - m, y: b.minY - m, width: b.maxX - b.minX + 2 * m, height: b.maxY - b.minY + 2 * m });
-  }
+  if (canvas) void fitImageRect(() => useViewerStore.getState().viewer, canvas.width, canvas.view);
 }
 
 /**

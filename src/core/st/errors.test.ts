@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { createBytesStFile } from './files/bytes.ts';
 import { loadNodeStFiles } from './files/node.ts';
 import { loadStDataset } from './load.ts';
-import { checkStFitsSlide, getSlideFit } from './slide-fit.ts';
+import { checkStFitsSlide, getBlankCanvasPlan, getSlideFit } from './slide-fit.ts';
 import { StError } from './types.ts';
 
 const FX = resolve(__dirname, '../../../tests/fixtures/st');
@@ -110,6 +110,26 @@ describe('ST bad input', () => {
     expect(() => checkStFitsSlide(ds, { width: 2000, height: 2000, name: 'hires.png' })).toThrow(
       /places all 300 spots outside the slide hires\.png \(2000 x 2000 px; spots span x 4587-20303, y 4046-20678, fullres frame\)\. They would fit in the hires frame/,
     );
+  });
+});
+
+describe('a blank canvas for spots without an image', () => {
+  it('HER2ST B1: the spots frame at the spot grid um/px; spots at negative or huge coordinates are refused clearly', async () => {
+    const H = resolve(__dirname, '../../../../shared/data/her2st');
+    const ds = await loadStDataset(await loadNodeStFiles([`${H}/counts/B1.tsv.gz`, `${H}/spots/B1_selection.tsv`]));
+    const plan = getBlankCanvasPlan(ds);
+    // 200 um over about 289 px: 0.69 um/px; the canvas reaches two pitches past the last spot
+    expect(plan.mpp!).toBeGreaterThan(0.68);
+    expect(plan.mpp!).toBeLessThan(0.7);
+    const maxX = Math.max(...ds.spots.x);
+    expect(plan.width).toBeGreaterThan(maxX + 500);
+    expect(plan.width).toBeLessThan(maxX + 700);
+    expect(plan.view.x).toBeLessThan(Math.min(...ds.spots.x));
+    expect(plan.view.x + plan.view.width).toBeGreaterThan(maxX);
+    const shifted = { ...ds, spots: { ...ds.spots, x: ds.spots.x.map((v) => v - 4000) } };
+    expect(() => getBlankCanvasPlan(shifted)).toThrow(/places spots at negative coordinates \(x from -\d+, y from \d+\).*Open the image the spots belong to first/);
+    const huge = { ...ds, spots: { ...ds.spots, y: ds.spots.y.map((v) => v * 100) } };
+    expect(() => getBlankCanvasPlan(huge)).toThrow(/more than a blank canvas holds \(200000 px\)/);
   });
 });
 

@@ -1,4 +1,5 @@
 /** Do the spots land on the slide that is open? */
+import { getMppFromSpotPitch } from './pitch.ts';
 import { StError, type StDataset } from './types.ts';
 
 export interface SlideFit {
@@ -58,4 +59,48 @@ export function getPointBounds(x: ArrayLike<number>, y: ArrayLike<number>): { mi
 /** Bounding box of the spot centres (null when there are no spots). */
 export function getSpotBounds(ds: Pick<StDataset, 'spots'>): { minX: number; minY: number; maxX: number; maxY: number } | null {
   return getPointBounds(ds.spots.x, ds.spots.y);
+}
+
+/** Largest blank canvas side, level-0 px (a Visium full-resolution frame is about 25,000 px). */
+export const MAX_CANVAS_PX = 200_000;
+
+export interface BlankCanvasPlan {
+  width: number;
+  height: number;
+  /** um per px from the spot grid; null when it cannot be measured */
+  mpp: number | null;
+  /** the spots' bounding box plus a margin, for the first view */
+  view: { x: number; y: number; width: number; height: number };
+}
+
+/**
+ * The blank canvas for spots opened without an image: level 0 is the spots' own pixel frame
+ * (coordinates unchanged, so exports stay in the section image's frame), reaching two spot
+ * pitches past the last spot, at the um/px of the spot grid. Spots with negative coordinates or
+ * spanning more than MAX_CANVAS_PX are not in an image's pixel frame: a clear StError.
+ */
+export function getBlankCanvasPlan(ds: StDataset): BlankCanvasPlan {
+  const label = ds.files.map((f) => f.name).join(', ') || 'ST data';
+  const b = getSpotBounds(ds);
+  if (!b) throw new StError(label, 'has no spots to place.', 'Check that the files hold spot positions.');
+  if (b.minX < 0 || b.minY < 0) {
+    throw new StError(
+      label,
+      `places spots at negative coordinates (x from ${Math.round(b.minX)}, y from ${Math.round(b.minY)}), so they are not in an image's pixel frame and cannot go on a blank canvas.`,
+      'Open the image the spots belong to first, or give positions in its pixels.',
+    );
+  }
+  const pitch = ds.pitchUm > 0 ? getMppFromSpotPitch(ds.spots, ds.pitchUm) : null;
+  const mpp = pitch && pitch.mpp > 0 && Number.isFinite(pitch.mpp) ? pitch.mpp : null;
+  const span = Math.max(b.maxX - b.minX, b.maxY - b.minY, 1);
+  const pitchPx = pitch && pitch.pitchPx > 0 ? pitch.pitchPx : 0;
+  const margin = pitchPx > 0 ? 2 * pitchPx : 0.05 * span;
+  const width = Math.ceil(b.maxX + margin);
+  const height = Math.ceil(b.maxY + margin);
+  if (width > MAX_CANVAS_PX || height > MAX_CANVAS_PX) {
+    throw new StError(label, `places spots up to ${Math.round(Math.max(b.maxX, b.maxY))} px from the origin, more than a blank canvas holds (${MAX_CANVAS_PX} px).`, 'Open the image the spots belong to first.');
+  }
+  // the outlines of regions reach 0.75 pitch past the outer spots
+  const m = Math.max(pitchPx || 2 * (ds.spots.diameterPx || 0), 0.05 * span);
+  return { width, height, mpp, view: { x: b.minX - m, y: b.minY - m, width: b.maxX - b.minX + 2 * m, height: b.maxY - b.minY + 2 * m } };
 }
