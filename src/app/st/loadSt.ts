@@ -184,7 +184,7 @@ function getStorage(): Storage | null {
 
 /**
  * Open a blank canvas as the slide for spots that came without an image (getBlankCanvasPlan);
- * false, with the ST error shown, when the spots cannot go on one.
+ * its plan, or null (with the ST or slide error shown) when the spots cannot go on one.
  */
 export async function loadBlankCanvas(ds: StDataset, fileNames: string[]): Promise<BlankCanvasPlan | null> {
   let plan: BlankCanvasPlan;

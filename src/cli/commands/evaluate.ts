@@ -9,7 +9,7 @@ import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { getPositiveClasses, getSpotLabels } from '../../core/score/labels.ts';
 import { type BinaryCallMetrics, getAveragePrecision, getBinaryCallMetrics, getRocAuc } from '../../core/score/metrics.ts';
-import { decodeText, getTextLines, splitFields } from '../../core/st/text/delimited.ts';
+import { getTextLines, splitFields } from '../../core/st/text/delimited.ts';
 import { getCommandArgs, isHelpAsked } from '../args.ts';
 
 export const EVALUATE_USAGE = 'usage: fusescope evaluate --scores <predict output .csv> --labels <labels .tsv/.csv> [--positive "class a,class b"] [--json]';
@@ -37,7 +37,7 @@ export interface EvaluateResult {
 }
 
 function loadScores(text: string, name: string): { ids: string[]; values: Record<Column | 'cancer', Float64Array> } {
-  const lines = getTextLines(decodeText(new TextEncoder().encode(text)));
+  const lines = getTextLines(text.replace(/^\uFEFF/, ''));
   const header = lines[0]?.split(',').map((h) => h.trim());
   const want = ['spot_id', 'x', 'y', 'histology', 'gene', 'fused', 'cancer'];
   if (!header || want.some((w, i) => header[i] !== w)) {

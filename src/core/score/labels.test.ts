@@ -27,6 +27,15 @@ describe('spot labels for evaluate', () => {
     expect([...getPositiveClasses(labels.values(), ['tumor'])]).toEqual(['Tumor']);
   });
 
+  it('a table with its own id column keeps those ids even beside x and y columns', () => {
+    const { labels, detail } = getSpotLabels(new TextEncoder().encode('barcode,x,y,label\nAAAC-1,10.2,20.7,Tumor\nAAAG-1,11,21,Healthy\n'), 'ann.csv');
+    expect(detail).toMatch(/spot ids from column 'barcode'/);
+    expect([...labels.entries()]).toEqual([
+      ['AAAC-1', 'Tumor'],
+      ['AAAG-1', 'Healthy'],
+    ]);
+  });
+
   it('no label column, or no class that says cancer: errors that say what to give', () => {
     expect(() => getSpotLabels(new TextEncoder().encode('barcode\tscore\nA\t1\n'), 'x.tsv')).toThrow(/x\.tsv: no label column \(looked for label, .*the header has barcode, score\)/);
     expect(() => getPositiveClasses(['stroma', 'immune'])).toThrow(/no class name says cancer \(classes: stroma, immune\); name the cancer classes with --positive/);

@@ -30,8 +30,9 @@ export function getSpotLabels(bytes: Uint8Array, name: string): SpotLabels {
   const yCol = keys.indexOf('y');
   const idCol = findColumn(keys, ID_NAMES);
   const labels = new Map<string, string>();
-  // HER2ST: the x, y array coordinates name the spot (its Row.names are pixel positions of another image)
-  const her2st = xCol >= 0 && yCol >= 0;
+  // HER2ST: the x, y array coordinates name the spot (its Row.names are pixel positions of another
+  // image); a table with its own id column (barcode, spot_id, ...) keeps those ids even beside x, y
+  const her2st = xCol >= 0 && yCol >= 0 && (idCol < 0 || keys[idCol] === 'row.names' || keys[idCol] === '');
   for (const line of lines.slice(1)) {
     if (line.trim() === '') continue;
     const f = splitFields(line, d).map((v) => v.trim().replace(/^"|"$/g, ''));
