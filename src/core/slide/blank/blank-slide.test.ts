@@ -28,6 +28,11 @@ describe('blank canvas for spots without an image', () => {
     slide.close();
   });
 
+  it('a long note (a folder of many files) is cut, and the descriptor still opens', async () => {
+    const slide = await open(getBlankSlideDescriptor(100, 100, 1, `spots of ${'outs/spatial/some_long_file_name.csv, '.repeat(200)}`), `x${BLANK_SLIDE_SUFFIX}`);
+    expect(slide.meta.properties['fusescope.blank.note'].length).toBe(500);
+  });
+
   it('a user um/px overrides the spots; unknown um/px stays unknown', async () => {
     const a = await open(getBlankSlideDescriptor(100, 100, 0.5), `x${BLANK_SLIDE_SUFFIX}`, 0.25);
     expect([a.meta.mpp, a.meta.mppSource]).toEqual([0.25, 'user']);

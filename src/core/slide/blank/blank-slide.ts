@@ -51,7 +51,7 @@ function parseDescriptor(text: string): BlankSlideDescriptor {
 
 /** The descriptor's bytes for a canvas of width x height level-0 px at `mpp` um/px (null: unknown). */
 export function getBlankSlideDescriptor(width: number, height: number, mpp: number | null, note = ''): Uint8Array<ArrayBuffer> {
-  const d: BlankSlideDescriptor = { fusescope: 'blank-slide', version: 1, width: Math.ceil(width), height: Math.ceil(height), mpp, note };
+  const d: BlankSlideDescriptor = { fusescope: 'blank-slide', version: 1, width: Math.ceil(width), height: Math.ceil(height), mpp, note: note.slice(0, 500) };
   return new TextEncoder().encode(JSON.stringify(d));
 }
 
@@ -73,7 +73,7 @@ export class BlankSlide extends TiledSlide {
   static async open(src: ByteSource, opts: { mpp?: number }, signal?: AbortSignal): Promise<BlankSlide> {
     let d: BlankSlideDescriptor;
     try {
-      const bytes = await readExact(src, 0, Math.min(src.size, 4096), signal);
+      const bytes = await readExact(src, 0, Math.min(src.size, 64 * 1024), signal);
       d = parseDescriptor(new TextDecoder().decode(bytes));
     } catch (e) {
       if (e instanceof DOMException && e.name === 'AbortError') throw e;
