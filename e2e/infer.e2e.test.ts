@@ -17,7 +17,7 @@ import type { SpotRow } from '../src/app/model/exports';
 import { run as runHeatmap } from '../src/cli/commands/heatmap';
 import { run as runPredict } from '../src/cli/commands/predict';
 import { encodeBmp24 } from '../src/core/image/testing/encode-bmp';
-import { getSpotLabels } from '../src/core/score/labels';
+import { getSpotLabels } from '../src/core/st/labels';
 import { getRocAuc } from '../src/core/score/metrics';
 import { type AppServer, dropPaths, HER2ST_DIR, launchBrowser, openApp, REPO_ROOT, SLIDES_DIR, startAppServer, startFileServer } from './harness';
 

@@ -8,7 +8,7 @@ import { getPointBounds } from '../../core/st/slide-fit';
 import { type CancerRegions, getCancerRegions, type RegionSizeFilter } from '../../core/regions/contours';
 import type { ProbabilityRaster } from '../../core/regions/raster';
 import { getSlideScore, getSlideScoreRule, type SlideScore } from '../../core/model/slide-score';
-import { getPositiveClasses } from '../../core/score/labels';
+import { getPositiveClasses } from '../../core/st/labels';
 import { getAveragePrecision, getRocAuc } from '../../core/score/metrics';
 import type { AnnotationColumn } from '../../core/st/types';
 import { getLabelFreeThreshold, type ThresholdMethod, type ThresholdResult } from '../../core/score/threshold';

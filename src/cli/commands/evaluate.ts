@@ -3,11 +3,11 @@
  * well `predict`'s columns separate the labelled cancer spots, by the model card's protocol (ROC
  * AUC and average precision of each probability column, precision / recall / F1 of the `cancer`
  * calls; core/score/metrics.ts computes them as scikit-learn does). Labels: a table with a spot id
- * and a label column, or a HER2ST labelled-coordinates file (core/score/labels.ts).
+ * and a label column, or a HER2ST labelled-coordinates file (core/st/labels.ts).
  */
 import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
-import { getPositiveClasses, getSpotLabels } from '../../core/score/labels.ts';
+import { getPositiveClasses, getSpotLabels } from '../../core/st/labels.ts';
 import { type BinaryCallMetrics, getAveragePrecision, getBinaryCallMetrics, getRocAuc } from '../../core/score/metrics.ts';
 import { getTextLines, splitFields } from '../../core/st/text/delimited.ts';
 import { getCommandArgs, isHelpAsked } from '../args.ts';

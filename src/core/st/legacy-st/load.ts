@@ -11,6 +11,7 @@ import { getAssembledDataset } from '../assemble.ts';
 import type { StClassifiedFile, StFileSet } from '../file-set.ts';
 import type { StFormat } from '../format.ts';
 import { getGeneTable } from '../genes.ts';
+import { getSpotLabelsFromLines } from '../labels.ts';
 import { getCsrRows } from '../matrix.ts';
 import { loadImageSize } from '../visium/spatial.ts';
 import { findColumn, getDelimiter, getHeaderKeys, loadTextHead, loadTextLines, splitFields } from '../text/delimited.ts';
@@ -153,27 +154,11 @@ export const legacyStFormat: StFormat = {
     const labelsItem = set.of('labels').find((l) => sectionOf(l) === section) ?? (set.of('labels').length === 1 ? set.of('labels')[0] : undefined);
     if (labelsItem) {
       const ll = await loadTextLines(labelsItem.file);
-      const ld = getDelimiter(ll, labelsItem.label);
-      const lk = getHeaderKeys(splitFields(ll[0], ld));
-      const offset = lk.length === splitFields(ll[1] ?? '', ld).length ? 0 : 1;
-      const lx = findColumn(lk, ['x']) + offset;
-      const ly = findColumn(lk, ['y']) + offset;
-      const lc = findColumn(lk, ['label', 'pathology', 'annotation']) + offset;
-      if (lx < offset || ly < offset || lc < offset) {
+      const lk = getHeaderKeys(splitFields(ll[0], getDelimiter(ll, labelsItem.label)));
+      if (!lk.includes('x') || !lk.includes('y') || findColumn(lk, ['label', 'pathology', 'annotation']) < 0) {
         throw new StError(labelsItem.label, `lacks one of the columns x, y, label (has ${lk.join(', ')}).`, 'Use the *_labeled_coordinates.tsv of the HER2ST data.');
       }
-      const byId = new Map<string, string>();
-      let skipped = 0;
-      for (let i = 1; i < ll.length; i++) {
-        const f = splitFields(ll[i], ld);
-        const x = Number(f[lx]);
-        const y = Number(f[ly]);
-        if (!Number.isFinite(x) || !Number.isFinite(y)) {
-          skipped++;
-          continue;
-        }
-        byId.set(`${Math.round(x)}x${Math.round(y)}`, f[lc].trim());
-      }
+      const { labels: byId, skipped } = getSpotLabelsFromLines(ll, labelsItem.label);
       const values = ids.map((id) => byId.get(id) ?? null);
       const col = getAnnotationColumn(values);
       annotations.label = col;

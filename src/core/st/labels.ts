@@ -1,24 +1,30 @@
 /**
- * Ground-truth labels per spot for `fusescope evaluate`: a delimited table (CSV / TSV, gzipped or
- * not) with a spot id column and a label column, or a HER2ST `<S>_labeled_coordinates.tsv`
- * (x, y, label; joined to the counts' `XxY` ids by rounding x and y, as its README says), and
- * which classes count as cancer.
+ * Labels per spot (a pathologist's classes): a delimited table (CSV / TSV, gzipped or not) with a
+ * spot id column and a label column, or a HER2ST `<S>_labeled_coordinates.tsv` (x, y, label;
+ * joined to the counts' `XxY` ids by rounding x and y, as its README says), and which classes
+ * count as cancer. Read by the legacy ST loader (the `label` annotation) and `fusescope evaluate`.
  */
-import { getPlainBytes } from '../st/text/gzip.ts';
-import { decodeText, findColumn, getDelimiter, getHeaderKeys, getTextLines, splitFields } from '../st/text/delimited.ts';
+import { decodeText, findColumn, getDelimiter, getHeaderKeys, getTextLines, splitFields } from './text/delimited.ts';
+import { getPlainBytes } from './text/gzip.ts';
 
 export interface SpotLabels {
   /** spot id -> class name */
   labels: Map<string, string>;
   /** how the ids were read, for the log */
   detail: string;
+  /** rows without a usable id (HER2ST rows whose x or y is NA) */
+  skipped: number;
 }
 
 const ID_NAMES = ['spot_id', 'barcode', 'barcodes', 'spot', 'id', 'row.names', 'cell_id', 'obs_names', 'index', ''];
 const LABEL_NAMES = ['label', 'labels', 'annotation', 'annot_type', 'annotation_type', 'class', 'pathology', 'ground_truth', 'truth', 'region', 'type'];
 
 export function getSpotLabels(bytes: Uint8Array, name: string): SpotLabels {
-  const lines = getTextLines(decodeText(getPlainBytes(bytes, name)));
+  return getSpotLabelsFromLines(getTextLines(decodeText(getPlainBytes(bytes, name))), name);
+}
+
+/** getSpotLabels over the lines of the table (loadTextLines). */
+export function getSpotLabelsFromLines(lines: string[], name: string): SpotLabels {
   if (lines.length < 2) throw new Error(`${name}: has no label rows; give a table with a spot id column and a label column.`);
   const d = getDelimiter(lines, name);
   const keys = getHeaderKeys(splitFields(lines[0], d));
@@ -30,6 +36,7 @@ export function getSpotLabels(bytes: Uint8Array, name: string): SpotLabels {
   const yCol = keys.indexOf('y');
   const idCol = findColumn(keys, ID_NAMES);
   const labels = new Map<string, string>();
+  let skipped = 0;
   // HER2ST: the x, y array coordinates name the spot (its Row.names are pixel positions of another
   // image); a table with its own id column (barcode, spot_id, ...) keeps those ids even beside x, y
   const her2st = xCol >= 0 && yCol >= 0 && (idCol < 0 || keys[idCol] === 'row.names' || keys[idCol] === '');
@@ -42,7 +49,10 @@ export function getSpotLabels(bytes: Uint8Array, name: string): SpotLabels {
     if (her2st) {
       const x = Number(f[xCol + offset]);
       const y = Number(f[yCol + offset]);
-      if (!Number.isFinite(x) || !Number.isFinite(y)) continue;
+      if (!Number.isFinite(x) || !Number.isFinite(y)) {
+        skipped++;
+        continue;
+      }
       id = `${Math.round(x)}x${Math.round(y)}`;
     } else {
       id = idCol >= 0 ? f[idCol + offset] : f[0];
@@ -50,7 +60,7 @@ export function getSpotLabels(bytes: Uint8Array, name: string): SpotLabels {
     labels.set(id, label);
   }
   const detail = her2st ? 'spot ids XxY from the rounded x, y columns (HER2ST labelled coordinates)' : `spot ids from column '${idCol >= 0 ? keys[idCol] || '(first)' : '(first)'}'`;
-  return { labels, detail: `${detail}, classes from column '${keys[labelCol]}'` };
+  return { labels, detail: `${detail}, classes from column '${keys[labelCol]}'`, skipped };
 }
 
 /**
