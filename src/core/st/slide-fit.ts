@@ -1,4 +1,5 @@
 /** Do the spots land on the slide that is open? */
+import { MAX_BLANK_SIDE } from '../slide/blank/blank-slide.ts';
 import { getMppFromSpotPitch } from './pitch.ts';
 import { StError, type StDataset } from './types.ts';
 
@@ -61,9 +62,6 @@ export function getSpotBounds(ds: Pick<StDataset, 'spots'>): { minX: number; min
   return getPointBounds(ds.spots.x, ds.spots.y);
 }
 
-/** Largest blank canvas side, level-0 px (a Visium full-resolution frame is about 25,000 px). */
-export const MAX_CANVAS_PX = 200_000;
-
 export interface BlankCanvasPlan {
   width: number;
   height: number;
@@ -77,7 +75,7 @@ export interface BlankCanvasPlan {
  * The blank canvas for spots opened without an image: level 0 is the spots' own pixel frame
  * (coordinates unchanged, so exports stay in the section image's frame), reaching two spot
  * pitches past the last spot, at the um/px of the spot grid. Spots with negative coordinates or
- * spanning more than MAX_CANVAS_PX are not in an image's pixel frame: a clear StError.
+ * spanning more than MAX_BLANK_SIDE are not in an image's pixel frame: a clear StError.
  */
 export function getBlankCanvasPlan(ds: StDataset): BlankCanvasPlan {
   const label = ds.files.map((f) => f.name).join(', ') || 'ST data';
@@ -97,8 +95,8 @@ export function getBlankCanvasPlan(ds: StDataset): BlankCanvasPlan {
   const margin = pitchPx > 0 ? 2 * pitchPx : 0.05 * span;
   const width = Math.ceil(b.maxX + margin);
   const height = Math.ceil(b.maxY + margin);
-  if (width > MAX_CANVAS_PX || height > MAX_CANVAS_PX) {
-    throw new StError(label, `places spots up to ${Math.round(Math.max(b.maxX, b.maxY))} px from the origin, more than a blank canvas holds (${MAX_CANVAS_PX} px).`, 'Open the image the spots belong to first.');
+  if (width > MAX_BLANK_SIDE || height > MAX_BLANK_SIDE) {
+    throw new StError(label, `places spots up to ${Math.round(Math.max(b.maxX, b.maxY))} px from the origin, more than a blank canvas holds (${MAX_BLANK_SIDE} px).`, 'Open the image the spots belong to first.');
   }
   // the outlines of regions reach 0.75 pitch past the outer spots
   const m = Math.max(pitchPx || 2 * (ds.spots.diameterPx || 0), 0.05 * span);

@@ -19,7 +19,7 @@ export const BLANK_SLIDE_SUFFIX = '.fusescope-blank.json';
 const CANVAS_RGB = [236, 236, 236] as const;
 const TILE = 512;
 /** level 0 is at most this many px a side (the frame of a Visium full-resolution scan is about 25,000 px) */
-const MAX_SIDE = 200_000;
+export const MAX_BLANK_SIDE = 200_000;
 
 export interface BlankSlideDescriptor {
   fusescope: 'blank-slide';
@@ -40,7 +40,7 @@ export interface BlankSlideDescriptor {
 function parseDescriptor(text: string): BlankSlideDescriptor {
   const d = JSON.parse(text) as Partial<Record<keyof BlankSlideDescriptor, unknown>>;
   const side = (v: unknown, what: string) => {
-    if (typeof v !== 'number' || !Number.isInteger(v) || v < 1 || v > MAX_SIDE) throw new Error(`${what} must be an integer from 1 to ${MAX_SIDE}, got ${JSON.stringify(v)}`);
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < 1 || v > MAX_BLANK_SIDE) throw new Error(`${what} must be an integer from 1 to ${MAX_BLANK_SIDE}, got ${JSON.stringify(v)}`);
     return v;
   };
   if (d.fusescope !== 'blank-slide' || d.version !== 1) throw new Error('not a version-1 "blank-slide" descriptor');
