@@ -18,7 +18,6 @@ import { openNodeSlideInput } from '../../core/slide/bytes/node-file-source.ts';
 import { loadSlide } from '../../core/slide/load-slide.ts';
 import { createProgressWriter, getDefaultModelDir, parseOrientations, parsePositive } from '../model-options.ts';
 
-
 export const HEATMAP_USAGE =
   'usage: fusescope heatmap --slide <slide> [--model <dir>] [--mpp <um/px>] [--threshold <0-1>] [--min-region-um2 <n>] [--orientations 1|2|4|8] [--batch <n>] --out heatmap.png [--geojson regions.json] [--json]';
 
