@@ -1,0 +1,135 @@
+/**
+ * The dense histology-only heatmap of one slide from a file on disk: what `fusescope heatmap`
+ * writes and what `fusescope cohort` runs per slide, on a model loaded once by the caller.
+ */
+import sharp from 'sharp';
+import { createNodeCodec } from '../../core/image/node/sharp-codec.ts';
+import { getHeatmapSummary, loadHeatmapPlan, runHeatmap } from '../../core/model/heatmap.ts';
+import type { FuseModel } from '../../core/model/model.ts';
+import { ASSUMED_MPP, getMppResolution } from '../../core/model/mpp.ts';
+import { getRegionsGeoJson } from '../../core/regions/contours.ts';
+import { getRasterRgba } from '../../core/regions/raster-image.ts';
+import { openNodeSlideInput } from '../../core/slide/bytes/node-file-source.ts';
+import { loadSlide } from '../../core/slide/load-slide.ts';
+import type { MppSource } from '../../core/slide/types.ts';
+import { createProgressWriter } from '../model-options.ts';
+
+export interface HeatmapCaseInput {
+  slide: string;
+  mpp?: number;
+  /** a fixed threshold instead of the manifest's label-free method */
+  threshold?: number;
+  /** the region size filter's minimum (default: the model's field of view) */
+  minRegionUm2?: number;
+  views: 1 | 2 | 4 | 8;
+  userViews?: boolean;
+  batchSize?: number;
+  /** what to make besides the numbers */
+  png?: boolean;
+  geojson?: boolean;
+}
+
+/** `heatmap --json`'s object */
+export interface HeatmapCaseSummary {
+  slideScore: number;
+  cancerFraction: number;
+  cancerAreaMm2: number;
+  tissueAreaMm2: number;
+  threshold: number;
+  thresholdMethod: string;
+  slideScoreRule: string;
+  regions: number;
+  minRegionUm2: number;
+  regionsLeftOut: number;
+  holesFilled: number;
+  windows: number;
+  mpp: number;
+  mppSource: MppSource | 'assumed';
+  raster: { width: number; height: number; cellPx: number; originX: number; originY: number };
+  model: string;
+}
+
+export interface HeatmapCaseResult {
+  summary: HeatmapCaseSummary;
+  /** the probability raster as a PNG (magma, transparent outside tissue), when asked */
+  png: Buffer | null;
+  /** the regions as QuPath-importable GeoJSON text, when asked */
+  geojson: string | null;
+  warnings: string[];
+  runMs: number;
+}
+
+/** Computes one slide's heatmap; `log` gets the lines heatmap prints on stderr. */
+export async function runHeatmapCase(model: FuseModel, input: HeatmapCaseInput, log: (s: string) => void): Promise<HeatmapCaseResult> {
+  const { views } = input;
+  const warnings: string[] = [];
+  const warn = (w: string) => {
+    warnings.push(w);
+    log(`warning: ${w}`);
+  };
+  const slide = await loadSlide(await openNodeSlideInput(input.slide), { codec: createNodeCodec() });
+  try {
+    const res = getMppResolution({ slide: slide.meta, userMpp: input.mpp });
+    log(`um/px: ${res.detail}`);
+    // A plain image without --mpp: a 20x scan (0.5 um/px) is the common case, and a map at a
+    // slightly wrong scale helps more than no map; say so loudly, areas in mm2 depend on it.
+    const mpp = res.mpp ?? ASSUMED_MPP;
+    if (!res.mpp) warn(`${slide.meta.name} has no um/px: assuming ${ASSUMED_MPP} um/px (a 20x scan); pass --mpp with the scan's real value for correct scale and areas`);
+    const plan = await loadHeatmapPlan(slide, model.manifest, mpp);
+    const r = plan.raster;
+    log(
+      `tissue: ${plan.cells.length} of ${r.width * r.height} windows (saturation >= ${plan.tissue.saturationThreshold.toFixed(3)}, ${plan.tissue.thresholdSource}); window ${model.patchPx} px at ${model.manifest.histology.mpp} um/px from level ${plan.patch.level}, stride ${r.cellPx.toFixed(1)} level-0 px`,
+    );
+    if (plan.patch.scale < 0.5) {
+      warn(`the slide (${mpp.toFixed(3)} um/px) is more than 2x coarser than the model's ${model.manifest.histology.mpp} um/px: windows are upsampled ${(1 / plan.patch.scale).toFixed(1)}x and scores are unreliable`);
+    }
+    const progress = createProgressWriter('heatmap');
+    const tRun = performance.now();
+    log(`histology: ${views === 1 ? 'upright windows only' : `each window averaged over ${views} orientations (log-odds)`}${input.userViews ? ' (--orientations)' : ''}`);
+    await runHeatmap(plan, model, slide, { batchSize: input.batchSize, orientations: views, onProgress: (d, t) => progress.update(d, t, 'windows') });
+    progress.end();
+    const runMs = performance.now() - tRun;
+    const summary = getHeatmapSummary(plan, model.manifest, input.threshold, input.minRegionUm2);
+    const d = summary.regions.dropped;
+    log(`threshold: ${summary.threshold.threshold.toFixed(4)} (${summary.threshold.detail}); ${summary.regions.polygons.length} regions`);
+    if (summary.minRegionUm2 > 0) {
+      log(
+        `regions: smaller than ${Math.round(summary.minRegionUm2)} um^2 ${input.minRegionUm2 === undefined ? "(the model's field of view; --min-region-um2 0 keeps all)" : '(--min-region-um2)'}: ${d.regions} left out (${((d.areaPx2 * mpp * mpp) / 1e6).toFixed(4)} mm^2), ${d.holes} holes filled`,
+      );
+    }
+    log(`slideScore: ${summary.slideScoreRule}`);
+    let png: Buffer | null = null;
+    if (input.png) {
+      const img = getRasterRgba(r);
+      png = await sharp(Buffer.from(img.data.buffer, img.data.byteOffset, img.data.byteLength), { raw: { width: img.width, height: img.height, channels: 4 } })
+        .png()
+        .toBuffer();
+    }
+    return {
+      summary: {
+        slideScore: summary.slideScore,
+        cancerFraction: summary.cancerFraction,
+        cancerAreaMm2: summary.cancerAreaMm2,
+        tissueAreaMm2: summary.tissueAreaMm2,
+        threshold: summary.threshold.threshold,
+        thresholdMethod: summary.threshold.method,
+        slideScoreRule: summary.slideScoreRule,
+        regions: summary.regions.polygons.length,
+        minRegionUm2: summary.minRegionUm2,
+        regionsLeftOut: d.regions,
+        holesFilled: d.holes,
+        windows: summary.windows,
+        mpp,
+        mppSource: res.mpp ? res.source : 'assumed',
+        raster: { width: r.width, height: r.height, cellPx: r.cellPx, originX: r.originX, originY: r.originY },
+        model: `${model.manifest.name} ${model.manifest.version}`,
+      },
+      png,
+      geojson: input.geojson ? JSON.stringify(getRegionsGeoJson(summary.regions, mpp)) : null,
+      warnings,
+      runMs,
+    };
+  } finally {
+    slide.close();
+  }
+}

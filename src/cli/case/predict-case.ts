@@ -1,0 +1,177 @@
+/**
+ * One section scored with the three heads, from files on disk: what `fusescope predict` writes
+ * and what `fusescope cohort` runs per case, on a model loaded once by the caller.
+ */
+import { createNodeCodec } from '../../core/image/node/sharp-codec.ts';
+import type { FuseModel } from '../../core/model/model.ts';
+import { getMppResolution } from '../../core/model/mpp.ts';
+import { scoreSpots } from '../../core/model/score-spots.ts';
+import { getLabelFreeThreshold } from '../../core/score/threshold.ts';
+import { openNodeSlideInput } from '../../core/slide/bytes/node-file-source.ts';
+import { loadSlide } from '../../core/slide/load-slide.ts';
+import type { MppSource, SlideSource } from '../../core/slide/types.ts';
+import { getStDatasetInFrame, getStDatasetScaled } from '../../core/st/assemble.ts';
+import { loadNodeStFiles } from '../../core/st/files/node.ts';
+import { loadStDataset } from '../../core/st/load.ts';
+import { getSlideFit, getSpotBounds } from '../../core/st/slide-fit.ts';
+import type { StDataset } from '../../core/st/types.ts';
+import { createProgressWriter } from '../model-options.ts';
+
+export const SCORES_HEADER = 'spot_id,x,y,histology,gene,fused,cancer';
+
+export interface PredictCaseInput {
+  /** slide path; without it only the gene head runs */
+  slide?: string;
+  /** ST files or folders */
+  st: string[];
+  mpp?: number;
+  stScale?: number;
+  section?: string;
+  /** views averaged by the histology head; `userViews` says whether the user chose them */
+  views: 1 | 2 | 4 | 8;
+  userViews?: boolean;
+  batchSize?: number;
+}
+
+export interface PredictCaseResult {
+  /** predict's CSV, header and one row per in-tissue spot */
+  csv: string;
+  spots: number;
+  cancerSpots: number;
+  /** the column the `cancer` calls threshold: fused with a slide, else gene */
+  cancerColumn: 'fused' | 'gene';
+  threshold: number;
+  thresholdDetail: string;
+  /** panel genes found in the data, 0-1 */
+  geneCoverage: number;
+  mpp: number | null;
+  mppSource: MppSource | null;
+  platform: string;
+  /** ST and scoring warnings, as logged */
+  warnings: string[];
+  scoreMs: number;
+}
+
+function fmt(v: number): string {
+  return Number.isFinite(v) ? v.toFixed(6) : '';
+}
+
+function csvField(s: string): string {
+  return /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}
+
+/** Scores one section; `log` gets the lines predict prints on stderr. */
+export async function runPredictCase(model: FuseModel, input: PredictCaseInput, log: (s: string) => void): Promise<PredictCaseResult> {
+  const { views } = input;
+  const warnings: string[] = [];
+  let slide: SlideSource | null = null;
+  try {
+    if (input.slide) slide = await loadSlide(await openNodeSlideInput(input.slide), { codec: createNodeCodec() });
+    const files = await loadNodeStFiles(input.st);
+    // gene-only (no slide): legacy ST counts alone are placed by their XxY ids, in array units
+    let st = await loadStDataset(files, { slideMpp: slide?.meta.mpp ?? input.mpp ?? null, section: input.section, allowArrayPositions: !slide });
+    // positions come in full-resolution pixels; a Space Ranger hires/lowres PNG opened as the slide needs its frame
+    const image = slide ? st.images?.find((im) => im.file.split('/').pop() === slide?.meta.name) : undefined;
+    if (image && image.name !== st.frame.name) {
+      st = getStDatasetInFrame(st, image.name);
+      log(`st: spot positions mapped to the ${image.name} image (${image.file}, scale ${image.scale})`);
+    }
+    if (input.stScale !== undefined && input.stScale !== 1) {
+      st = getStDatasetScaled(st, input.stScale);
+      log(`st: spot positions multiplied by ${input.stScale} (--st-scale)`);
+    }
+    if (slide) {
+      const note = checkSpotsOnSlide(st, slide.meta);
+      if (note) {
+        warnings.push(note);
+        log(`st: ${note}`);
+      }
+    }
+    for (const w of st.warnings) {
+      warnings.push(w);
+      log(`st: ${w}`);
+    }
+    const inTissue = st.spots.inTissue.reduce((a: number, b: number) => a + b, 0);
+    log(`st: ${st.platform}, ${st.spots.ids.length} spots (${inTissue} under tissue), ${st.genes.symbols.length} genes`);
+
+    let mpp: number | null = null;
+    let mppSource: MppSource | null = null;
+    if (slide) {
+      const res = getMppResolution({ slide: slide.meta, userMpp: input.mpp, st });
+      log(`um/px: ${res.detail}`);
+      mpp = res.mpp;
+      mppSource = res.source;
+      log(`histology: ${views === 1 ? 'upright patches only' : `each patch averaged over ${views} orientations (log-odds); fused reads the upright embeddings`}${input.userViews ? ' (--orientations)' : ''}`);
+    }
+    const progress = createProgressWriter('predict');
+    const tScore = performance.now();
+    const scores = await scoreSpots({
+      model,
+      st,
+      slide,
+      mpp,
+      batchSize: input.batchSize,
+      orientations: views,
+      onProgress: (p) => progress.update(p.done, p.total, p.stage === 'genes' ? 'gene head, spots' : p.stage === 'views' ? `histology over ${views} orientations, spots` : 'spots'),
+    });
+    progress.end();
+    const scoreMs = performance.now() - tScore;
+    const a = scores.alignment;
+    log(`genes: ${a.matched}/${model.panelSize} panel genes found (${(a.coverage * 100).toFixed(1)}%; ${a.matchedByEnsembl} by Ensembl id, ${a.matchedBySymbol} by symbol)`);
+    for (const w of scores.warnings) {
+      warnings.push(w);
+      log(`warning: ${w}`);
+    }
+
+    const column = slide ? scores.fused : scores.gene;
+    const values = Float32Array.from(scores.spots, (s) => column[s]);
+    const t = getLabelFreeThreshold(values, model.manifest.threshold.method, model.manifest.threshold.fallback);
+    let cancerSpots = 0;
+    const lines = [SCORES_HEADER];
+    for (const s of scores.spots) {
+      const score = column[s];
+      const cancer = Number.isFinite(score) ? (score >= t.threshold ? 1 : 0) : '';
+      if (cancer === 1) cancerSpots++;
+      lines.push(
+        `${csvField(st.spots.ids[s])},${st.spots.x[s].toFixed(2)},${st.spots.y[s].toFixed(2)},${fmt(scores.histology[s])},${fmt(scores.gene[s])},${fmt(scores.fused[s])},${cancer}`,
+      );
+    }
+    log(`cancer: ${slide ? 'fused' : 'gene (no slide)'} score >= ${t.threshold.toFixed(4)} (${t.detail}): ${cancerSpots}/${scores.spots.length} spots`);
+    return {
+      csv: `${lines.join('\n')}\n`,
+      spots: scores.spots.length,
+      cancerSpots,
+      cancerColumn: slide ? 'fused' : 'gene',
+      threshold: t.threshold,
+      thresholdDetail: t.detail,
+      geneCoverage: a.coverage,
+      mpp,
+      mppSource,
+      platform: st.platform,
+      warnings,
+      scoreMs,
+    };
+  } finally {
+    slide?.close();
+  }
+}
+
+/**
+ * Spots must land on the slide (scoreSpots refuses a section with most spots off it and warns for
+ * a few): this adds what a spot file made for another scan of the section needs, the scale that
+ * would bring the spots inside (a resized copy of the scan: --st-scale). Throws when most spots
+ * miss the slide; returns a note when a few do and a scale would fit them, else null.
+ */
+function checkSpotsOnSlide(st: StDataset, meta: { width: number; height: number; name: string }): string | null {
+  const fit = getSlideFit(st, meta.width, meta.height);
+  const b = getSpotBounds(st);
+  if (fit.total === 0 || fit.inside === fit.total || !b) return null;
+  const span = `spots span x ${Math.round(b.minX)}-${Math.round(b.maxX)}, y ${Math.round(b.minY)}-${Math.round(b.maxY)} px; the slide is ${meta.width} x ${meta.height} px`;
+  const k = Math.min(meta.width / b.maxX, meta.height / b.maxY);
+  const hint = k < 0.98 && b.minX >= 0 && b.minY >= 0 ? ` If ${meta.name} is a resized copy of the image the spot file refers to, give --st-scale (at most ${k.toFixed(4)}: the copy's width over the original's).` : '';
+  const outside = fit.total - fit.inside;
+  if (outside > fit.total / 2) {
+    throw new Error(`${st.files[0]?.name ?? 'ST files'}: ${outside} of ${fit.total} spots fall outside ${meta.name} (${span}).${hint || ' Check that the spots belong to this slide and are in its pixel frame.'}`);
+  }
+  return hint ? `${outside} of ${fit.total} spots fall outside ${meta.name} (${span}).${hint}` : null;
+}
