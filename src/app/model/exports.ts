@@ -4,6 +4,7 @@
  * legend and a scale bar composited on a canvas.
  */
 import { getRegionsGeoJson } from '../../core/regions/contours';
+import { getSpotCsvText, type SpotRow } from '../../core/score/spot-csv';
 import { getColourTable } from '../../overlay/colour';
 import { getDeckOverlay } from '../../overlay/deckOverlay';
 import { useSlideStore } from '../stores/slideStore';
@@ -13,16 +14,7 @@ import { getCurrentRegions, getDenseNote, getLegendMode, getModeScale, MODE_LABE
 import { useModelStore } from './modelStore';
 import { getThreshold } from './scoreField';
 
-export interface SpotRow {
-  spot_id: string;
-  x: number;
-  y: number;
-  histology: number | null;
-  gene: number | null;
-  fused: number | null;
-  /** 1/0 at the label-free threshold on the fused score (gene score without a slide); null when not scored */
-  cancer: 0 | 1 | null;
-}
+export type { SpotRow };
 
 const finiteOrNull = (v: number) => (Number.isFinite(v) ? v : null);
 
@@ -51,15 +43,8 @@ export function getSpotCsvRows(): SpotRow[] {
   return rows;
 }
 
-function csvField(s: string): string {
-  return /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
-}
-
 export function getSpotCsv(): string {
-  const f = (v: number | null) => (v == null ? '' : v.toFixed(6));
-  const lines = ['spot_id,x,y,histology,gene,fused,cancer'];
-  for (const r of getSpotCsvRows()) lines.push(`${csvField(r.spot_id)},${r.x.toFixed(2)},${r.y.toFixed(2)},${f(r.histology)},${f(r.gene)},${f(r.fused)},${r.cancer ?? ''}`);
-  return `${lines.join('\n')}\n`;
+  return getSpotCsvText(getSpotCsvRows());
 }
 
 /** The current regions as a QuPath-importable FeatureCollection (null when there are none yet). */

@@ -6,6 +6,7 @@ import { createNodeCodec } from '../../core/image/node/sharp-codec.ts';
 import type { FuseModel } from '../../core/model/model.ts';
 import { getMppResolution } from '../../core/model/mpp.ts';
 import { scoreSpots } from '../../core/model/score-spots.ts';
+import { getSpotCsvText, type SpotRow } from '../../core/score/spot-csv.ts';
 import { getLabelFreeThreshold } from '../../core/score/threshold.ts';
 import { openNodeSlideInput } from '../../core/slide/bytes/node-file-source.ts';
 import { loadSlide } from '../../core/slide/load-slide.ts';
@@ -16,8 +17,6 @@ import { loadStDataset } from '../../core/st/load.ts';
 import { getSlideFit, getSpotBounds } from '../../core/st/slide-fit.ts';
 import type { StDataset } from '../../core/st/types.ts';
 import { createProgressWriter } from '../model-options.ts';
-
-export const SCORES_HEADER = 'spot_id,x,y,histology,gene,fused,cancer';
 
 export interface PredictCaseInput {
   /** slide path; without it only the gene head runs */
@@ -50,14 +49,6 @@ export interface PredictCaseResult {
   /** ST and scoring warnings, as logged */
   warnings: string[];
   scoreMs: number;
-}
-
-function fmt(v: number): string {
-  return Number.isFinite(v) ? v.toFixed(6) : '';
-}
-
-function csvField(s: string): string {
-  return /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 
 /** Scores one section; `log` gets the lines predict prints on stderr. */
@@ -126,19 +117,20 @@ export async function runPredictCase(model: FuseModel, input: PredictCaseInput, 
     const column = slide ? scores.fused : scores.gene;
     const values = Float32Array.from(scores.spots, (s) => column[s]);
     const t = getLabelFreeThreshold(values, model.manifest.threshold.method, model.manifest.threshold.fallback);
-    let cancerSpots = 0;
-    const lines = [SCORES_HEADER];
-    for (const s of scores.spots) {
-      const score = column[s];
-      const cancer = Number.isFinite(score) ? (score >= t.threshold ? 1 : 0) : '';
-      if (cancer === 1) cancerSpots++;
-      lines.push(
-        `${csvField(st.spots.ids[s])},${st.spots.x[s].toFixed(2)},${st.spots.y[s].toFixed(2)},${fmt(scores.histology[s])},${fmt(scores.gene[s])},${fmt(scores.fused[s])},${cancer}`,
-      );
-    }
+    const nul = (v: number) => (Number.isFinite(v) ? v : null);
+    const rows: SpotRow[] = Array.from(scores.spots, (s) => ({
+      spot_id: st.spots.ids[s],
+      x: st.spots.x[s],
+      y: st.spots.y[s],
+      histology: nul(scores.histology[s]),
+      gene: nul(scores.gene[s]),
+      fused: nul(scores.fused[s]),
+      cancer: Number.isFinite(column[s]) ? (column[s] >= t.threshold ? 1 : 0) : null,
+    }));
+    const cancerSpots = rows.filter((r) => r.cancer === 1).length;
     log(`cancer: ${slide ? 'fused' : 'gene (no slide)'} score >= ${t.threshold.toFixed(4)} (${t.detail}): ${cancerSpots}/${scores.spots.length} spots`);
     return {
-      csv: `${lines.join('\n')}\n`,
+      csv: getSpotCsvText(rows),
       spots: scores.spots.length,
       cancerSpots,
       cancerColumn: slide ? 'fused' : 'gene',

@@ -19,6 +19,7 @@ import { mkdir, readFile, readdir, rename, stat, writeFile } from 'node:fs/promi
 import { basename, dirname, join, resolve } from 'node:path';
 import type { FuseModel } from '../../core/model/model.ts';
 import { loadNodeModel } from '../../core/model/node-model.ts';
+import { getCsvField } from '../../core/st/text/delimited.ts';
 import { getCommandArgs, isHelpAsked } from '../args.ts';
 import { type CohortCase, getCohortTable } from '../case/cohort-table.ts';
 import { runHeatmapCase } from '../case/heatmap-case.ts';
@@ -63,10 +64,6 @@ const SUMMARY_COLUMNS = [
   'labelled_spots', 'auc_histology', 'auc_gene', 'auc_fused', 'ap_histology', 'ap_gene', 'ap_fused', 'f1_cancer',
   'seconds', 'warnings', 'error',
 ] as const;
-
-function csvField(s: string): string {
-  return /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
-}
 
 function num(v: number | null | undefined, digits = 4): string {
   return v === null || v === undefined || !Number.isFinite(v) ? '' : Number(v.toFixed(digits)).toString();
@@ -260,8 +257,8 @@ export async function run(argv: string[]): Promise<number> {
   }
 
   const header = ['case', ...table.extraColumns, ...SUMMARY_COLUMNS];
-  const rows = records.map((r) => getSummaryRow(r, table.extraColumns).map(csvField).join(','));
-  await writeAtomic(join(outDir, 'summary.csv'), `${[header.map(csvField).join(','), ...rows].join('\n')}\n`);
+  const rows = records.map((r) => getSummaryRow(r, table.extraColumns).map(getCsvField).join(','));
+  await writeAtomic(join(outDir, 'summary.csv'), `${[header.map(getCsvField).join(','), ...rows].join('\n')}\n`);
   const summary = {
     fusescope: 'cohort',
     created: new Date().toISOString(),

@@ -8,6 +8,7 @@
 import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { getPositiveClasses, getSpotLabels } from '../../core/st/labels.ts';
+import { SPOT_CSV_COLUMNS } from '../../core/score/spot-csv.ts';
 import { type BinaryCallMetrics, getAveragePrecision, getBinaryCallMetrics, getRocAuc } from '../../core/score/metrics.ts';
 import { getTextLines, splitFields } from '../../core/st/text/delimited.ts';
 import { getCommandArgs, isHelpAsked } from '../args.ts';
@@ -39,7 +40,7 @@ export interface EvaluateResult {
 function loadScores(text: string, name: string): { ids: string[]; values: Record<Column | 'cancer', Float64Array> } {
   const lines = getTextLines(text.replace(/^\uFEFF/, ''));
   const header = lines[0]?.split(',').map((h) => h.trim());
-  const want = ['spot_id', 'x', 'y', 'histology', 'gene', 'fused', 'cancer'];
+  const want = SPOT_CSV_COLUMNS;
   if (!header || want.some((w, i) => header[i] !== w)) {
     throw new Error(`${name}: not a fusescope predict output (the header must be ${want.join(',')}; got ${lines[0]?.slice(0, 80) ?? 'nothing'}).`);
   }

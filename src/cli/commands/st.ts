@@ -9,16 +9,13 @@ import { loadNodeStFiles } from '../../core/st/files/node.ts';
 import { getGeneIndex, getGeneValues } from '../../core/st/genes.ts';
 import { loadStDataset } from '../../core/st/load.ts';
 import { getStSummary } from '../../core/st/summary.ts';
+import { getCsvField } from '../../core/st/text/delimited.ts';
 import type { StDataset, StFrameName } from '../../core/st/types.ts';
 
 export const ST_USAGE =
   'usage: fusescope st <files or folders...> [--json] [--gene SYMBOL[,SYMBOL...] [--out values.csv]] [--frame fullres|hires|lowres] [--mpp UM_PER_PX] [--section NAME] [--all-spots]';
 
 const FRAMES: StFrameName[] = ['fullres', 'hires', 'lowres'];
-
-function csvField(s: string): string {
-  return /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
-}
 
 /** spot_id,x,y,value (one gene) or spot_id,x,y,<gene>... (several). */
 export function getGeneCsv(ds: StDataset, genes: string[]): string {
@@ -32,10 +29,10 @@ export function getGeneCsv(ds: StDataset, genes: string[]): string {
     }
     return values;
   });
-  const header = genes.length === 1 ? 'spot_id,x,y,value' : `spot_id,x,y,${genes.map(csvField).join(',')}`;
+  const header = genes.length === 1 ? 'spot_id,x,y,value' : `spot_id,x,y,${genes.map(getCsvField).join(',')}`;
   const lines = [header];
   const { ids, x, y } = ds.spots;
-  for (let i = 0; i < ids.length; i++) lines.push(`${csvField(ids[i])},${x[i]},${y[i]},${columns.map((c) => c[i]).join(',')}`);
+  for (let i = 0; i < ids.length; i++) lines.push(`${getCsvField(ids[i])},${x[i]},${y[i]},${columns.map((c) => c[i]).join(',')}`);
   return `${lines.join('\n')}\n`;
 }
 

@@ -103,6 +103,11 @@ export function splitFields(line: string, d: string): string[] {
   return out;
 }
 
+/** One CSV field: quoted (with doubled quotes) when it holds a comma, a quote or a newline. */
+export function getCsvField(s: string): string {
+  return /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}
+
 /** Lower-cased, trimmed header names (quotes removed). */
 export function getHeaderKeys(fields: string[]): string[] {
   return fields.map((f) => f.trim().replace(/^"|"$/g, '').toLowerCase());
