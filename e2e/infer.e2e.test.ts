@@ -259,7 +259,7 @@ describe('in-browser inference', () => {
       } finally {
         process.stdout.write = write;
       }
-      const cliJson = JSON.parse(stdout.join('')) as { slideScore: number; windows: number };
+      const cliJson = JSON.parse(stdout.join('')) as { slideScore: number; windows: number; maxRegionDiameterMm: number };
       // the panel's whole-slide score is the CLI's slideScore (same windows, same rule)
       const scoreText = (await p.page.getByTestId('model-slide-score').textContent()) ?? '';
       console.log(`CMU-1 slide score: page "${scoreText}", CLI ${cliJson.slideScore.toFixed(4)} over ${cliJson.windows} windows`);
@@ -274,6 +274,10 @@ describe('in-browser inference', () => {
       expect(Number(m![2])).toBe(features.length);
       expect(Math.abs(Number(m![1]) - cliMm2)).toBeLessThanOrEqual(0.006);
       for (const f of features) expect(f.properties.measurements['Area mm^2']).toBeGreaterThanOrEqual(0.009216);
+      // greatest dimension of the regions, as a tumour is sized: the CLI's, to the 0.1 mm shown
+      const dia = (await p.page.getByTestId('model-max-diameter').textContent()) ?? '';
+      expect(dia).toContain(`greatest dimension ${cliJson.maxRegionDiameterMm.toFixed(1)} mm`);
+      expect(cliJson.maxRegionDiameterMm * 1000).toBeCloseTo(Math.max(...features.map((f) => f.properties.measurements['Max diameter µm'])), 1);
     } finally {
       await p.close();
       await files.close();

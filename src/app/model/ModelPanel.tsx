@@ -233,6 +233,12 @@ function Histogram() {
         Cancer area {summary.cancerAreaMm2 != null ? `${summary.cancerAreaMm2.toFixed(2)} mm²` : '(um/px unknown)'}
         {summary.cancerFraction != null ? `, ${pct(summary.cancerFraction)} of tissue` : ''} · {summary.regions.polygons.length} region
         {summary.regions.polygons.length === 1 ? '' : 's'}
+        {summary.maxDiameterMm != null && (
+          <span data-testid="model-max-diameter" title="Greatest dimension of a region (maximum Feret diameter), as a tumour is sized">
+            {' '}
+            · greatest dimension {summary.maxDiameterMm.toFixed(1)} mm
+          </span>
+        )}
       </p>
       {(summary.regions.dropped.regions > 0 || summary.regions.dropped.holes > 0) && (
         <p className="muted small-text" data-testid="model-area-filter">

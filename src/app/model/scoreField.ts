@@ -59,6 +59,8 @@ export interface RegionSummary {
   cancerAreaMm2: number | null;
   tissueAreaMm2: number | null;
   cancerFraction: number | null;
+  /** the greatest dimension of the largest-spanning region in mm (maximum Feret diameter; null without um/px or regions) */
+  maxDiameterMm: number | null;
   /** the size filter's minimum region and hole in mm^2 (null without um/px or filter) */
   minRegionMm2: number | null;
 }
@@ -96,6 +98,7 @@ export function getRegionSummary(
     cancerAreaMm2: k ? regions.totalAreaPx2 * k : null,
     tissueAreaMm2: k ? tissue * k : null,
     cancerFraction: tissue > 0 ? Math.min(1, regions.totalAreaPx2 / tissue) : null,
+    maxDiameterMm: mpp && regions.maxDiametersPx.length ? (Math.max(...regions.maxDiametersPx) * mpp) / 1000 : null,
     minRegionMm2: k && filter ? filter.minRegionPx2 * k : null,
   };
 }

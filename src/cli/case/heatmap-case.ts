@@ -35,6 +35,8 @@ export interface HeatmapCaseSummary {
   cancerFraction: number;
   cancerAreaMm2: number;
   tissueAreaMm2: number;
+  /** greatest dimension of any region, mm (maximum Feret diameter) */
+  maxRegionDiameterMm: number;
   threshold: number;
   thresholdMethod: string;
   slideScoreRule: string;
@@ -111,6 +113,7 @@ export async function runHeatmapCase(model: FuseModel, input: HeatmapCaseInput, 
         cancerFraction: summary.cancerFraction,
         cancerAreaMm2: summary.cancerAreaMm2,
         tissueAreaMm2: summary.tissueAreaMm2,
+        maxRegionDiameterMm: summary.maxRegionDiameterMm,
         threshold: summary.threshold.threshold,
         thresholdMethod: summary.threshold.method,
         slideScoreRule: summary.slideScoreRule,

@@ -94,6 +94,7 @@ describe('fusescope cohort', () => {
     expect(Number(c.slide_score)).toBeCloseTo(hm.slideScore, 4);
     expect(Number(c.cancer_area_mm2)).toBeCloseTo(hm.cancerAreaMm2, 4);
     expect(Number(c.regions)).toBe(hm.regions);
+    expect(Number(c.max_region_diameter_mm)).toBeCloseTo(hm.maxRegionDiameterMm, 4);
     const gj = JSON.parse(readFileSync(join(out, 'CMU-1.regions.geojson'), 'utf8'));
     expect(gj.type).toBe('FeatureCollection');
     expect(gj.features.length).toBe(hm.regions);

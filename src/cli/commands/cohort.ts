@@ -51,7 +51,7 @@ export interface CaseRecord {
     mppSource: string | null;
     platform: string;
   } | null;
-  heatmap: { slideScore: number; cancerFraction: number; cancerAreaMm2: number; tissueAreaMm2: number; regions: number; threshold: number; mpp: number; mppSource: string } | null;
+  heatmap: { slideScore: number; cancerFraction: number; cancerAreaMm2: number; tissueAreaMm2: number; maxRegionDiameterMm: number; regions: number; threshold: number; mpp: number; mppSource: string } | null;
   evaluation: Omit<EvaluateResult, 'labelsDetail'> | null;
   warnings: string[];
   error: string | null;
@@ -60,7 +60,7 @@ export interface CaseRecord {
 
 const SUMMARY_COLUMNS = [
   'status', 'spots', 'cancer_spots', 'cancer_column', 'gene_coverage', 'mpp', 'mpp_source',
-  'slide_score', 'cancer_fraction', 'cancer_area_mm2', 'tissue_area_mm2', 'regions',
+  'slide_score', 'cancer_fraction', 'cancer_area_mm2', 'tissue_area_mm2', 'regions', 'max_region_diameter_mm',
   'labelled_spots', 'auc_histology', 'auc_gene', 'auc_fused', 'ap_histology', 'ap_gene', 'ap_fused', 'f1_cancer',
   'seconds', 'warnings', 'error',
 ] as const;
@@ -88,6 +88,7 @@ export function getSummaryRow(r: CaseRecord, extraColumns: string[]): string[] {
     cancer_area_mm2: num(h?.cancerAreaMm2),
     tissue_area_mm2: num(h?.tissueAreaMm2),
     regions: h ? String(h.regions) : '',
+    max_region_diameter_mm: num(h?.maxRegionDiameterMm),
     labelled_spots: e ? String(e.labelledSpots) : '',
     auc_histology: num(e?.columns.histology?.auc),
     auc_gene: num(e?.columns.gene?.auc),
@@ -176,7 +177,7 @@ async function runCase(
       record.outputs.push(basename(out('.heatmap.png')), basename(out('.regions.geojson')));
       record.warnings.push(...h.warnings);
       const s = h.summary;
-      record.heatmap = { slideScore: s.slideScore, cancerFraction: s.cancerFraction, cancerAreaMm2: s.cancerAreaMm2, tissueAreaMm2: s.tissueAreaMm2, regions: s.regions, threshold: s.threshold, mpp: s.mpp, mppSource: s.mppSource };
+      record.heatmap = { slideScore: s.slideScore, cancerFraction: s.cancerFraction, cancerAreaMm2: s.cancerAreaMm2, tissueAreaMm2: s.tissueAreaMm2, maxRegionDiameterMm: s.maxRegionDiameterMm, regions: s.regions, threshold: s.threshold, mpp: s.mpp, mppSource: s.mppSource };
     }
     record.status = 'done';
   } catch (err) {

@@ -150,6 +150,12 @@ describe('fusescope heatmap', () => {
     const g = JSON.parse(readFileSync(geo, 'utf8'));
     expect(g.type).toBe('FeatureCollection');
     expect(g.features.length).toBe(j.regions);
+    // greatest dimension of any region (maximum Feret diameter), in the JSON and per region in the GeoJSON
+    const dias: number[] = g.features.map((f: { properties: { measurements: Record<string, number> } }) => f.properties.measurements['Max diameter µm']);
+    expect(j.maxRegionDiameterMm * 1000).toBeCloseTo(Math.max(...dias), 1);
+    // a region cannot be wider than the slide's diagonal (CMU-1: 2,220 x 2,967 px at 0.499 um/px)
+    expect(j.maxRegionDiameterMm).toBeLessThanOrEqual((Math.hypot(2220, 2967) * 0.499) / 1000);
+    expect(j.maxRegionDiameterMm).toBeGreaterThan(0);
   }, 120_000);
 
   it("HER2ST C2: regions smaller than the model's field of view are left out and small holes filled; --min-region-um2 0 keeps them", async () => {

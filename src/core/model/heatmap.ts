@@ -200,6 +200,8 @@ export interface HeatmapSummary {
   cancerFraction: number;
   cancerAreaMm2: number;
   tissueAreaMm2: number;
+  /** the greatest dimension of any region in mm (maximum Feret diameter; 0 without regions) */
+  maxRegionDiameterMm: number;
   /** how slideScore was computed */
   slideScoreRule: string;
   threshold: ThresholdResult;
@@ -230,6 +232,7 @@ export function getHeatmapSummary(plan: HeatmapPlan, manifest: ModelManifest, th
     cancerFraction: tissueAreaMm2 > 0 ? Math.min(1, cancerAreaMm2 / tissueAreaMm2) : 0,
     cancerAreaMm2,
     tissueAreaMm2,
+    maxRegionDiameterMm: regions.maxDiametersPx.length ? (Math.max(...regions.maxDiametersPx) * plan.mpp) / 1000 : 0,
     slideScoreRule: ruleText,
     threshold: t,
     regions,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { getCancerRegions, getClippedRing, getPolygonArea, getRegionSizeFilter, getRegionsGeoJson, getRingArea } from './contours.ts';
+import { getCancerRegions, getClippedRing, getMaxDiameter, getPolygonArea, getRegionSizeFilter, getRegionsGeoJson, getRingArea } from './contours.ts';
 import type { ProbabilityRaster } from './raster.ts';
 import { getRasterRgba } from './raster-image.ts';
 
@@ -13,6 +13,14 @@ describe('cancer regions from a raster', () => {
   it('ring and polygon areas', () => {
     expect(getRingArea([[0, 0], [4, 0], [4, 3], [0, 3]])).toBe(12);
     expect(getPolygonArea([[[0, 0], [10, 0], [10, 10], [0, 10]], [[2, 2], [4, 2], [4, 4], [2, 4]]])).toBe(96);
+  });
+
+  it('greatest dimension (maximum Feret diameter) of a ring', () => {
+    expect(getMaxDiameter([[0, 0], [4, 0], [4, 3], [0, 3], [0, 0]])).toBe(5);
+    // an L: the far corners, not the longest edge; inner vertices do not matter
+    expect(getMaxDiameter([[0, 0], [10, 0], [10, 2], [2, 2], [2, 10], [0, 10], [0, 0]])).toBeCloseTo(Math.hypot(10, 10), 12);
+    expect(getMaxDiameter([[1, 1], [4, 5]])).toBe(5);
+    expect(getMaxDiameter([])).toBe(0);
   });
 
   it('a rectangle of cancer cells with a hole, and a separate blob touching the border', () => {
@@ -40,6 +48,9 @@ describe('cancer regions from a raster', () => {
     expect(Math.min(...xs)).toBe(100 + 5 * 16);
     expect(Math.max(...xs)).toBe(100 + 25 * 16);
     expect(bigPoly.length).toBe(2); // exterior + hole
+    // greatest dimension: between the cut corners (5, 4.5) and (25, 19.5) cells, 25 cells of 16 px
+    const bigIndex = regions.areasPx2[0] > regions.areasPx2[1] ? 0 : 1;
+    expect(regions.maxDiametersPx[bigIndex]).toBeCloseTo(25 * 16, 9);
   });
 
   it('a size filter leaves out small regions and fills small holes, and says what it removed', () => {
@@ -82,6 +93,9 @@ describe('cancer regions from a raster', () => {
     }
     // 16 cells - 4 * 1/8, 64 px^2 each, 0.25 um^2 per px^2
     expect(f.properties.measurements['Area mm^2']).toBeCloseTo((15.5 * 64 * 0.25) / 1e6, 12);
+    // 4 x 4 cells with cut corners: (3, 3.5) to (7, 6.5) cells = 5 cells of 8 px, at 0.5 um/px
+    expect(f.properties.measurements['Max diameter px']).toBe(40);
+    expect(f.properties.measurements['Max diameter µm']).toBe(20);
     expect(JSON.parse(JSON.stringify(gj))).toEqual(gj);
   });
 

@@ -1,9 +1,11 @@
 /**
  * Cancer regions from a probability raster: d3-contour (marching squares) at the threshold, with
- * coordinates mapped to level-0 pixels, polygon areas (holes subtracted) in px^2 and mm^2, and a
+ * coordinates mapped to level-0 pixels, polygon areas (holes subtracted) in px^2 and mm^2, each
+ * region's greatest dimension (maximum Feret diameter, how a pathologist sizes a tumour), and a
  * GeoJSON FeatureCollection that QuPath imports as annotations (one Polygon feature per region).
  */
 import { contours } from 'd3-contour';
+import { polygonHull } from 'd3-polygon';
 import type { ModelManifest } from '../model/manifest.ts';
 import type { ProbabilityRaster } from './raster.ts';
 
@@ -15,6 +17,8 @@ export interface CancerRegions {
   polygons: Polygon[];
   /** per polygon, level-0 px^2 (holes subtracted) */
   areasPx2: Float64Array;
+  /** per polygon, its greatest dimension in level-0 px (maximum Feret diameter of the exterior ring) */
+  maxDiametersPx: Float64Array;
   totalAreaPx2: number;
   /** what the size filter removed: regions left out (and their area), holes filled */
   dropped: { regions: number; areaPx2: number; holes: number };
@@ -41,6 +45,24 @@ export function getPolygonArea(polygon: Polygon): number {
   let a = polygon.length ? getRingArea(polygon[0]) : 0;
   for (let h = 1; h < polygon.length; h++) a -= getRingArea(polygon[h]);
   return a;
+}
+
+/**
+ * The greatest distance between two points of a ring (maximum Feret diameter, the caliper width
+ * at its widest): the largest pairwise distance between the vertices of its convex hull.
+ */
+export function getMaxDiameter(ring: readonly (readonly [number, number])[]): number {
+  const pts = ring.length >= 3 ? (polygonHull(ring.map(([x, y]) => [x, y] as [number, number])) ?? ring) : ring;
+  let best = 0;
+  for (let i = 0; i < pts.length; i++) {
+    for (let j = i + 1; j < pts.length; j++) {
+      const dx = pts[i][0] - pts[j][0];
+      const dy = pts[i][1] - pts[j][1];
+      const d = dx * dx + dy * dy;
+      if (d > best) best = d;
+    }
+  }
+  return Math.sqrt(best);
 }
 
 /**
@@ -118,6 +140,7 @@ export function getCancerRegions(
   const dropped = { regions: 0, areaPx2: 0, holes: 0 };
   const kept: Polygon[] = [];
   const areas: number[] = [];
+  const diameters: number[] = [];
   let total = 0;
   for (const poly of polygons) {
     const holes = poly.slice(1).filter((ring) => getRingArea(ring) >= filter.minHolePx2);
@@ -131,9 +154,10 @@ export function getCancerRegions(
     dropped.holes += poly.length - rings.length;
     kept.push(rings);
     areas.push(area);
+    diameters.push(getMaxDiameter(rings[0]));
     total += area;
   }
-  return { threshold, polygons: kept, areasPx2: Float64Array.from(areas), totalAreaPx2: total, dropped };
+  return { threshold, polygons: kept, areasPx2: Float64Array.from(areas), maxDiametersPx: Float64Array.from(diameters), totalAreaPx2: total, dropped };
 }
 
 /** A size filter with both minimums set to `minAreaUm2`, in level-0 px^2 of a slide at `mpp` um/px (none when mpp is unknown). */
@@ -168,7 +192,11 @@ export function getRegionsGeoJson(regions: CancerRegions, mpp: number | null, cl
     type: 'FeatureCollection',
     features: regions.polygons.map((poly, i) => {
       const measurements: Record<string, number> = { 'Area px^2': round(regions.areasPx2[i]), threshold: regions.threshold };
-      if (mpp) measurements['Area mm^2'] = (regions.areasPx2[i] * mpp * mpp) / 1e6;
+      measurements['Max diameter px'] = round(regions.maxDiametersPx[i]);
+      if (mpp) {
+        measurements['Area mm^2'] = (regions.areasPx2[i] * mpp * mpp) / 1e6;
+        measurements['Max diameter µm'] = round(regions.maxDiametersPx[i] * mpp);
+      }
       return {
         type: 'Feature' as const,
         geometry: {
