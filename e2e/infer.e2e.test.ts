@@ -265,6 +265,8 @@ describe('in-browser inference', () => {
       console.log(`CMU-1 slide score: page "${scoreText}", CLI ${cliJson.slideScore.toFixed(4)} over ${cliJson.windows} windows`);
       expect(Math.abs(Number(scoreText.match(/Histology slide score ([\d.]+)/)?.[1]) - cliJson.slideScore)).toBeLessThanOrEqual(6e-4);
       expect(scoreText).toContain(`(${cliJson.windows.toLocaleString('en-US')} windows)`);
+      // the layer toggle's count follows the windows as they come in (the counts change in place)
+      expect(await p.page.getByTestId('heatmap-toggle').textContent()).toContain(`heatmap (${cliJson.windows} windows)`);
       const features = (JSON.parse(readFileSync(geo, 'utf8')) as { features: { properties: { measurements: Record<string, number> } }[] }).features;
       const cliMm2 = features.reduce((a, f) => a + f.properties.measurements['Area mm^2'], 0);
       const area = (await p.page.getByTestId('model-area').textContent()) ?? '';
@@ -278,6 +280,34 @@ describe('in-browser inference', () => {
       const dia = (await p.page.getByTestId('model-max-diameter').textContent()) ?? '';
       expect(dia).toContain(`greatest dimension ${cliJson.maxRegionDiameterMm.toFixed(1)} mm`);
       expect(cliJson.maxRegionDiameterMm * 1000).toBeCloseTo(Math.max(...features.map((f) => f.properties.measurements['Max diameter µm'])), 1);
+      // the region list: largest first, the CLI's area and greatest dimension; its button zooms the view onto the region
+      const largest = [...features].sort((a, b) => b.properties.measurements['Area mm^2'] - a.properties.measurements['Area mm^2'])[0];
+      const rowTexts = await p.page.getByTestId('model-region-text').allTextContents();
+      expect(rowTexts.length).toBe(Math.min(8, features.length));
+      expect(rowTexts[0]).toBe(`${largest.properties.measurements['Area mm^2'].toFixed(3)} mm² · ${(largest.properties.measurements['Max diameter µm'] / 1000).toFixed(2)} mm across`);
+      const viewRect = () =>
+        p.page.evaluate(() => {
+          const v = (window as unknown as { fusescope: { viewer: { getState: () => { viewer: import('openseadragon').Viewer } } } }).fusescope.viewer.getState().viewer;
+          const r = v.viewport.viewportToImageRectangle(v.viewport.getBounds(true));
+          return { x: r.x, y: r.y, width: r.width, height: r.height };
+        });
+      await p.page.evaluate(() => {
+        const v = (window as unknown as { fusescope: { viewer: { getState: () => { viewer: import('openseadragon').Viewer } } } }).fusescope.viewer.getState().viewer;
+        v.viewport.zoomTo(v.viewport.getHomeZoom() * 4, undefined, true);
+        v.viewport.panTo(v.viewport.imageToViewportCoordinates(0, 0), true);
+      });
+      const ring = (largest as unknown as { geometry: { coordinates: [number, number][][] } }).geometry.coordinates[0];
+      const [minX, maxX] = [Math.min(...ring.map((q) => q[0])), Math.max(...ring.map((q) => q[0]))];
+      const [minY, maxY] = [Math.min(...ring.map((q) => q[1])), Math.max(...ring.map((q) => q[1]))];
+      await p.page.getByTestId('model-region-zoom').first().click();
+      await expect
+        .poll(async () => {
+          const r = await viewRect();
+          // the whole region in view, centred on it
+          const centred = Math.abs(r.x + r.width / 2 - (minX + maxX) / 2) < 0.05 * r.width && Math.abs(r.y + r.height / 2 - (minY + maxY) / 2) < 0.05 * r.height;
+          return r.x <= minX + 1 && r.y <= minY + 1 && r.x + r.width >= maxX - 1 && r.y + r.height >= maxY - 1 && centred;
+        }, { timeout: 10_000 })
+        .toBe(true);
     } finally {
       await p.close();
       await files.close();

@@ -12,6 +12,7 @@ import { downloadBlob, downloadText, getExportBaseName, getRegionsGeoJsonText, g
 import { getCurrentRegions, getDenseNote, getLegendMode, getModeScale, MODE_LABEL } from './modelOverlay';
 import { getModeValues, type OverlayMode, useModelStore } from './modelStore';
 import { getCaseLink } from './openCase';
+import { RegionList } from './RegionList';
 import { getDenseSlideScore, getHistogram, getLabelAgreement } from './scoreField';
 import './model.css';
 
@@ -253,14 +254,16 @@ function LayerControls() {
   const opacity = useModelStore((s) => s.opacity);
   const showHeatmap = useModelStore((s) => s.showHeatmap);
   const showRegions = useModelStore((s) => s.showRegions);
-  const heatmap = useModelStore((s) => s.heatmap);
+  // the heatmap's counts change in place as windows come in: select the numbers, not the object
+  const heatmapDone = useModelStore((s) => s.heatmap?.done ?? null);
+  const heatmapTotal = useModelStore((s) => s.heatmap?.total ?? null);
   const note = useModelStore((s) => s.heatmapNote);
   return (
     <>
       <div className="model-row wrap">
-        <label>
+        <label data-testid="heatmap-toggle">
           <input type="checkbox" checked={showHeatmap} onChange={(e) => useModelStore.getState().set({ showHeatmap: e.target.checked })} /> heatmap
-          {heatmap ? (heatmap.done < heatmap.total ? ` (${heatmap.done}/${heatmap.total} windows final)` : ` (${heatmap.total} windows)`) : ''}
+          {heatmapDone !== null && heatmapTotal !== null ? (heatmapDone < heatmapTotal ? ` (${heatmapDone}/${heatmapTotal} windows final)` : ` (${heatmapTotal} windows)`) : ''}
         </label>
         <label>
           <input type="checkbox" checked={showRegions} onChange={(e) => useModelStore.getState().set({ showRegions: e.target.checked })} /> regions
@@ -386,6 +389,7 @@ export function ModelPanel() {
           <ModeButtons />
           <LayerControls />
           <Histogram />
+          <RegionList />
           <LabelAgreementRow />
           <SlideScoreRow />
           {slide && <Exports />}

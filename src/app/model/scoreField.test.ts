@@ -3,7 +3,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { loadNodeStFiles } from '../../core/st/files/node';
 import { loadStDataset } from '../../core/st/load';
 import type { StDataset } from '../../core/st/types';
-import { getHistogram, getRegionSummary, getSpotRaster, getThreshold } from './scoreField';
+import { getCancerRegions } from '../../core/regions/contours';
+import { getHistogram, getRegionRows, getRegionSummary, getSpotRaster, getThreshold } from './scoreField';
 
 const HER2ST = resolve(__dirname, '../../../../shared/data/her2st');
 
@@ -51,5 +52,26 @@ describe('score field of real HER2ST spots (B4)', () => {
     const h = getHistogram([...values, Number.NaN], 10);
     expect(h.reduce((a, b) => a + b, 0)).toBe(values.length);
     expect(h[0]).toBe(Math.ceil(values.length / 10));
+  });
+});
+
+describe('region list rows', () => {
+  it('largest first, with mm2, greatest dimension and the bounding box to zoom to', () => {
+    // 30 x 20 cells of 10 px at origin (0, 0): a 4 x 4 block and a 10 x 6 block
+    const width = 30;
+    const values = new Float32Array(width * 20).map((_, i) => {
+      const x = i % width;
+      const y = Math.floor(i / width);
+      return (x >= 2 && x < 6 && y >= 2 && y < 6) || (x >= 12 && x < 22 && y >= 8 && y < 14) ? 0.9 : 0.1;
+    });
+    const regions = getCancerRegions({ width, height: 20, originX: 0, originY: 0, cellPx: 10, values }, 0.5);
+    const rows = getRegionRows(regions, 0.5);
+    expect(rows.map((r) => r.areaPx2)).toEqual([(60 - 0.5) * 100, (16 - 0.5) * 100]);
+    expect(rows[0].areaMm2).toBeCloseTo((5950 * 0.25) / 1e6, 12);
+    // cut corners (12, 8.5) to (22, 13.5) cells: hypot(10, 5) cells of 10 px at 0.5 um/px
+    expect(rows[0].maxDiameterMm).toBeCloseTo((Math.hypot(100, 50) * 0.5) / 1000, 12);
+    expect(rows[0].bounds).toEqual({ x: 120, y: 80, width: 100, height: 60 });
+    expect(getRegionRows(regions, null)[0].areaMm2).toBeNull();
+    expect(getRegionRows(regions, 0.5, 1)).toHaveLength(1);
   });
 });

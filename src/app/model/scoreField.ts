@@ -171,3 +171,32 @@ export function getLabelAgreement(values: ArrayLike<number>, annotations: Record
   }
   return null;
 }
+
+export interface RegionRow {
+  /** index into the regions' polygons */
+  index: number;
+  /** level-0 px^2 and px; mm^2 and mm when the um/px is known */
+  areaPx2: number;
+  areaMm2: number | null;
+  maxDiameterMm: number | null;
+  /** the exterior ring's bounding box, level-0 px */
+  bounds: { x: number; y: number; width: number; height: number };
+}
+
+/** The regions largest first (at most `limit`), with what the region list shows and zooms to. */
+export function getRegionRows(regions: CancerRegions, mpp: number | null, limit = 8): RegionRow[] {
+  const order = Array.from(regions.areasPx2.keys()).sort((a, b) => regions.areasPx2[b] - regions.areasPx2[a]);
+  return order.slice(0, limit).map((i) => {
+    const ring = regions.polygons[i][0];
+    const xs = ring.map((p) => p[0]);
+    const ys = ring.map((p) => p[1]);
+    const b = getPointBounds(xs, ys) ?? { minX: 0, minY: 0, maxX: 0, maxY: 0 };
+    return {
+      index: i,
+      areaPx2: regions.areasPx2[i],
+      areaMm2: mpp ? (regions.areasPx2[i] * mpp * mpp) / 1e6 : null,
+      maxDiameterMm: mpp ? (regions.maxDiametersPx[i] * mpp) / 1000 : null,
+      bounds: { x: b.minX, y: b.minY, width: b.maxX - b.minX, height: b.maxY - b.minY },
+    };
+  });
+}
