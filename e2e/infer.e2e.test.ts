@@ -17,7 +17,10 @@ import type { SpotRow } from '../src/app/model/exports';
 import { run as runHeatmap } from '../src/cli/commands/heatmap';
 import { run as runPredict } from '../src/cli/commands/predict';
 import { encodeBmp24 } from '../src/core/image/testing/encode-bmp';
+import { loadNodeStFiles } from '../src/core/st/files/node';
 import { getSpotLabels } from '../src/core/st/labels';
+import { loadStDataset } from '../src/core/st/load';
+import { getGroupMarkers } from '../src/core/st/markers';
 import { getRocAuc } from '../src/core/score/metrics';
 import { type AppServer, dropPaths, HER2ST_DIR, launchBrowser, openApp, REPO_ROOT, SLIDES_DIR, startAppServer, startFileServer } from './harness';
 
@@ -382,6 +385,27 @@ describe('in-browser inference', () => {
       console.log(`B1 panel: "${agreement}" (AUC from the labels file ${auc.toFixed(4)})`);
       expect(agreement).toMatch(/Against the 'label' annotation: AUC [\d.]+, AP [\d.]+ \(gene scores; cancer = invasive cancer; 63 of 295 labelled spots\)/);
       expect(Math.abs(Number(agreement.match(/AUC ([\d.]+)/)?.[1]) - auc)).toBeLessThanOrEqual(6e-4);
+      // marker genes of the cancer calls, opened from the panel: core's getGroupMarkers on the CLI's calls
+      await p.page.locator('[data-testid="model-markers"] > summary').click();
+      await expect.poll(() => p.page.getByTestId('model-markers-up').isVisible(), { timeout: 30_000 }).toBe(true);
+      const ds = await loadStDataset(await loadNodeStFiles([files[0], files[1]]), {});
+      const index = new Map(ds.spots.ids.map((id, i) => [id, i]));
+      const called = [...cli.values()];
+      const expected = getGroupMarkers(ds, called.map((c) => index.get(c[0])!), called.map((c) => Number(c[6])), { top: 10 });
+      const groups = (await p.page.getByTestId('model-markers-groups').textContent()) ?? '';
+      expect(groups).toMatch(new RegExp(`^${expected.nIn} spots called cancer \\(gene >= [\\d.]+\\) vs ${expected.nOut} other scored spots`));
+      const upRows = await p.page.locator('[data-testid="model-markers-up"] tbody tr').allTextContents();
+      const downRows = await p.page.locator('[data-testid="model-markers-down"] tbody tr').allTextContents();
+      console.log(`B1 markers up: ${upRows.slice(0, 5).join(' | ')}; down: ${downRows.slice(0, 3).join(' | ')}`);
+      const rowText = (g: (typeof expected.up)[number]) => `${g.symbol}${g.auc.toFixed(2)}${g.log2fc.toFixed(2)}${Math.round(g.fracIn * 100)}% / ${Math.round(g.fracOut * 100)}%`;
+      expect(upRows).toEqual(expected.up.slice(0, 10).map(rowText));
+      expect(downRows).toEqual(expected.down.slice(0, 6).map(rowText));
+      // a gene's button colours the spots by it; "show scores" brings the gene scores back
+      await p.page.locator('[data-testid="model-markers-up"] tbody tr button').first().click();
+      const colourKind = () => p.page.evaluate(() => (window as unknown as { fusescope: { st: { getState(): { colour: { source: { kind: string; gene?: string } } } } } }).fusescope.st.getState().colour.source);
+      expect(await colourKind()).toEqual({ kind: 'gene', gene: expected.up[0].symbol });
+      await p.page.getByTestId('model-markers-scores').click();
+      expect((await colourKind()).kind).toBe('score');
     } finally {
       await p.close();
     }

@@ -3,6 +3,7 @@
  * promise-based and abortable; streamed results (spot batches, heatmap windows, progress) arrive
  * through callbacks. Slide regions the worker asks for are read through the viewer's SlideHandle.
  */
+import type { GroupMarkers } from '../core/st/markers.ts';
 import type { RgbaImage } from '../core/slide/types.ts';
 import type {
   GeneCoverage,
@@ -251,6 +252,11 @@ export class InferenceClient {
 
   spotDetail(spot: number, topGenes: number, mpp: number | null): Promise<SpotDetail> {
     return this.request({ type: 'spotDetail', id: this.id(), spot, topGenes, mpp });
+  }
+
+  /** Marker genes of a group of spots against the other listed spots, computed in the worker. */
+  markers(spots: Int32Array, group: Uint8Array, top: number): Promise<GroupMarkers> {
+    return this.request({ type: 'markers', id: this.id(), spots, group, top });
   }
 
   /** Test hook: destroy the worker's WebGPU device (exercises the WASM fallback). */

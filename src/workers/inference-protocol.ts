@@ -90,6 +90,8 @@ export type InferenceRequest =
   | { type: 'scoreSpots'; id: number; mpp: number | null; order: Int32Array; batchSize: number; orientations: number | null }
   | { type: 'heatmap'; id: number; mpp: number; priority: { x0: number; y0: number; x1: number; y1: number } | null; batchSize: number; orientations: number | null }
   | { type: 'spotDetail'; id: number; spot: number; topGenes: number; mpp: number | null }
+  /** marker genes of the spots with group[k] = 1 among `spots` (dataset rows) against the others (core/st/markers.ts) */
+  | { type: 'markers'; id: number; spots: Int32Array; group: Uint8Array; top: number }
   | { type: 'cancel'; id: number; target: number }
   | { type: 'debugLoseGpu'; id: number }
   | { type: 'region'; id: number; ok: true; width: number; height: number; buffer: ArrayBuffer }

@@ -20,6 +20,7 @@ import type { RgbaImage } from '../core/slide/types.ts';
 import { getBrowserStFiles } from '../core/st/files/browser.ts';
 import { createBytesStFile } from '../core/st/files/bytes.ts';
 import { loadStDataset } from '../core/st/load.ts';
+import { getGroupMarkers } from '../core/st/markers.ts';
 import type { StDataset } from '../core/st/types.ts';
 import { getStInfo, type InferenceBackend, type InferenceEvent, type InferenceRequest, type ModelInfo, type ModelSource, type SpotDetail, type SpotRunTimings, type StInfo, type StSource } from './inference-protocol.ts';
 import { getOrtRuntime, loadOrt, setOrtThreads } from './inference-runtime.ts';
@@ -599,6 +600,10 @@ async function handle(msg: InferenceRequest): Promise<void> {
         break;
       case 'spotDetail':
         value = await getSpotDetail(msg.spot, msg.topGenes, msg.mpp);
+        break;
+      case 'markers':
+        if (!st) throw new Error('no ST data');
+        value = getGroupMarkers(st, msg.spots, msg.group, { top: msg.top });
         break;
     }
     post({ type: 'reply', id: msg.id, ok: true, value });

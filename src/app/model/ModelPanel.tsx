@@ -12,6 +12,7 @@ import { downloadBlob, downloadText, getExportBaseName, getRegionsGeoJsonText, g
 import { getCurrentRegions, getDenseNote, getLegendMode, getModeScale, MODE_LABEL } from './modelOverlay';
 import { getModeValues, type OverlayMode, useModelStore } from './modelStore';
 import { getCaseLink } from './openCase';
+import { MarkerList } from './MarkerList';
 import { RegionList } from './RegionList';
 import { getDenseSlideScore, getHistogram, getLabelAgreement } from './scoreField';
 import './model.css';
@@ -390,6 +391,7 @@ export function ModelPanel() {
           <LayerControls />
           <Histogram />
           <RegionList />
+          <MarkerList />
           <LabelAgreementRow />
           <SlideScoreRow />
           {slide && <Exports />}

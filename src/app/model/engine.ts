@@ -14,6 +14,7 @@ import { useSlideStore } from '../stores/slideStore';
 import { isSoftwareWebGL } from '../viewer/viewerDrawer';
 import { useViewerStore } from '../stores/viewerStore';
 import { type SpotScoreArrays, useModelStore } from './modelStore';
+import { getThreshold } from './scoreField';
 import { loadCachedHeatmap, loadCachedScores, type ResultKey, saveCachedHeatmap, saveCachedScores } from './resultCache';
 
 let client: InferenceClient | null = null;
@@ -637,6 +638,37 @@ async function runDenseHeatmap(signal: AbortSignal): Promise<void> {
 /** Patch + top genes of a spot, for the hover card. */
 export function loadSpotDetail(spot: number) {
   return getClient().spotDetail(spot, 8, getUserMpp());
+}
+
+/**
+ * Marker genes of the current cancer calls: the scored spots whose score in the current mode
+ * (fused for the difference view) is at or above that column's label-free threshold (or the
+ * user's), against the other scored spots. Computed in the inference worker, which holds the
+ * counts; the result lands in the store's `markers`. Skipped when the calls have not changed.
+ */
+export async function requestMarkers(top = 10): Promise<void> {
+  const s = useModelStore.getState();
+  if (!s.scores || !s.st || !s.model || s.spotsMs === null) return;
+  const column = s.mode === 'difference' ? 'fused' : s.mode;
+  const values = s.scores[column];
+  const scored: number[] = [];
+  for (let i = 0; i < values.length; i++) if (Number.isFinite(values[i])) scored.push(i);
+  if (scored.length === 0) {
+    useModelStore.getState().set({ markers: { key: '', column, threshold: Number.NaN, status: 'error', result: null, error: `no ${column} scores: ${column === 'gene' ? 'the gene head' : 'this mode'} has not scored the spots` } });
+    return;
+  }
+  const m = s.model.manifest;
+  const t = getThreshold(Float32Array.from(scored, (i) => values[i]), m.threshold.method, m.threshold.fallback, s.thresholdOverride).threshold;
+  const key = `${s.version}|${column}|${t}`;
+  if (s.markers?.key === key && s.markers.status !== 'error') return;
+  const group = Uint8Array.from(scored, (i) => (values[i] >= t ? 1 : 0));
+  useModelStore.getState().set({ markers: { key, column, threshold: t, status: 'running', result: null, error: null } });
+  try {
+    const result = await getClient().markers(Int32Array.from(scored), group, top);
+    if (useModelStore.getState().markers?.key === key) useModelStore.getState().set({ markers: { key, column, threshold: t, status: 'done', result, error: null } });
+  } catch (e) {
+    if (useModelStore.getState().markers?.key === key) useModelStore.getState().set({ markers: { key, column, threshold: t, status: 'error', result: null, error: e instanceof Error ? e.message : String(e) } });
+  }
 }
 
 /** Test hook: lose the WebGPU device now. */

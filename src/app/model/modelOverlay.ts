@@ -14,7 +14,7 @@ import { createRegionsLayer, REGIONS_LAYER_ID } from '../../overlay/regionsLayer
 import { getDisplaySpots, getRegistrationAffine } from '../st/registration';
 import { useStStore } from '../st/stStore';
 import { useSlideStore } from '../stores/slideStore';
-import { setInferenceSt } from './engine';
+import { requestMarkers, setInferenceSt } from './engine';
 import { getModeValues, type ModelState, type OverlayMode, useModelStore } from './modelStore';
 import { getRegionSummary, getSpotRaster, getThreshold, type RegionSummary } from './scoreField';
 
@@ -113,6 +113,12 @@ function pushSpotColours(s: ModelState): void {
   useStStore.getState().setColour({ map: scale.map, range: [scale.lo, scale.hi] });
 }
 
+/** Colour the spots by the model's scores again (after a gene was picked). */
+export function showScoresOnSpots(): void {
+  useStStore.getState().setColourSource({ kind: 'uniform' });
+  pushSpotColours(useModelStore.getState());
+}
+
 let heatmapImageKey = '';
 let heatmapImage: ImageData | null = null;
 
@@ -155,6 +161,15 @@ export function startModelOverlay(): void {
       s.heatmap !== prev.heatmap
     ) {
       if (!frame) frame = requestAnimationFrame(update);
+    }
+  });
+  // the marker genes of the calls, while their list is open: again when the calls change
+  let markersTimer = 0;
+  useModelStore.subscribe((s, prev) => {
+    if (!s.showMarkers || s.spotsMs === null) return;
+    if (s.showMarkers !== prev.showMarkers || s.version !== prev.version || s.mode !== prev.mode || s.thresholdOverride !== prev.thresholdOverride || s.spotsMs !== prev.spotsMs) {
+      window.clearTimeout(markersTimer);
+      markersTimer = window.setTimeout(() => void requestMarkers(), 250);
     }
   });
   let lastDs: StDataset | null = null;

@@ -1,3 +1,4 @@
+import type { GroupMarkers } from '../../core/st/markers';
 import { create } from 'zustand';
 import type { GeneCoverage, InferenceBackend, ModelInfo, RasterGeometry, SpotDetail, SpotRunTimings, StInfo } from '../../workers/inference-protocol';
 
@@ -23,6 +24,16 @@ export interface HeatmapState {
   tissueAreaPx2: number;
   done: number;
   total: number;
+}
+
+export interface MarkerState {
+  /** what the calls were made from: scores version, column, threshold */
+  key: string;
+  column: 'histology' | 'gene' | 'fused';
+  threshold: number;
+  status: 'running' | 'done' | 'error';
+  result: GroupMarkers | null;
+  error: string | null;
 }
 
 export interface RunProgress {
@@ -73,6 +84,10 @@ export interface ModelState {
   showHeatmap: boolean;
   showRegions: boolean;
   hoverDetail: SpotDetail | null;
+  /** marker genes of the current cancer calls (computed on request, in the inference worker) */
+  markers: MarkerState | null;
+  /** the marker gene list is open (it is computed only then) */
+  showMarkers: boolean;
   version: number;
   heatmapVersion: number;
   set(patch: Partial<ModelState>): void;
@@ -112,6 +127,8 @@ export const useModelStore = create<ModelState>()((set, get) => ({
   showHeatmap: true,
   showRegions: true,
   hoverDetail: null,
+  markers: null,
+  showMarkers: false,
   version: 0,
   heatmapVersion: 0,
   set: (patch) => set(patch),
