@@ -11,6 +11,7 @@ const commands: Record<string, Command> = {
   predict: { summary: 'score ST spots with the histology, gene and fused heads', load: () => import('./commands/predict.ts') },
   heatmap: { summary: 'dense histology-only cancer heatmap and regions over a slide', load: () => import('./commands/heatmap.ts') },
   evaluate: { summary: "AUC, AP and F1 of predict's scores against spot labels", load: () => import('./commands/evaluate.ts') },
+  markers: { summary: 'marker genes of the cancer calls (or a labelled class) against the other spots', load: () => import('./commands/markers.ts') },
   cohort: { summary: 'predict, heatmap and evaluate for every case of a table, with one summary', load: () => import('./commands/cohort.ts') },
 };
 

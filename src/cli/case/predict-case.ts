@@ -49,6 +49,8 @@ export interface PredictCaseResult {
   /** ST and scoring warnings, as logged */
   warnings: string[];
   scoreMs: number;
+  /** the ST data the spots were scored from (for what else a caller computes, e.g. marker genes) */
+  dataset: StDataset;
 }
 
 /** Scores one section; `log` gets the lines predict prints on stderr. */
@@ -142,6 +144,7 @@ export async function runPredictCase(model: FuseModel, input: PredictCaseInput, 
       platform: st.platform,
       warnings,
       scoreMs,
+      dataset: st,
     };
   } finally {
     slide?.close();

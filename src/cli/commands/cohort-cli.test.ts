@@ -87,6 +87,10 @@ describe('fusescope cohort', () => {
     expect(Number(rows[0].f1_cancer)).toBeCloseTo(e.cancer.f1, 4);
     expect(Number(rows[0].labelled_spots)).toBe(295);
     expect(rows[0].auc_fused).toBe('');
+    // the genes that mark each section's calls: markers alone on the same scores
+    const mk = JSON.parse((await cli(['markers', '--scores', join(out, 'B4.scores.csv'), '--st', `${h}/counts/B4.tsv.gz`, `${h}/spots/B4_selection.tsv`, '--json'])).stdout);
+    expect(b4.top_markers).toBe(mk.up.slice(0, 5).map((g: { symbol: string }) => g.symbol).join(' '));
+    expect(readFileSync(join(out, 'B4.markers.csv'), 'utf8').split('\n')[1]).toMatch(new RegExp(`^up,1,${mk.up[0].symbol},`));
 
     // CMU-1: heatmap --json's numbers, its GeoJSON and PNG written
     const hm = JSON.parse((await cli(['heatmap', '--slide', slideCopy, '--json'])).stdout);

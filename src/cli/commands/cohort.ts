@@ -2,8 +2,8 @@
  * `fusescope cohort --cases cases.csv --out-dir results/`: the same scores as `predict`,
  * `heatmap` and `evaluate`, for every case of a table, with the model loaded once.
  *
- * Per case (files named after the case): `<case>.scores.csv` (predict's rows) when it has ST
- * files; `<case>.heatmap.png` and `<case>.regions.geojson` for a slide without ST, or every slide
+ * Per case (files named after the case): `<case>.scores.csv` (predict's rows) and
+ * `<case>.markers.csv` (the genes that mark its cancer calls, as `markers`) when it has ST files; `<case>.heatmap.png` and `<case>.regions.geojson` for a slide without ST, or every slide
  * with `--heatmap always`; the metrics against `labels` when given; `<case>.json`, the record
  * the summary is made from. The folder also gets `summary.csv` (one row per case, with the table's
  * own extra columns) and `summary.json` (model, options, every record).
@@ -23,6 +23,7 @@ import { getCsvField } from '../../core/st/text/delimited.ts';
 import { getCommandArgs, isHelpAsked } from '../args.ts';
 import { type CohortCase, getCohortTable } from '../case/cohort-table.ts';
 import { runHeatmapCase } from '../case/heatmap-case.ts';
+import { getCaseMarkers, getMarkersCsv } from '../case/markers-case.ts';
 import { runPredictCase } from '../case/predict-case.ts';
 import { getDefaultModelDir, parseOrientations, parsePositive } from '../model-options.ts';
 import { type EvaluateResult, getEvaluation } from './evaluate.ts';
@@ -53,6 +54,8 @@ export interface CaseRecord {
   } | null;
   heatmap: { slideScore: number; cancerFraction: number; cancerAreaMm2: number; tissueAreaMm2: number; maxRegionDiameterMm: number; regions: number; threshold: number; mpp: number; mppSource: string } | null;
   evaluation: Omit<EvaluateResult, 'labelsDetail'> | null;
+  /** the first genes up in the spots called cancer (<case>.markers.csv has the rest) */
+  topMarkers: string[];
   warnings: string[];
   error: string | null;
   seconds: number;
@@ -61,7 +64,7 @@ export interface CaseRecord {
 const SUMMARY_COLUMNS = [
   'status', 'spots', 'cancer_spots', 'cancer_column', 'gene_coverage', 'mpp', 'mpp_source',
   'slide_score', 'cancer_fraction', 'cancer_area_mm2', 'tissue_area_mm2', 'regions', 'max_region_diameter_mm',
-  'labelled_spots', 'auc_histology', 'auc_gene', 'auc_fused', 'ap_histology', 'ap_gene', 'ap_fused', 'f1_cancer',
+  'top_markers', 'labelled_spots', 'auc_histology', 'auc_gene', 'auc_fused', 'ap_histology', 'ap_gene', 'ap_fused', 'f1_cancer',
   'seconds', 'warnings', 'error',
 ] as const;
 
@@ -89,6 +92,7 @@ export function getSummaryRow(r: CaseRecord, extraColumns: string[]): string[] {
     tissue_area_mm2: num(h?.tissueAreaMm2),
     regions: h ? String(h.regions) : '',
     max_region_diameter_mm: num(h?.maxRegionDiameterMm),
+    top_markers: (r.topMarkers ?? []).join(' '),
     labelled_spots: e ? String(e.labelledSpots) : '',
     auc_histology: num(e?.columns.histology?.auc),
     auc_gene: num(e?.columns.gene?.auc),
@@ -151,6 +155,7 @@ async function runCase(
     predict: null,
     heatmap: null,
     evaluation: null,
+    topMarkers: [],
     warnings: [],
     error: null,
     seconds: 0,
@@ -163,6 +168,13 @@ async function runCase(
       record.outputs.push(basename(out('.scores.csv')));
       record.warnings.push(...p.warnings);
       record.predict = { spots: p.spots, cancerSpots: p.cancerSpots, cancerColumn: p.cancerColumn, threshold: p.threshold, geneCoverage: p.geneCoverage, mpp: p.mpp, mppSource: p.mppSource, platform: p.platform };
+      // the genes that mark this section's calls (needs both groups: a section all called one way has none)
+      if (p.cancerSpots > 0 && p.cancerSpots < p.spots) {
+        const m = getCaseMarkers(p.dataset, { scoresCsv: p.csv, scoresName: basename(out('.scores.csv')) });
+        await writeAtomic(out('.markers.csv'), getMarkersCsv(m));
+        record.outputs.push(basename(out('.markers.csv')));
+        record.topMarkers = m.up.slice(0, 5).map((g) => g.symbol);
+      }
       if (c.labels) {
         const e = getEvaluation(p.csv, basename(out('.scores.csv')), new Uint8Array(await readFile(c.labels)), basename(c.labels), c.positive);
         const { labelsDetail, ...evaluation } = e;

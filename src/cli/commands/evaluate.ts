@@ -8,9 +8,8 @@
 import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { getPositiveClasses, getSpotLabels } from '../../core/st/labels.ts';
-import { SPOT_CSV_COLUMNS } from '../../core/score/spot-csv.ts';
+import { getSpotCsvColumns } from '../../core/score/spot-csv.ts';
 import { type BinaryCallMetrics, getAveragePrecision, getBinaryCallMetrics, getRocAuc } from '../../core/score/metrics.ts';
-import { getTextLines, splitFields } from '../../core/st/text/delimited.ts';
 import { getCommandArgs, isHelpAsked } from '../args.ts';
 
 export const EVALUATE_USAGE = 'usage: fusescope evaluate --scores <predict output .csv> --labels <labels .tsv/.csv> [--positive "class a,class b"] [--json]';
@@ -37,31 +36,9 @@ export interface EvaluateResult {
   cancer: BinaryCallMetrics | null;
 }
 
-function loadScores(text: string, name: string): { ids: string[]; values: Record<Column | 'cancer', Float64Array> } {
-  const lines = getTextLines(text.replace(/^\uFEFF/, ''));
-  const header = lines[0]?.split(',').map((h) => h.trim());
-  const want = SPOT_CSV_COLUMNS;
-  if (!header || want.some((w, i) => header[i] !== w)) {
-    throw new Error(`${name}: not a fusescope predict output (the header must be ${want.join(',')}; got ${lines[0]?.slice(0, 80) ?? 'nothing'}).`);
-  }
-  const rows = lines.slice(1).filter((l) => l.trim() !== '');
-  const ids: string[] = [];
-  const values = { histology: new Float64Array(rows.length), gene: new Float64Array(rows.length), fused: new Float64Array(rows.length), cancer: new Float64Array(rows.length) };
-  const num = (v: string | undefined) => (v === undefined || v.trim() === '' ? Number.NaN : Number(v));
-  rows.forEach((line, i) => {
-    const f = splitFields(line, ',');
-    ids.push(f[0].replace(/^"|"$/g, ''));
-    values.histology[i] = num(f[3]);
-    values.gene[i] = num(f[4]);
-    values.fused[i] = num(f[5]);
-    values.cancer[i] = num(f[6]);
-  });
-  return { ids, values };
-}
-
 /** The metrics of a predict output against labels. */
 export function getEvaluation(scoresCsv: string, scoresName: string, labelBytes: Uint8Array, labelsName: string, positive?: string[]): EvaluateResult & { labelsDetail: string } {
-  const sc = loadScores(scoresCsv, scoresName);
+  const sc = getSpotCsvColumns(scoresCsv, scoresName);
   const { labels, detail } = getSpotLabels(labelBytes, labelsName);
   const pos = getPositiveClasses(labels.values(), positive);
   const idx: number[] = [];
