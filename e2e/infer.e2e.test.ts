@@ -222,6 +222,19 @@ describe('in-browser inference', () => {
     }
   });
 
+  it('a fluorescence slide (DAPI NDPI): the panel says the histology model reads H&E and its scores mean nothing here', async () => {
+    const files = await startFileServer({ 'fluorescence-DAPI.ndpi': resolve(SLIDES_DIR, 'fluorescence-DAPI.ndpi') }, { ranges: true });
+    const p = await openApp(browser, app, { query: `demo=0&backend=wasm&orientations=1&slide=${encodeURIComponent(files.url('fluorescence-DAPI.ndpi'))}` });
+    try {
+      await expect.poll(async () => (await p.page.getByTestId('heatmap-note').textContent().catch(() => '')) ?? '', { timeout: 120_000 }).toMatch(
+        /^fluorescence-DAPI\.ndpi looks like a fluorescence or dark-field image, not a brightfield H&E scan \(95% of its pixels are darker than \d+\/255\): the histology model reads H&E, so its scores here mean nothing\./,
+      );
+    } finally {
+      await p.close();
+      await files.close();
+    }
+  });
+
   it('CMU-1 alone: a dense histology heatmap without any ST', async () => {
     const files = await startFileServer({ 'CMU-1.svs': resolve(SLIDES_DIR, 'CMU-1-Small-Region.svs') }, { ranges: true });
     const p = await openApp(browser, app, { query: `demo=0&backend=wasm&slide=${encodeURIComponent(files.url('CMU-1.svs'))}` });
@@ -268,6 +281,8 @@ describe('in-browser inference', () => {
       console.log(`CMU-1 slide score: page "${scoreText}", CLI ${cliJson.slideScore.toFixed(4)} over ${cliJson.windows} windows`);
       expect(Math.abs(Number(scoreText.match(/Histology slide score ([\d.]+)/)?.[1]) - cliJson.slideScore)).toBeLessThanOrEqual(6e-4);
       expect(scoreText).toContain(`(${cliJson.windows.toLocaleString('en-US')} windows)`);
+      // an H&E scan: no stain warning
+      expect(await p.page.getByTestId('heatmap-note').count()).toBe(0);
       // the layer toggle's count follows the windows as they come in (the counts change in place)
       expect(await p.page.getByTestId('heatmap-toggle').textContent()).toContain(`heatmap (${cliJson.windows} windows)`);
       const features = (JSON.parse(readFileSync(geo, 'utf8')) as { features: { properties: { measurements: Record<string, number> } }[] }).features;

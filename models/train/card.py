@@ -397,7 +397,12 @@ def main():
              'a head-and-neck squamous cell carcinoma section (TCGA-CR-7395, mostly tumour) at 0.58 (both `fusescope '
              'heatmap --json`, 8 views): stratified squamous epithelium reads as cancer to a head trained on glands. '
              'The label-free threshold splits every slide into two classes, so a slide without cancer still gets '
-             'regions; read them with the slide score.')
+             'regions; read them with the slide score. The 64-d histology embedding cannot flag such slides: a '
+             'Mahalanobis distance to the training windows (GlaS and HER2ST, shrunk covariance) put skin (median 2.2) '
+             'and the HNSCC section (2.4) inside the spread of held-out GlaS images (1.9-3.1), and a held-out HER2ST '
+             'patient farther away (4.4-5.1), even a fluorescence image only at 3.3 (`models/train/study_ood.py`), so no out-of-distribution check is shipped. What the CLI and app do '
+             'check is the stain: a dark-field (fluorescence) image or tissue that is not H&E-coloured gets a '
+             'warning (`src/core/regions/tissue.ts`).')
     L.append('- Per-slide scaling of genes assumes the section contains both tumour and non-tumour spots; a section '
              'that is almost all tumour or all normal shifts the scaled values and the calibration (AUC is less affected).')
     sc8 = sorted([(C.GLAS_MPP, ev['glas_cli_cv_auc'])] if ev and 'glas_cli_cv_auc' in ev else []) + sorted(

@@ -33,7 +33,7 @@ export interface SpotRunCallbacks {
 }
 
 export interface HeatmapRunCallbacks {
-  onPlan?(plan: { raster: RasterGeometry; cells: Int32Array; tissueAreaPx2: number; tissue: { width: number; height: number; cellPx: number; mask: Uint8Array } }): void;
+  onPlan?(plan: { raster: RasterGeometry; cells: Int32Array; tissueAreaPx2: number; tissue: { width: number; height: number; cellPx: number; mask: Uint8Array }; stainProblem: string | null }): void;
   /** final: averaged over every view; false for an upright preview that a later batch refines */
   onBatch?(cells: Int32Array, probs: Float32Array, final: boolean): void;
   onProgress?(p: { stage: string; done: number; total: number }): void;

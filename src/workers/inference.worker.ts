@@ -403,6 +403,7 @@ async function runDense(id: number, req: Extract<InferenceRequest, { type: 'heat
     cells: plan.cells.slice(),
     tissueAreaPx2: plan.tissueAreaPx2,
     tissue: { width: plan.tissue.width, height: plan.tissue.height, cellPx: plan.tissue.cellPx, mask: maskCopy },
+    stainProblem: plan.tissue.stain.problem,
   });
   // values computed by an earlier (cancelled) run
   const known: number[] = [];

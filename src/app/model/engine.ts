@@ -573,6 +573,14 @@ async function runSpotScores(signal: AbortSignal): Promise<void> {
   if (cacheKey) void cacheKey.then((key) => saveCachedScores(key, scores)).catch(() => {});
 }
 
+/** A slide that is not brightfield H&E: said first in the heatmap's note (the model's scores there mean nothing). */
+function showStainProblem(problem: string | null): void {
+  if (!problem) return;
+  const name = useSlideStore.getState().meta?.name ?? 'The slide';
+  const note = useModelStore.getState().heatmapNote;
+  useModelStore.getState().set({ heatmapNote: `${name} ${problem}.${note ? ` ${note}` : ''}` });
+}
+
 async function runDenseHeatmap(signal: AbortSignal): Promise<void> {
   const store = useModelStore.getState();
   const meta = useSlideStore.getState().meta;
@@ -591,6 +599,7 @@ async function runDenseHeatmap(signal: AbortSignal): Promise<void> {
   const cached = cacheKey ? await loadCachedHeatmap(cacheKey).catch(() => null) : null;
   if (cached) {
     useModelStore.getState().set({ heatmap: { ...cached, done: cached.cells.length, total: cached.cells.length } });
+    showStainProblem(cached.stainProblem ?? null);
     useModelStore.getState().bumpHeatmap();
     return;
   }
@@ -610,7 +619,8 @@ async function runDenseHeatmap(signal: AbortSignal): Promise<void> {
     signal,
     onPlan: (plan) => {
       values = new Float32Array(plan.raster.width * plan.raster.height).fill(Number.NaN);
-      useModelStore.getState().set({ heatmap: { raster: plan.raster, values, cells: plan.cells, tissueAreaPx2: plan.tissueAreaPx2, done: 0, total: plan.cells.length } });
+      useModelStore.getState().set({ heatmap: { raster: plan.raster, values, cells: plan.cells, tissueAreaPx2: plan.tissueAreaPx2, done: 0, total: plan.cells.length, stainProblem: plan.stainProblem } });
+      showStainProblem(plan.stainProblem);
       useModelStore.getState().bumpHeatmap();
     },
     onBatch: (cells, probs, final) => {

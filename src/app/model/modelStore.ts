@@ -24,6 +24,8 @@ export interface HeatmapState {
   tissueAreaPx2: number;
   done: number;
   total: number;
+  /** the slide does not look like brightfield H&E (core/regions/tissue.ts getStainCheck); kept with the cached heatmap */
+  stainProblem?: string | null;
 }
 
 export interface MarkerState {

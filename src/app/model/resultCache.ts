@@ -71,6 +71,8 @@ export interface CachedHeatmap {
   values: Float32Array;
   cells: Int32Array;
   tissueAreaPx2: number;
+  /** the slide does not look like brightfield H&E (absent in entries saved before this was checked) */
+  stainProblem?: string | null;
 }
 
 /** A complete dense heatmap of a slide for a model at an um/px (`st` unused: '-'). */
@@ -95,7 +97,7 @@ export async function saveCachedHeatmap(key: ResultKey, h: CachedHeatmap): Promi
   try {
     await new Promise<void>((resolve, reject) => {
       const tx = db.transaction(HEATMAP_STORE, 'readwrite');
-      tx.objectStore(HEATMAP_STORE).put({ raster: { ...h.raster }, values: h.values.slice(), cells: h.cells.slice(), tissueAreaPx2: h.tissueAreaPx2 }, getKeyString(key));
+      tx.objectStore(HEATMAP_STORE).put({ raster: { ...h.raster }, values: h.values.slice(), cells: h.cells.slice(), tissueAreaPx2: h.tissueAreaPx2, stainProblem: h.stainProblem ?? null }, getKeyString(key));
       tx.oncomplete = () => resolve();
       tx.onerror = () => reject(tx.error);
     });

@@ -49,6 +49,8 @@ export interface HeatmapCaseSummary {
   mppSource: MppSource | 'assumed';
   raster: { width: number; height: number; cellPx: number; originX: number; originY: number };
   model: string;
+  /** what the user should know about these numbers (no um/px, a coarse scan, not H&E) */
+  warnings: string[];
 }
 
 export interface HeatmapCaseResult {
@@ -78,6 +80,7 @@ export async function runHeatmapCase(model: FuseModel, input: HeatmapCaseInput, 
     const mpp = res.mpp ?? ASSUMED_MPP;
     if (!res.mpp) warn(`${slide.meta.name} has no um/px: assuming ${ASSUMED_MPP} um/px (a 20x scan); pass --mpp with the scan's real value for correct scale and areas`);
     const plan = await loadHeatmapPlan(slide, model.manifest, mpp);
+    if (plan.tissue.stain.problem) warn(`${slide.meta.name} ${plan.tissue.stain.problem}`);
     const r = plan.raster;
     log(
       `tissue: ${plan.cells.length} of ${r.width * r.height} windows (saturation >= ${plan.tissue.saturationThreshold.toFixed(3)}, ${plan.tissue.thresholdSource}); window ${model.patchPx} px at ${model.manifest.histology.mpp} um/px from level ${plan.patch.level}, stride ${r.cellPx.toFixed(1)} level-0 px`,
@@ -126,6 +129,7 @@ export async function runHeatmapCase(model: FuseModel, input: HeatmapCaseInput, 
         mppSource: res.mpp ? res.source : 'assumed',
         raster: { width: r.width, height: r.height, cellPx: r.cellPx, originX: r.originX, originY: r.originY },
         model: `${model.manifest.name} ${model.manifest.version}`,
+        warnings,
       },
       png,
       geojson: input.geojson ? JSON.stringify(getRegionsGeoJson(summary.regions, mpp)) : null,

@@ -9,6 +9,7 @@ import { scoreSpots } from '../../core/model/score-spots.ts';
 import { getSpotCsvText, type SpotRow } from '../../core/score/spot-csv.ts';
 import { getLabelFreeThreshold } from '../../core/score/threshold.ts';
 import { openNodeSlideInput } from '../../core/slide/bytes/node-file-source.ts';
+import { getSaturation, getStainCheck, getTissueMaskFromSaturation, loadThumbnailRgb } from '../../core/regions/tissue.ts';
 import { loadSlide } from '../../core/slide/load-slide.ts';
 import type { MppSource, SlideSource } from '../../core/slide/types.ts';
 import { getStDatasetInFrame, getStDatasetScaled } from '../../core/st/assemble.ts';
@@ -94,6 +95,16 @@ export async function runPredictCase(model: FuseModel, input: PredictCaseInput, 
       log(`um/px: ${res.detail}`);
       mpp = res.mpp;
       mppSource = res.source;
+      // the histology and fused columns read H&E: say so when the image is not
+      if (mpp) {
+        const thumb = await loadThumbnailRgb(slide, mpp, model.manifest.histology.tissue.thumbnailMpp);
+        const stain = getStainCheck(thumb.rgb, getTissueMaskFromSaturation(getSaturation(thumb.rgb), model.manifest.histology.tissue.minSaturation).mask);
+        if (stain.problem) {
+          const w = `${slide.meta.name} ${stain.problem}`;
+          warnings.push(w);
+          log(`warning: ${w}`);
+        }
+      }
       log(`histology: ${views === 1 ? 'upright patches only' : `each patch averaged over ${views} orientations (log-odds); fused reads the upright embeddings`}${input.userViews ? ' (--orientations)' : ''}`);
     }
     const progress = createProgressWriter('predict');

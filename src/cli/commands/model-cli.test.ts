@@ -142,6 +142,7 @@ describe('fusescope heatmap', () => {
     expect(r.stderr).toMatch(/um\/px: 0\.4990 um\/px from the slide file/);
     const j = JSON.parse(r.stdout);
     expect(j.mppSource).toBe('file');
+    expect(j.warnings).toEqual([]);
     for (const k of ['slideScore', 'cancerFraction', 'cancerAreaMm2', 'tissueAreaMm2']) expect(typeof j[k]).toBe('number');
     expect(j.slideScore).toBeGreaterThanOrEqual(0);
     expect(j.slideScore).toBeLessThanOrEqual(1);
@@ -156,6 +157,25 @@ describe('fusescope heatmap', () => {
     // a region cannot be wider than the slide's diagonal (CMU-1: 2,220 x 2,967 px at 0.499 um/px)
     expect(j.maxRegionDiameterMm).toBeLessThanOrEqual((Math.hypot(2220, 2967) * 0.499) / 1000);
     expect(j.maxRegionDiameterMm).toBeGreaterThan(0);
+  }, 120_000);
+
+  it('not brightfield H&E: a fluorescence NDPI (heatmap) and a colour-inverted HER2ST image (predict) get a warning naming the file', async () => {
+    const r = await cli(['heatmap', '--slide', `${DATA}/slides/fluorescence-DAPI.ndpi`, '--json', '--orientations', '1']);
+    expect(r.code).toBe(0);
+    const j = JSON.parse(r.stdout);
+    expect(j.warnings).toHaveLength(1);
+    expect(j.warnings[0]).toMatch(/^fluorescence-DAPI\.ndpi looks like a fluorescence or dark-field image, not a brightfield H&E scan/);
+    expect(r.stderr).toContain(`warning: ${j.warnings[0]}`);
+    // the demo image with its colours inverted: a dark background and green-pink tissue
+    const demo = join(ROOT, 'public/demo');
+    const inverted = join(tmp, 'C2-inverted.png');
+    await sharp(join(demo, 'C2.tif')).negate({ alpha: false }).png().toFile(inverted);
+    const out = join(tmp, 'C2-inverted.csv');
+    const p = await cli(['predict', '--slide', inverted, '--st', join(demo, 'C2.tsv.gz'), join(demo, 'C2_selection.tsv'), '--orientations', '1', '--out', out]);
+    expect(p.code).toBe(0);
+    expect(p.stderr).toMatch(/warning: C2-inverted\.png (looks like a fluorescence or dark-field image|its tissue is not H&E-coloured)/);
+    const ok = await cli(['predict', '--slide', join(demo, 'C2.tif'), '--st', join(demo, 'C2.tsv.gz'), join(demo, 'C2_selection.tsv'), '--orientations', '1', '--out', out]);
+    expect(ok.stderr).not.toMatch(/H&E/);
   }, 120_000);
 
   it("HER2ST C2: regions smaller than the model's field of view are left out and small holes filled; --min-region-um2 0 keeps them", async () => {

@@ -1,5 +1,9 @@
+import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { getClosedMask, getHoleFilledMask, getSaturation, getTissueMaskFromSaturation } from './tissue.ts';
+import { createNodeCodec } from '../image/node/sharp-codec.ts';
+import { openNodeSlideInput } from '../slide/bytes/node-file-source.ts';
+import { loadSlide } from '../slide/load-slide.ts';
+import { getClosedMask, getHoleFilledMask, getSaturation, getTissueMaskFromSaturation, loadTissueMask } from './tissue.ts';
 
 function grid(rows: string[]): { mask: Uint8Array; w: number; h: number } {
   const h = rows.length;
@@ -39,4 +43,39 @@ describe('tissue mask', () => {
     const g = grid(['.........', '.###.###.', '.###.###.', '.........']);
     expect(show(getClosedMask(g.mask, g.w, g.h, 1), g.w)).toEqual(['.........', '.#######.', '.#######.', '.........']);
   });
+});
+
+describe('is it brightfield H&E? (real slides)', () => {
+  const DATA = resolve(__dirname, '../../../../shared/data');
+  const check = async (path: string, mpp?: number) => {
+    const slide = await loadSlide(await openNodeSlideInput(path), { codec: createNodeCodec() });
+    try {
+      return (await loadTissueMask(slide, mpp ?? slide.meta.mpp ?? 0.5, { minSaturation: 0.07, thumbnailMpp: 8 })).stain;
+    } finally {
+      slide.close();
+    }
+  };
+
+  it('H&E scans pass: an SVS, a JPEG 2000 SVS, a HER2ST JPEG, a GlaS image', async () => {
+    for (const [path, mpp] of [
+      [`${DATA}/slides/CMU-1-Small-Region.svs`],
+      [`${DATA}/slides/TCGA-CR-7395-01A-01-TS1.svs`],
+      [`${DATA}/her2st/images/B4.jpg`, 0.69],
+      [`${DATA}/glas/train/train_1.jpg`, 0.62],
+    ] as [string, number?][]) {
+      const s = await check(path, mpp);
+      expect(s.problem, path).toBeNull();
+      expect(s.p95Luminance).toBeGreaterThan(170);
+    }
+  }, 60_000);
+
+  it('fluorescence is dark field (a DAPI NDPI, a Visium immunofluorescence image); a synthetic colour pyramid is not H&E-coloured', async () => {
+    const dapi = await check(`${DATA}/slides/fluorescence-DAPI.ndpi`);
+    expect(dapi).toMatchObject({ darkField: true, notHe: false });
+    expect(dapi.problem).toMatch(/^looks like a fluorescence or dark-field image, not a brightfield H&E scan \(95% of its pixels are darker than 18\/255\)/);
+    expect((await check(`${DATA}/visium/ovarian_cancer/spatial/tissue_hires_image.png`, 3.74)).darkField).toBe(true);
+    const synthetic = await check(`${DATA}/slides/synthetic-4-level-pyramid.tiff`, 0.5);
+    expect(synthetic).toMatchObject({ darkField: false, notHe: true });
+    expect(synthetic.problem).toMatch(/^its tissue is not H&E-coloured \(mean RGB \d+, \d+, \d+;/);
+  }, 60_000);
 });
