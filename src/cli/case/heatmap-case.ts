@@ -7,7 +7,9 @@ import { createNodeCodec } from '../../core/image/node/sharp-codec.ts';
 import { getHeatmapSummary, loadHeatmapPlan, runHeatmap } from '../../core/model/heatmap.ts';
 import type { FuseModel } from '../../core/model/model.ts';
 import { ASSUMED_MPP, getMppResolution } from '../../core/model/mpp.ts';
+import { getAnnotations, getRasterAgreement, type RasterAgreement } from '../../core/regions/annotations.ts';
 import { getRegionsGeoJson } from '../../core/regions/contours.ts';
+import { getPositiveClasses } from '../../core/st/labels.ts';
 import { getRasterRgba } from '../../core/regions/raster-image.ts';
 import { openNodeSlideInput } from '../../core/slide/bytes/node-file-source.ts';
 import { loadSlide } from '../../core/slide/load-slide.ts';
@@ -24,6 +26,8 @@ export interface HeatmapCaseInput {
   views: 1 | 2 | 4 | 8;
   userViews?: boolean;
   batchSize?: number;
+  /** a pathologist's annotations (QuPath GeoJSON) to measure the heatmap against */
+  annotations?: { text: string; name: string; positive?: string[] };
   /** what to make besides the numbers */
   png?: boolean;
   geojson?: boolean;
@@ -51,6 +55,8 @@ export interface HeatmapCaseSummary {
   model: string;
   /** what the user should know about these numbers (no um/px, a coarse scan, not H&E) */
   warnings: string[];
+  /** agreement with the annotations given (core/regions/annotations.ts), else null */
+  annotation: (RasterAgreement & { file: string; positiveClasses: string[]; classes: string[] }) | null;
 }
 
 export interface HeatmapCaseResult {
@@ -71,6 +77,9 @@ export async function runHeatmapCase(model: FuseModel, input: HeatmapCaseInput, 
     warnings.push(w);
     log(`warning: ${w}`);
   };
+  // the annotations first: a file that is not one fails before the slide is scored
+  const annotations = input.annotations ? getAnnotations(input.annotations.text, input.annotations.name) : null;
+  const positive = annotations && input.annotations ? getPositiveClasses(annotations.classes, input.annotations.positive) : null;
   const slide = await loadSlide(await openNodeSlideInput(input.slide), { codec: createNodeCodec() });
   try {
     const res = getMppResolution({ slide: slide.meta, userMpp: input.mpp });
@@ -103,6 +112,18 @@ export async function runHeatmapCase(model: FuseModel, input: HeatmapCaseInput, 
       );
     }
     log(`slideScore: ${summary.slideScoreRule}`);
+    let annotation: HeatmapCaseSummary['annotation'] = null;
+    if (annotations && positive && input.annotations) {
+      const a = annotations;
+      const pos = positive;
+      const agreement = getRasterAgreement(r, plan.cells, a, pos, summary.threshold.threshold, res.mpp);
+      annotation = { file: input.annotations.name, positiveClasses: [...pos].sort(), classes: a.classes, ...agreement };
+      const f = (v: number | null) => (v === null ? 'n/a' : v.toFixed(3));
+      log(
+        `annotations: ${a.shapes.length} polygons in ${input.annotations.name} (${a.classes.join(', ')}; cancer = ${annotation.positiveClasses.join(' + ')}): ${agreement.windowsInside} of ${agreement.windows} tissue windows inside; window AUC ${f(agreement.auc)}, at the threshold Dice ${f(agreement.dice)}, sensitivity ${f(agreement.sensitivity)}, precision ${f(agreement.precision)}`,
+      );
+      if (agreement.windowsInside === 0) warn(`no tissue window lies in a ${annotation.positiveClasses.join(' / ')} annotation of ${input.annotations.name}: are the annotations from this slide, in its level-0 pixels?`);
+    }
     let png: Buffer | null = null;
     if (input.png) {
       const img = getRasterRgba(r);
@@ -130,6 +151,7 @@ export async function runHeatmapCase(model: FuseModel, input: HeatmapCaseInput, 
         raster: { width: r.width, height: r.height, cellPx: r.cellPx, originX: r.originX, originY: r.originY },
         model: `${model.manifest.name} ${model.manifest.version}`,
         warnings,
+        annotation,
       },
       png,
       geojson: input.geojson ? JSON.stringify(getRegionsGeoJson(summary.regions, mpp)) : null,

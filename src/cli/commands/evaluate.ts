@@ -3,12 +3,14 @@
  * well `predict`'s columns separate the labelled cancer spots, by the model card's protocol (ROC
  * AUC and average precision of each probability column, precision / recall / F1 of the `cancer`
  * calls; core/score/metrics.ts computes them as scikit-learn does). Labels: a table with a spot id
- * and a label column, or a HER2ST labelled-coordinates file (core/st/labels.ts).
+ * and a label column, a HER2ST labelled-coordinates file (core/st/labels.ts), or a pathologist's
+ * annotations as QuPath GeoJSON (each spot takes the class of the annotation it lies in).
  */
 import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { getPositiveClasses, getSpotLabels } from '../../core/st/labels.ts';
-import { getSpotCsvColumns } from '../../core/score/spot-csv.ts';
+import { getAnnotations, getClassesAt, OUTSIDE_CLASS } from '../../core/regions/annotations.ts';
+import { getSpotCsvColumns, type SpotCsvColumns } from '../../core/score/spot-csv.ts';
 import { type BinaryCallMetrics, getAveragePrecision, getBinaryCallMetrics, getRocAuc } from '../../core/score/metrics.ts';
 import { getCommandArgs, isHelpAsked } from '../args.ts';
 
@@ -36,10 +38,27 @@ export interface EvaluateResult {
   cancer: BinaryCallMetrics | null;
 }
 
-/** The metrics of a predict output against labels. */
+/** A QuPath GeoJSON export rather than a table: by its name, else by its first character. */
+function isGeoJson(bytes: Uint8Array, name: string): boolean {
+  if (/\.(geo)?json$/i.test(name)) return true;
+  let i = 0;
+  while (i < bytes.length && i < 64 && (bytes[i] === 0x20 || bytes[i] === 0x0a || bytes[i] === 0x0d || bytes[i] === 0x09 || bytes[i] === 0xef || bytes[i] === 0xbb || bytes[i] === 0xbf)) i++;
+  return bytes[i] === 0x7b || bytes[i] === 0x5b;
+}
+
+/** Spot labels from annotation polygons: the class of the smallest annotation each scored spot lies in. */
+function getAnnotationLabels(sc: SpotCsvColumns, bytes: Uint8Array, name: string): { labels: Map<string, string>; detail: string } {
+  const a = getAnnotations(new TextDecoder().decode(bytes), name);
+  const classes = getClassesAt(a, sc.x, sc.y);
+  const labels = new Map(sc.ids.map((id, i) => [id, classes[i]]));
+  const skipped = a.skipped ? `; ${a.skipped} features that are not polygons left out` : '';
+  return { labels, detail: `classes of the ${a.shapes.length} annotation polygons the spots lie in (${a.classes.join(', ')}; spots in none: '${OUTSIDE_CLASS}')${skipped}` };
+}
+
+/** The metrics of a predict output against labels (a table of spot labels, or annotation polygons as GeoJSON). */
 export function getEvaluation(scoresCsv: string, scoresName: string, labelBytes: Uint8Array, labelsName: string, positive?: string[]): EvaluateResult & { labelsDetail: string } {
   const sc = getSpotCsvColumns(scoresCsv, scoresName);
-  const { labels, detail } = getSpotLabels(labelBytes, labelsName);
+  const { labels, detail } = isGeoJson(labelBytes, labelsName) ? getAnnotationLabels(sc, labelBytes, labelsName) : getSpotLabels(labelBytes, labelsName);
   const pos = getPositiveClasses(labels.values(), positive);
   const idx: number[] = [];
   const y: number[] = [];

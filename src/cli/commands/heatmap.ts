@@ -5,14 +5,15 @@
  * outside tissue), cancer regions as QuPath-importable GeoJSON (level-0 px), and with --json the
  * whole-slide numbers `{slideScore, cancerFraction, cancerAreaMm2, tissueAreaMm2, ...}` on stdout.
  */
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
+import { basename } from 'node:path';
 import { loadNodeModel } from '../../core/model/node-model.ts';
 import { getCommandArgs, isHelpAsked } from '../args.ts';
 import { runHeatmapCase } from '../case/heatmap-case.ts';
 import { getDefaultModelDir, parseOrientations, parsePositive } from '../model-options.ts';
 
 export const HEATMAP_USAGE =
-  'usage: fusescope heatmap --slide <slide> [--model <dir>] [--mpp <um/px>] [--threshold <0-1>] [--min-region-um2 <n>] [--orientations 1|2|4|8] [--batch <n>] --out heatmap.png [--geojson regions.json] [--json]';
+  'usage: fusescope heatmap --slide <slide> [--model <dir>] [--mpp <um/px>] [--threshold <0-1>] [--min-region-um2 <n>] [--orientations 1|2|4|8] [--batch <n>] --out heatmap.png [--geojson regions.json] [--annotations pathologist.geojson [--positive "a,b"]] [--json]';
 
 export async function run(argv: string[]): Promise<number> {
   const parsed = getCommandArgs(
@@ -27,6 +28,8 @@ export async function run(argv: string[]): Promise<number> {
       batch: { type: 'string' },
       out: { type: 'string', short: 'o' },
       geojson: { type: 'string' },
+      annotations: { type: 'string' },
+      positive: { type: 'string' },
       json: { type: 'boolean' },
     },
     HEATMAP_USAGE,
@@ -60,7 +63,18 @@ export async function run(argv: string[]): Promise<number> {
   try {
     const r = await runHeatmapCase(
       model,
-      { slide: slidePath, mpp: userMpp, threshold, minRegionUm2, views, userViews: userViews !== undefined, batchSize, png: !!v.out, geojson: !!v.geojson },
+      {
+        slide: slidePath,
+        mpp: userMpp,
+        threshold,
+        minRegionUm2,
+        views,
+        userViews: userViews !== undefined,
+        batchSize,
+        png: !!v.out,
+        geojson: !!v.geojson,
+        annotations: v.annotations ? { text: await readFile(v.annotations, 'utf8'), name: basename(v.annotations), positive: v.positive?.split(',').filter((p) => p.trim() !== '') } : undefined,
+      },
       log,
     );
     if (v.out && r.png) {

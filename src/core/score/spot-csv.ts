@@ -29,6 +29,9 @@ export function getSpotCsvText(rows: Iterable<SpotRow>): string {
 /** A scores table read back: spot ids and each column (NaN where empty). */
 export interface SpotCsvColumns {
   ids: string[];
+  /** level-0 px */
+  x: Float64Array;
+  y: Float64Array;
   values: Record<'histology' | 'gene' | 'fused' | 'cancer', Float64Array>;
 }
 
@@ -41,15 +44,19 @@ export function getSpotCsvColumns(text: string, name: string): SpotCsvColumns {
   }
   const rows = lines.slice(1).filter((l) => l.trim() !== '');
   const ids: string[] = [];
+  const x = new Float64Array(rows.length);
+  const y = new Float64Array(rows.length);
   const values = { histology: new Float64Array(rows.length), gene: new Float64Array(rows.length), fused: new Float64Array(rows.length), cancer: new Float64Array(rows.length) };
   const num = (v: string | undefined) => (v === undefined || v.trim() === '' ? Number.NaN : Number(v));
   rows.forEach((line, i) => {
     const f = splitFields(line, ',');
     ids.push(f[0]);
+    x[i] = num(f[1]);
+    y[i] = num(f[2]);
     values.histology[i] = num(f[3]);
     values.gene[i] = num(f[4]);
     values.fused[i] = num(f[5]);
     values.cancer[i] = num(f[6]);
   });
-  return { ids, values };
+  return { ids, x, y, values };
 }
