@@ -332,6 +332,48 @@ describe('in-browser inference', () => {
     }
   });
 
+  it("a pathologist's annotations (QuPath GeoJSON) dropped on CMU-1: green outlines and the CLI's agreement; a broken file loses nothing", async () => {
+    // the reference: CMU-1's own regions from the CLI, as if a pathologist had drawn them
+    const own = join(tmp, 'cmu1-annotation.geojson');
+    expect(await runHeatmap(['--slide', resolve(SLIDES_DIR, 'CMU-1-Small-Region.svs'), '--orientations', '1', '--geojson', own])).toBe(0);
+    const stdout: string[] = [];
+    const write = process.stdout.write.bind(process.stdout);
+    process.stdout.write = ((chunk: string | Uint8Array) => stdout.push(String(chunk)) > 0) as typeof process.stdout.write;
+    try {
+      expect(await runHeatmap(['--slide', resolve(SLIDES_DIR, 'CMU-1-Small-Region.svs'), '--orientations', '1', '--annotations', own, '--json'])).toBe(0);
+    } finally {
+      process.stdout.write = write;
+    }
+    const cli = (JSON.parse(stdout.join('')) as { annotation: { auc: number; dice: number; sensitivity: number; precision: number; windowsInside: number; windows: number } }).annotation;
+    const broken = join(tmp, 'broken.geojson');
+    writeFileSync(broken, 'not json at all');
+    const files = await startFileServer({ 'CMU-1.svs': resolve(SLIDES_DIR, 'CMU-1-Small-Region.svs') }, { ranges: true });
+    const p = await openApp(browser, app, { query: `demo=0&backend=wasm&orientations=1&slide=${encodeURIComponent(files.url('CMU-1.svs'))}` });
+    try {
+      await p.page.waitForFunction(() => Boolean((window as unknown as { fusescope?: { whenIdle?: unknown } }).fusescope?.whenIdle));
+      await p.page.evaluate(() => (window as unknown as { fusescope: { whenIdle(): Promise<void> } }).fusescope.whenIdle());
+      await dropPaths(p.page, [broken]);
+      await expect.poll(() => p.page.getByTestId('annotation-error').textContent(), { timeout: 10_000 }).toMatch(/^broken\.geojson: is not JSON; export the annotations from QuPath as GeoJSON/);
+      await dropPaths(p.page, [own]);
+      await expect.poll(() => p.page.getByTestId('annotation-summary').textContent(), { timeout: 10_000 }).toMatch(/^cmu1-annotation\.geojson: \d+ polygons? \(Tumor\)$/);
+      expect(await p.page.getByTestId('annotation-error').count()).toBe(0);
+      const layer = () => p.page.evaluate(() => Boolean((window as unknown as { fusescope: { overlay: { getState(): { layers: Record<string, unknown> } } } }).fusescope.overlay.getState().layers.annotations));
+      await expect.poll(layer, { timeout: 10_000 }).toBe(true);
+      const dense = (await p.page.getByTestId('annotation-dense').textContent()) ?? '';
+      console.log(`CMU-1 annotation: page "${dense}", CLI AUC ${cli.auc.toFixed(4)} Dice ${cli.dice.toFixed(4)}`);
+      expect(dense).toContain(`window AUC ${cli.auc.toFixed(3)}; at the threshold Dice ${cli.dice.toFixed(3)}, sensitivity ${cli.sensitivity.toFixed(3)}, precision ${cli.precision.toFixed(3)}`);
+      expect(dense).toContain(`(${cli.windowsInside} of ${cli.windows} tissue windows annotated)`);
+      // a broken file now: said, and the annotations already loaded stay
+      await dropPaths(p.page, [broken]);
+      await expect.poll(() => p.page.getByTestId('annotation-error').count(), { timeout: 10_000 }).toBe(1);
+      expect(await p.page.getByTestId('annotation-summary').textContent()).toMatch(/^cmu1-annotation\.geojson: /);
+      expect(await layer()).toBe(true);
+    } finally {
+      await p.close();
+      await files.close();
+    }
+  });
+
   it('a labelled HER2ST section without its image (B1): spots on a blank canvas, the gene-only map equal to the CLI without --slide', async () => {
     const files = [resolve(HER2ST_DIR, 'counts/B1.tsv.gz'), resolve(HER2ST_DIR, 'spots/B1_selection.tsv'), resolve(HER2ST_DIR, 'labels/B1_labeled_coordinates.tsv')];
     const p = await openApp(browser, app, { query: 'demo=0&backend=wasm' });

@@ -5,13 +5,15 @@
 import { PathLayer } from '@deck.gl/layers';
 
 export const REGIONS_LAYER_ID = 'model-regions';
+/** a pathologist's annotations, drawn the same way in green */
+export const ANNOTATIONS_LAYER_ID = 'annotations';
 
 /** polygons: each an exterior ring then holes; rings are [x, y] level-0 px */
-export function createRegionsLayer(p: { polygons: [number, number][][][]; visible: boolean; colour?: [number, number, number, number] }): PathLayer<[number, number][]> {
+export function createRegionsLayer(p: { polygons: [number, number][][][]; visible: boolean; colour?: [number, number, number, number]; id?: string }): PathLayer<[number, number][]> {
   const rings: [number, number][][] = [];
   for (const poly of p.polygons) for (const ring of poly) rings.push(ring);
   return new PathLayer<[number, number][]>({
-    id: REGIONS_LAYER_ID,
+    id: p.id ?? REGIONS_LAYER_ID,
     data: rings,
     getPath: (r) => r.flat(),
     positionFormat: 'XY',

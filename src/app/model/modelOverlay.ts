@@ -10,7 +10,8 @@ import type { StDataset } from '../../core/st/types';
 import type { ContinuousMapId } from '../../overlay/colour';
 import { createHeatmapLayer, getHeatmapImage, HEATMAP_LAYER_ID } from '../../overlay/heatmapLayer';
 import { useOverlayStore } from '../../overlay/overlayStore';
-import { createRegionsLayer, REGIONS_LAYER_ID } from '../../overlay/regionsLayer';
+import { ANNOTATIONS_LAYER_ID, createRegionsLayer, REGIONS_LAYER_ID } from '../../overlay/regionsLayer';
+import { useAnnotationStore } from '../annotations/annotationStore';
 import { getDisplaySpots, getRegistrationAffine } from '../st/registration';
 import { useStStore } from '../st/stStore';
 import { useSlideStore } from '../stores/slideStore';
@@ -171,6 +172,20 @@ export function startModelOverlay(): void {
       window.clearTimeout(markersTimer);
       markersTimer = window.setTimeout(() => void requestMarkers(), 250);
     }
+  });
+  // the loaded annotations as green outlines, above the model's regions
+  const pushAnnotations = () => {
+    const a = useAnnotationStore.getState();
+    const layer = a.annotations ? createRegionsLayer({ id: ANNOTATIONS_LAYER_ID, polygons: a.annotations.shapes.map((s) => s.rings), visible: a.visible, colour: [60, 220, 90, 255] }) : null;
+    useOverlayStore.getState().setLayer(ANNOTATIONS_LAYER_ID, layer, 25);
+  };
+  useAnnotationStore.subscribe((a, prev) => {
+    if (a.annotations !== prev.annotations || a.visible !== prev.visible) pushAnnotations();
+  });
+  // annotations belong to their slide: another slide clears them
+  useSlideStore.subscribe((s, prev) => {
+    const id = (m: typeof s.meta) => (m ? `${m.name}|${m.width}|${m.height}` : '');
+    if (id(s.meta) !== id(prev.meta) && useAnnotationStore.getState().annotations) useAnnotationStore.getState().set({ annotations: null, file: null, error: null, positive: null });
   });
   let lastDs: StDataset | null = null;
   let lastReg = useStStore.getState().registration;

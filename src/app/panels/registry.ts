@@ -1,4 +1,5 @@
 import type { ComponentType } from 'react';
+import { AnnotationPanel } from '../annotations/AnnotationPanel';
 import { ModelPanel } from '../model/ModelPanel';
 import { AssociatedPanel } from './AssociatedPanel';
 import { SlidePanel } from './SlidePanel';
@@ -21,4 +22,5 @@ export const panels: PanelDefinition[] = [
   { id: 'associated', title: 'Associated images', component: AssociatedPanel },
   { id: 'st', title: 'Spatial transcriptomics', component: StPanel },
   { id: 'model', title: 'Models', component: ModelPanel },
+  { id: 'annotations', title: 'Annotations', component: AnnotationPanel },
 ];

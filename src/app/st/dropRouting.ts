@@ -10,11 +10,15 @@ const ST_EXT = /\.(h5|hdf5|h5ad|mtx|mtx\.gz|tsv|tsv\.gz|csv|csv\.gz|txt|txt\.gz|
 const SPATIAL_IMAGE = /(^|\/)(tissue_hires_image\.png|tissue_lowres_image\.png|detected_tissue_image\.jpg|aligned_fiducials\.jpg|aligned_tissue_image\.jpg|cytassist_image\.tiff?)$/i;
 const JUNK = /(^|\/)(\.DS_Store|Thumbs\.db|desktop\.ini|\._[^/]*)$/i;
 
-export type DroppedKind = 'slide' | 'st' | 'unknown' | 'junk';
+export type DroppedKind = 'slide' | 'st' | 'annotations' | 'unknown' | 'junk';
+
+/** GeoJSON features (a QuPath export), by the start of a .json file */
+const GEOJSON_HEAD = /"type"\s*:\s*"(FeatureCollection|Feature)"/;
 
 export function getDroppedKindByName(path: string): DroppedKind {
   if (JUNK.test(path)) return 'junk';
   if (SPATIAL_IMAGE.test(path)) return 'st';
+  if (/\.geojson$/i.test(path)) return 'annotations';
   // tiles of a DZI pyramid (<name>_files/<level>/<col>_<row>.jpeg)
   if (/_files\/\d+\/\d+_\d+\.(jpe?g|png|webp)$/i.test(path)) return 'slide';
   if (SLIDE_EXT.test(path)) return 'slide';
@@ -36,6 +40,8 @@ export function getDroppedKindByContent(head: Uint8Array): DroppedKind {
 export interface RoutedDrop {
   slide: File[];
   st: File[];
+  /** annotations (QuPath GeoJSON) */
+  annotations: File[];
   /** names that say nothing and contents that were not recognised */
   unknown: File[];
   /** system files (.DS_Store, ...) left out */
@@ -44,12 +50,15 @@ export interface RoutedDrop {
 
 /** Split dropped files (names are relative paths for folder drops) into slide and ST inputs. */
 export async function getRoutedDrop(files: File[]): Promise<RoutedDrop> {
-  const out: RoutedDrop = { slide: [], st: [], unknown: [], ignored: [] };
+  const out: RoutedDrop = { slide: [], st: [], annotations: [], unknown: [], ignored: [] };
   for (const f of files) {
     let kind = getDroppedKindByName(f.name);
+    // a .json that holds GeoJSON features is annotations (Space Ranger's scalefactors_json.json is not)
+    if (kind === 'st' && /\.json$/i.test(f.name) && GEOJSON_HEAD.test(new TextDecoder().decode(await f.slice(0, 4096).arrayBuffer()))) kind = 'annotations';
     if (kind === 'unknown' && f.size > 0) kind = getDroppedKindByContent(new Uint8Array(await f.slice(0, 8).arrayBuffer()));
     if (kind === 'slide') out.slide.push(f);
     else if (kind === 'st') out.st.push(f);
+    else if (kind === 'annotations') out.annotations.push(f);
     else if (kind === 'unknown') out.unknown.push(f);
     else out.ignored.push(f.name);
   }

@@ -13,6 +13,7 @@ import { loadSlideFromFiles } from '../open/openSlide';
 import { useSlideStore } from '../stores/slideStore';
 import { useViewerStore } from '../stores/viewerStore';
 import { fitImageRect } from '../viewer/viewerZoom';
+import { loadAnnotationFiles } from '../annotations/loadAnnotations';
 import { getRoutedDrop } from './dropRouting';
 import { loadStFromFiles } from './parseSt';
 import { getDisplaySpots, getRegistrationAffine, getRegistrationKey, getSavedRegistration } from './registration';
@@ -24,6 +25,10 @@ let current: AbortController | null = null;
 /** Everything a drop brings: a slide, ST files, or both (slide first, then the ST files onto it). */
 export async function loadDroppedFiles(files: File[]): Promise<void> {
   const routed = await getRoutedDrop(files);
+  if (routed.slide.length === 0 && routed.st.length === 0 && routed.annotations.length) {
+    await loadAnnotationFiles(routed.annotations);
+    return;
+  }
   if (routed.slide.length === 0 && routed.st.length === 0) {
     // nothing recognisable by name or content: the slide loader explains what it is
     if (routed.unknown.length) await loadSlideFromFiles(routed.unknown);
@@ -35,6 +40,7 @@ export async function loadDroppedFiles(files: File[]): Promise<void> {
     if (!ok) return;
   }
   if (st.length) await loadStFiles(st);
+  if (routed.annotations.length) await loadAnnotationFiles(routed.annotations);
 }
 
 export function getFilesLabel(files: File[]): string {
