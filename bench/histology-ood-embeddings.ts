@@ -20,24 +20,15 @@ const out: Record<string, { n: number; emb: number[]; prob: number[] }> = {};
 for (const it of items) {
   const emb: number[] = [];
   const prob: number[] = [];
-  // the model with its histology calls recorded
-  const recording: FuseModel = {
-    manifest: model.manifest,
-    runtimeName: model.runtimeName,
-    imageDim: model.imageDim,
-    geneDim: model.geneDim,
-    patchPx: model.patchPx,
-    panelSize: model.panelSize,
-    runHistology: async (p, n) => {
+  // the model with its histology calls recorded (everything else from the model itself)
+  const recording: FuseModel = Object.assign(Object.create(model) as FuseModel, {
+    runHistology: async (p: Float32Array, n: number) => {
       const o = await model.runHistology(p, n);
       emb.push(...o.embedding);
       prob.push(...o.prob);
       return o;
     },
-    runGene: (g, n) => model.runGene(g, n),
-    runFusion: (a, b, n) => model.runFusion(a, b, n),
-    release: () => model.release(),
-  };
+  });
   const slide = await loadSlide(await openNodeSlideInput(it.path), { codec: createNodeCodec() });
   const plan = await loadHeatmapPlan(slide, model.manifest, it.mpp ?? slide.meta.mpp ?? 0.5);
   await runHeatmap(plan, recording, slide, { orientations: 1 });

@@ -3,29 +3,16 @@
  * counts), CMU-1 and a corrupt file; every case's numbers must be those of predict / heatmap /
  * evaluate run alone, a failed case must not stop the others, and a rerun resumes.
  */
-import { execFile } from 'node:child_process';
 import { copyFileSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
+import { runCli } from '../testing/run-cli.ts';
 
-const execFileP = promisify(execFile);
 const ROOT = resolve(__dirname, '../../..');
-const BIN = join(ROOT, 'bin', 'fusescope.mjs');
 const DATA = resolve(ROOT, '../shared/data');
 const tmp = mkdtempSync(join(tmpdir(), 'fusescope-cohort-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
-
-async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const r = await execFileP(process.execPath, [BIN, ...args], { cwd: ROOT, maxBuffer: 32 << 20 });
-    return { code: 0, stdout: r.stdout, stderr: r.stderr };
-  } catch (e) {
-    const err = e as { code: number; stdout: string; stderr: string };
-    return { code: err.code, stdout: err.stdout, stderr: err.stderr };
-  }
-}
 
 function readCsv(path: string): Record<string, string>[] {
   const [head, ...rows] = readFileSync(path, 'utf8').trim().split('\n');
@@ -56,7 +43,7 @@ describe('fusescope cohort', () => {
         'broken,none,broken.svs,,',
       ].join('\n'),
     );
-    const r = await cli(['cohort', '--cases', table, '--out-dir', out]);
+    const r = await runCli(['cohort', '--cases', table, '--out-dir', out]);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/cohort: 3 of 4 cases done, 1 failed/);
     expect(r.stderr).toMatch(/cohort: failed: broken: broken\.svs: is named like a slide but its content is not one/);
@@ -71,7 +58,7 @@ describe('fusescope cohort', () => {
 
     // B4: the same bytes as predict alone
     const alone = join(tmp, 'B4-alone.csv');
-    expect((await cli(['predict', '--slide', `${h}/images/B4.jpg`, '--st', `${h}/counts/B4.tsv.gz`, `${h}/spots/B4_selection.tsv`, '--out', alone])).code).toBe(0);
+    expect((await runCli(['predict', '--slide', `${h}/images/B4.jpg`, '--st', `${h}/counts/B4.tsv.gz`, `${h}/spots/B4_selection.tsv`, '--out', alone])).code).toBe(0);
     expect(readFileSync(join(out, 'B4.scores.csv'), 'utf8')).toBe(readFileSync(alone, 'utf8'));
     const b4 = rows[1];
     expect(Number(b4.spots)).toBe(283);
@@ -80,7 +67,7 @@ describe('fusescope cohort', () => {
     expect(b4.slide_score).toBe('');
 
     // B1: evaluate's numbers on the cohort's scores
-    const ev = await cli(['evaluate', '--scores', join(out, 'B1.scores.csv'), '--labels', `${h}/labels/B1_labeled_coordinates.tsv`, '--json']);
+    const ev = await runCli(['evaluate', '--scores', join(out, 'B1.scores.csv'), '--labels', `${h}/labels/B1_labeled_coordinates.tsv`, '--json']);
     const e = JSON.parse(ev.stdout);
     expect(Number(rows[0].auc_gene)).toBeCloseTo(e.columns.gene.auc, 4);
     expect(Number(rows[0].ap_gene)).toBeCloseTo(e.columns.gene.ap, 4);
@@ -88,12 +75,12 @@ describe('fusescope cohort', () => {
     expect(Number(rows[0].labelled_spots)).toBe(295);
     expect(rows[0].auc_fused).toBe('');
     // the genes that mark each section's calls: markers alone on the same scores
-    const mk = JSON.parse((await cli(['markers', '--scores', join(out, 'B4.scores.csv'), '--st', `${h}/counts/B4.tsv.gz`, `${h}/spots/B4_selection.tsv`, '--json'])).stdout);
+    const mk = JSON.parse((await runCli(['markers', '--scores', join(out, 'B4.scores.csv'), '--st', `${h}/counts/B4.tsv.gz`, `${h}/spots/B4_selection.tsv`, '--json'])).stdout);
     expect(b4.top_markers).toBe(mk.up.slice(0, 5).map((g: { symbol: string }) => g.symbol).join(' '));
     expect(readFileSync(join(out, 'B4.markers.csv'), 'utf8').split('\n')[1]).toMatch(new RegExp(`^up,1,${mk.up[0].symbol},`));
 
     // CMU-1: heatmap --json's numbers, its GeoJSON and PNG written
-    const hm = JSON.parse((await cli(['heatmap', '--slide', slideCopy, '--json'])).stdout);
+    const hm = JSON.parse((await runCli(['heatmap', '--slide', slideCopy, '--json'])).stdout);
     const c = rows[2];
     expect(Number(c.slide_score)).toBeCloseTo(hm.slideScore, 4);
     expect(Number(c.cancer_area_mm2)).toBeCloseTo(hm.cancerAreaMm2, 4);
@@ -108,12 +95,12 @@ describe('fusescope cohort', () => {
     expect(summary.records[3].error).toMatch(/^broken\.svs: /);
 
     // rerun: done cases are reused, the failed one is tried again; a changed input is recomputed
-    const again = await cli(['cohort', '--cases', table, '--out-dir', out]);
+    const again = await runCli(['cohort', '--cases', table, '--out-dir', out]);
     expect(again.code).toBe(1);
     expect(again.stderr).toMatch(/3 of 4 cases done \(3 from an earlier run\), 1 failed/);
     expect(again.stderr).toMatch(/cohort: case 4\/4 broken\n/);
     utimesSync(slideCopy, new Date(), new Date(Date.now() + 60_000));
-    const changed = await cli(['cohort', '--cases', table, '--out-dir', out]);
+    const changed = await runCli(['cohort', '--cases', table, '--out-dir', out]);
     expect(changed.stderr).toMatch(/3 of 4 cases done \(2 from an earlier run\)/);
     expect(changed.stderr).toMatch(/cohort: case 3\/4 CMU-1\n/);
     expect(readCsv(join(out, 'summary.csv'))).toEqual(rows.map((x, i) => (i === 2 || i === 3 ? { ...x, seconds: expect.any(String) } : x)));
@@ -122,7 +109,7 @@ describe('fusescope cohort', () => {
   it('files missing from the table: exit 1 before any scoring, naming each line and path', async () => {
     const bad = join(tmp, 'missing.csv');
     writeFileSync(bad, `case,slide,st\nA,nope.svs,\nB,,${h}/counts/B1.tsv.gz;gone_selection.tsv\n`);
-    const r = await cli(['cohort', '--cases', bad, '--out-dir', join(tmp, 'out-missing')]);
+    const r = await runCli(['cohort', '--cases', bad, '--out-dir', join(tmp, 'out-missing')]);
     expect(r.code).toBe(1);
     expect(r.stderr.trim()).toBe(`fusescope cohort: missing.csv: 2 file(s) not found: line 2 (A): ${join(tmp, 'nope.svs')}; line 3 (B): ${join(tmp, 'gone_selection.tsv')}. Paths are relative to the table's folder.`);
   });

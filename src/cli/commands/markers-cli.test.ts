@@ -1,37 +1,24 @@
 /** `fusescope markers` on predict's output for HER2ST B1: the scipy reference, the CSV, clear errors. */
-import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli } from '../testing/run-cli.ts';
 
-const execFileP = promisify(execFile);
 const ROOT = resolve(__dirname, '../../..');
-const BIN = join(ROOT, 'bin', 'fusescope.mjs');
 const H = resolve(ROOT, '../shared/data/her2st');
 const tmp = mkdtempSync(join(tmpdir(), 'fusescope-markers-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
-
-async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const r = await execFileP(process.execPath, [BIN, ...args], { cwd: ROOT, maxBuffer: 32 << 20 });
-    return { code: 0, stdout: r.stdout, stderr: r.stderr };
-  } catch (e) {
-    const err = e as { code: number; stdout: string; stderr: string };
-    return { code: err.code, stdout: err.stdout, stderr: err.stderr };
-  }
-}
 
 describe('fusescope markers', () => {
   const scores = join(tmp, 'B1.csv');
   const st = [`${H}/counts/B1.tsv.gz`, `${H}/spots/B1_selection.tsv`];
   beforeAll(async () => {
-    expect((await cli(['predict', '--st', ...st, '--out', scores])).code).toBe(0);
+    expect((await runCli(['predict', '--st', ...st, '--out', scores])).code).toBe(0);
   }, 60_000);
 
   it('grouped by the labels: the markers scipy computes from the raw files', async () => {
-    const r = await cli(['markers', '--scores', scores, '--st', ...st, '--labels', `${H}/labels/B1_labeled_coordinates.tsv`, '--top', '10', '--json']);
+    const r = await runCli(['markers', '--scores', scores, '--st', ...st, '--labels', `${H}/labels/B1_labeled_coordinates.tsv`, '--top', '10', '--json']);
     expect(r.code).toBe(0);
     expect(r.stderr).toMatch(/markers: 63 labelled invasive cancer \(B1_labeled_coordinates\.tsv\) vs the other labelled scored spots \(232\)/);
     const m = JSON.parse(r.stdout);
@@ -45,7 +32,7 @@ describe('fusescope markers', () => {
 
   it("grouped by predict's cancer calls: a CSV with both directions", async () => {
     const out = join(tmp, 'B1-markers.csv');
-    const r = await cli(['markers', '--scores', scores, '--st', ...st, '--top', '5', '--out', out]);
+    const r = await runCli(['markers', '--scores', scores, '--st', ...st, '--top', '5', '--out', out]);
     expect(r.code).toBe(0);
     const calls = readFileSync(scores, 'utf8').trim().split('\n').slice(1).filter((l) => l.endsWith(',1')).length;
     expect(r.stderr).toMatch(new RegExp(`markers: ${calls} spots called cancer \\(the 'cancer' column of B1\\.csv\\) vs the other scored spots \\(${295 - calls}\\)`));
@@ -62,10 +49,10 @@ describe('fusescope markers', () => {
   it('scores of other spots, or not a predict output: one clear line', async () => {
     const other = join(tmp, 'other.csv');
     writeFileSync(other, 'spot_id,x,y,histology,gene,fused,cancer\nAAACAAGTATCTCCCA-1,1,2,,0.5,,1\n');
-    const r = await cli(['markers', '--scores', other, '--st', ...st]);
+    const r = await runCli(['markers', '--scores', other, '--st', ...st]);
     expect(r.code).toBe(1);
     expect(r.stderr.trim()).toMatch(/^fusescope markers: other\.csv: none of its 1 spot ids is in the ST files \(scores AAACAAGTATCTCCCA-1\.\.\.; ST \d+x\d+, /);
-    const notScores = await cli(['markers', '--scores', `${H}/spots/B1_selection.tsv`, '--st', ...st]);
+    const notScores = await runCli(['markers', '--scores', `${H}/spots/B1_selection.tsv`, '--st', ...st]);
     expect(notScores.code).toBe(1);
     expect(notScores.stderr.trim()).toMatch(/^fusescope markers: B1_selection\.tsv: not a fusescope predict output/);
   });

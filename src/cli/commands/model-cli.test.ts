@@ -2,31 +2,18 @@
  * `fusescope predict` and `fusescope heatmap` as a user (or a cohort script) runs them:
  * `node bin/fusescope.mjs ...` on the real data, with the default model package.
  */
-import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { promisify } from 'node:util';
 import sharp from 'sharp';
 import { afterAll, describe, expect, it } from 'vitest';
 import { encodeBmp24 } from '../../core/image/testing/encode-bmp.ts';
+import { runCli } from '../testing/run-cli.ts';
 
-const execFileP = promisify(execFile);
 const ROOT = resolve(__dirname, '../../..');
-const BIN = join(ROOT, 'bin', 'fusescope.mjs');
 const DATA = resolve(ROOT, '../shared/data');
 const tmp = mkdtempSync(join(tmpdir(), 'fusescope-model-cli-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
-
-async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const r = await execFileP(process.execPath, [BIN, ...args], { cwd: ROOT, maxBuffer: 32 << 20 });
-    return { code: 0, stdout: r.stdout, stderr: r.stderr };
-  } catch (e) {
-    const err = e as { code: number; stdout: string; stderr: string };
-    return { code: err.code, stdout: err.stdout, stderr: err.stderr };
-  }
-}
 
 /** Rank AUC (ties count half). */
 function getAuc(scores: number[], labels: number[]): number {
@@ -40,7 +27,7 @@ function getAuc(scores: number[], labels: number[]): number {
 describe('fusescope predict', () => {
   it('HER2ST B1 counts + spot file, no slide: one row per in-tissue spot, gene column only, labels separated', async () => {
     const out = join(tmp, 'B1.csv');
-    const r = await cli(['predict', '--st', `${DATA}/her2st/counts/B1.tsv.gz`, `${DATA}/her2st/spots/B1_selection.tsv`, '--out', out]);
+    const r = await runCli(['predict', '--st', `${DATA}/her2st/counts/B1.tsv.gz`, `${DATA}/her2st/spots/B1_selection.tsv`, '--out', out]);
     expect(r.code).toBe(0);
     expect(r.stderr).toMatch(/1000\/1000 panel genes found/);
     const lines = readFileSync(out, 'utf8').trim().split('\n');
@@ -73,18 +60,18 @@ describe('fusescope predict', () => {
     const demo = join(ROOT, 'public/demo');
     const counts = join(demo, 'C2.tsv.gz');
     const scaledOut = join(tmp, 'C2-demo.csv');
-    const ok = await cli(['predict', '--slide', join(demo, 'C2.tif'), '--st', counts, join(demo, 'C2_selection.tsv'), '--out', scaledOut]);
+    const ok = await runCli(['predict', '--slide', join(demo, 'C2.tif'), '--st', counts, join(demo, 'C2_selection.tsv'), '--out', scaledOut]);
     expect(ok.code).toBe(0);
     expect(ok.stderr).not.toMatch(/fall outside/);
     // the original spot file is in the pixels of the 9,274 px wide original: most spots miss the copy
     const full = `${DATA}/her2st/spots/C2_selection.tsv`;
-    const bad = await cli(['predict', '--slide', join(demo, 'C2.tif'), '--st', counts, full, '--out', join(tmp, 'C2-bad.csv')]);
+    const bad = await runCli(['predict', '--slide', join(demo, 'C2.tif'), '--st', counts, full, '--out', join(tmp, 'C2-bad.csv')]);
     expect(bad.code).toBe(1);
     expect(bad.stderr.trim().split('\n').pop()).toMatch(
       /^fusescope predict: C2\.tsv\.gz: 186 of 187 spots fall outside C2\.tif \(spots span x \d+-\d+, y \d+-\d+ px; the slide is 4637 x 4956 px\)\. If C2\.tif is a resized copy of the image the spot file refers to, give --st-scale \(at most 0\.5933/,
     );
     const fixedOut = join(tmp, 'C2-fixed.csv');
-    const fixed = await cli(['predict', '--slide', join(demo, 'C2.tif'), '--st', counts, full, '--st-scale', '0.5', '--out', fixedOut]);
+    const fixed = await runCli(['predict', '--slide', join(demo, 'C2.tif'), '--st', counts, full, '--st-scale', '0.5', '--out', fixedOut]);
     expect(fixed.code).toBe(0);
     expect(fixed.stderr).toMatch(/spot positions multiplied by 0\.5 \(--st-scale\)/);
     expect(fixed.stderr).not.toMatch(/fall outside/);
@@ -102,14 +89,14 @@ describe('fusescope predict', () => {
   }, 120_000);
 
   it('spots that all miss the slide: exit 1 with the spans and what to check', async () => {
-    const r = await cli(['predict', '--slide', `${DATA}/glas/train/train_1.jpg`, '--st', `${DATA}/her2st/counts/B1.tsv.gz`, `${DATA}/her2st/spots/B1_selection.tsv`, '--out', join(tmp, 'x.csv')]);
+    const r = await runCli(['predict', '--slide', `${DATA}/glas/train/train_1.jpg`, '--st', `${DATA}/her2st/counts/B1.tsv.gz`, `${DATA}/her2st/spots/B1_selection.tsv`, '--out', join(tmp, 'x.csv')]);
     expect(r.code).toBe(1);
     expect(r.stderr.trim().split('\n').pop()).toMatch(/^fusescope predict: B1\.tsv\.gz: 295 of 295 spots fall outside train_1\.jpg \(spots span x \d+-\d+, y \d+-\d+ px; the slide is \d+ x \d+ px\)\. If train_1\.jpg is a resized copy/);
   });
 
   it('legacy ST counts without their spot file: gene-only rows at the array positions of the ids, with a warning; with --slide, refused', async () => {
     const out = join(tmp, 'b1-counts-only.csv');
-    const r = await cli(['predict', '--st', `${DATA}/her2st/counts/B1.tsv.gz`, '--out', out]);
+    const r = await runCli(['predict', '--st', `${DATA}/her2st/counts/B1.tsv.gz`, '--out', out]);
     expect(r.code).toBe(0);
     expect(r.stderr).toMatch(/st: B1\.tsv\.gz: no spot file \(\*_selection\.tsv\), so each spot is placed at the array position of its id/);
     const rows = readFileSync(out, 'utf8').trim().split('\n').slice(1).map((l) => l.split(','));
@@ -119,13 +106,13 @@ describe('fusescope predict', () => {
       expect(Number(f[4])).toBeGreaterThan(0);
       expect(f[3]).toBe('');
     }
-    const bad = await cli(['predict', '--slide', `${DATA}/glas/train/train_1.jpg`, '--st', `${DATA}/her2st/counts/B1.tsv.gz`, '--out', join(tmp, 'x.csv')]);
+    const bad = await runCli(['predict', '--slide', `${DATA}/glas/train/train_1.jpg`, '--st', `${DATA}/her2st/counts/B1.tsv.gz`, '--out', join(tmp, 'x.csv')]);
     expect(bad.code).toBe(1);
     expect(bad.stderr.trim().split('\n').pop()).toMatch(/B1\.tsv\.gz: is a legacy ST count matrix but no spot file gives the spots' positions.*\*_selection\.tsv/);
   }, 120_000);
 
   it('a model folder that does not exist: exit 1 and one line naming the file', async () => {
-    const r = await cli(['predict', '--st', `${DATA}/her2st/counts/B1.tsv.gz`, '--model', join(tmp, 'no-such-model'), '--out', join(tmp, 'x.csv')]);
+    const r = await runCli(['predict', '--st', `${DATA}/her2st/counts/B1.tsv.gz`, '--model', join(tmp, 'no-such-model'), '--out', join(tmp, 'x.csv')]);
     expect(r.code).toBe(1);
     const lines = r.stderr.trim().split('\n');
     expect(lines.length).toBe(1);
@@ -137,7 +124,7 @@ describe('fusescope heatmap', () => {
   it('CMU-1 (SVS): um/px from the file, JSON summary, PNG and QuPath GeoJSON written', async () => {
     const png = join(tmp, 'cmu1.png');
     const geo = join(tmp, 'cmu1.geojson');
-    const r = await cli(['heatmap', '--slide', `${DATA}/slides/CMU-1-Small-Region.svs`, '--out', png, '--geojson', geo, '--json']);
+    const r = await runCli(['heatmap', '--slide', `${DATA}/slides/CMU-1-Small-Region.svs`, '--out', png, '--geojson', geo, '--json']);
     expect(r.code).toBe(0);
     expect(r.stderr).toMatch(/um\/px: 0\.4990 um\/px from the slide file/);
     const j = JSON.parse(r.stdout);
@@ -160,7 +147,7 @@ describe('fusescope heatmap', () => {
   }, 120_000);
 
   it('not brightfield H&E: a fluorescence NDPI (heatmap) and a colour-inverted HER2ST image (predict) get a warning naming the file', async () => {
-    const r = await cli(['heatmap', '--slide', `${DATA}/slides/fluorescence-DAPI.ndpi`, '--json', '--orientations', '1']);
+    const r = await runCli(['heatmap', '--slide', `${DATA}/slides/fluorescence-DAPI.ndpi`, '--json', '--orientations', '1']);
     expect(r.code).toBe(0);
     const j = JSON.parse(r.stdout);
     expect(j.warnings).toHaveLength(1);
@@ -171,18 +158,18 @@ describe('fusescope heatmap', () => {
     const inverted = join(tmp, 'C2-inverted.png');
     await sharp(join(demo, 'C2.tif')).negate({ alpha: false }).png().toFile(inverted);
     const out = join(tmp, 'C2-inverted.csv');
-    const p = await cli(['predict', '--slide', inverted, '--st', join(demo, 'C2.tsv.gz'), join(demo, 'C2_selection.tsv'), '--orientations', '1', '--out', out]);
+    const p = await runCli(['predict', '--slide', inverted, '--st', join(demo, 'C2.tsv.gz'), join(demo, 'C2_selection.tsv'), '--orientations', '1', '--out', out]);
     expect(p.code).toBe(0);
     expect(p.stderr).toMatch(/warning: C2-inverted\.png (looks like a fluorescence or dark-field image|its tissue is not H&E-coloured)/);
-    const ok = await cli(['predict', '--slide', join(demo, 'C2.tif'), '--st', join(demo, 'C2.tsv.gz'), join(demo, 'C2_selection.tsv'), '--orientations', '1', '--out', out]);
+    const ok = await runCli(['predict', '--slide', join(demo, 'C2.tif'), '--st', join(demo, 'C2.tsv.gz'), join(demo, 'C2_selection.tsv'), '--orientations', '1', '--out', out]);
     expect(ok.stderr).not.toMatch(/H&E/);
   }, 120_000);
 
   it("HER2ST C2: regions smaller than the model's field of view are left out and small holes filled; --min-region-um2 0 keeps them", async () => {
     const img = `${DATA}/her2st/images/C2.jpg`;
     const geo = join(tmp, 'c2.geojson');
-    const a = await cli(['heatmap', '--slide', img, '--orientations', '1', '--geojson', geo, '--json']);
-    const b = await cli(['heatmap', '--slide', img, '--orientations', '1', '--min-region-um2', '0', '--json']);
+    const a = await runCli(['heatmap', '--slide', img, '--orientations', '1', '--geojson', geo, '--json']);
+    const b = await runCli(['heatmap', '--slide', img, '--orientations', '1', '--min-region-um2', '0', '--json']);
     expect([a.code, b.code]).toEqual([0, 0]);
     const [ja, jb] = [JSON.parse(a.stdout), JSON.parse(b.stdout)];
     // 64 px at 1.5 um/px: 96 x 96 um
@@ -195,18 +182,18 @@ describe('fusescope heatmap', () => {
     const g = JSON.parse(readFileSync(geo, 'utf8'));
     expect(g.features.length).toBe(ja.regions);
     for (const f of g.features) expect(f.properties.measurements['Area mm^2']).toBeGreaterThanOrEqual(0.009216);
-    const bad = await cli(['heatmap', '--slide', img, '--min-region-um2=-1', '--json']);
+    const bad = await runCli(['heatmap', '--slide', img, '--min-region-um2=-1', '--json']);
     expect(bad.code).not.toBe(0);
     expect(bad.stderr).toMatch(/--min-region-um2 must be a number >= 0/);
   }, 120_000);
 
   it('a GlaS JPEG without --mpp: assumes 20x (0.5 um/px) and says so; --mpp overrides', async () => {
     const img = `${DATA}/glas/train/train_1.jpg`;
-    const a = await cli(['heatmap', '--slide', img, '--json']);
+    const a = await runCli(['heatmap', '--slide', img, '--json']);
     expect(a.code).toBe(0);
     expect(a.stderr).toMatch(/warning: train_1\.jpg has no um\/px: assuming 0\.5 um\/px/);
     expect(JSON.parse(a.stdout)).toMatchObject({ mpp: 0.5, mppSource: 'assumed' });
-    const b = await cli(['heatmap', '--slide', img, '--mpp', '0.62', '--json']);
+    const b = await runCli(['heatmap', '--slide', img, '--mpp', '0.62', '--json']);
     expect(b.code).toBe(0);
     expect(b.stderr).not.toMatch(/assuming/);
     const jb = JSON.parse(b.stdout);
@@ -220,7 +207,7 @@ describe('fusescope heatmap', () => {
     const { data, info } = await sharp(img).ensureAlpha().raw().toBuffer({ resolveWithObject: true });
     const bmp = join(tmp, 'train_2.bmp');
     writeFileSync(bmp, encodeBmp24(info.width, info.height, data));
-    const [a, b] = [await cli(['heatmap', '--slide', img, '--mpp', '0.62', '--json']), await cli(['heatmap', '--slide', bmp, '--mpp', '0.62', '--json'])];
+    const [a, b] = [await runCli(['heatmap', '--slide', img, '--mpp', '0.62', '--json']), await runCli(['heatmap', '--slide', bmp, '--mpp', '0.62', '--json'])];
     expect([a.code, b.code]).toEqual([0, 0]);
     expect(JSON.parse(b.stdout)).toEqual(JSON.parse(a.stdout));
   }, 120_000);
@@ -230,8 +217,8 @@ describe('fusescope evaluate', () => {
   it("predict's gene-only scores of HER2ST B1 against the pathologist's labels; clear errors for an unknown class, a file that is not predict's, labels of other spots", async () => {
     const H = `${DATA}/her2st`;
     const out = join(tmp, 'B1-gene.csv');
-    expect((await cli(['predict', '--st', `${H}/counts/B1.tsv.gz`, `${H}/spots/B1_selection.tsv`, '--out', out])).code).toBe(0);
-    const r = await cli(['evaluate', '--scores', out, '--labels', `${H}/labels/B1_labeled_coordinates.tsv`, '--json']);
+    expect((await runCli(['predict', '--st', `${H}/counts/B1.tsv.gz`, `${H}/spots/B1_selection.tsv`, '--out', out])).code).toBe(0);
+    const r = await runCli(['evaluate', '--scores', out, '--labels', `${H}/labels/B1_labeled_coordinates.tsv`, '--json']);
     expect(r.code).toBe(0);
     expect(r.stderr).toMatch(/spot ids XxY from the rounded x, y columns \(HER2ST labelled coordinates\).*cancer = invasive cancer; negative: adipose tissue, breast glands, connective tissue, undetermined/);
     const j = JSON.parse(r.stdout);
@@ -242,19 +229,19 @@ describe('fusescope evaluate', () => {
     expect(j.columns.gene.auc).toBeGreaterThan(0.95);
     expect(j.columns.gene.ap).toBeGreaterThan(0.85);
     expect(j.cancer.tp + j.cancer.fp + j.cancer.fn + j.cancer.tn).toBe(295);
-    const text = await cli(['evaluate', '--scores', out, '--labels', `${H}/labels/B1_labeled_coordinates.tsv`]);
+    const text = await runCli(['evaluate', '--scores', out, '--labels', `${H}/labels/B1_labeled_coordinates.tsv`]);
     expect(text.stdout).toMatch(/^gene {7}0\.9\d\d {2}0\.\d{3} {2}295$/m);
     expect(text.stdout).toMatch(/^histology +- +- +0 \(empty column\)$/m);
 
-    const cls = await cli(['evaluate', '--scores', out, '--labels', `${H}/labels/B1_labeled_coordinates.tsv`, '--positive', 'tumour']);
+    const cls = await runCli(['evaluate', '--scores', out, '--labels', `${H}/labels/B1_labeled_coordinates.tsv`, '--positive', 'tumour']);
     expect(cls.code).toBe(1);
     expect(cls.stderr).toMatch(/--positive names classes the labels do not have: tumour \(classes: .*invasive cancer/);
-    const notScores = await cli(['evaluate', '--scores', `${H}/spots/B1_selection.tsv`, '--labels', `${H}/labels/B1_labeled_coordinates.tsv`]);
+    const notScores = await runCli(['evaluate', '--scores', `${H}/spots/B1_selection.tsv`, '--labels', `${H}/labels/B1_labeled_coordinates.tsv`]);
     expect(notScores.code).toBe(1);
     expect(notScores.stderr).toMatch(/B1_selection\.tsv: not a fusescope predict output/);
     const ids = join(tmp, 'other-ids.csv');
     writeFileSync(ids, 'barcode,annotation\nAAAC-1,Invasive\nAAAG-1,Healthy\n');
-    const none = await cli(['evaluate', '--scores', out, '--labels', ids]);
+    const none = await runCli(['evaluate', '--scores', out, '--labels', ids]);
     expect(none.code).toBe(1);
     expect(none.stderr).toMatch(/other-ids\.csv: none of its 2 spot ids matches the 295 spots of B1-gene\.csv/);
   }, 120_000);

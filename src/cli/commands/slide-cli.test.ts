@@ -3,29 +3,16 @@
  * numbers equal openslide's, PNGs equal the references (composited on white), bad input gives
  * a non-zero exit and exactly one line on stderr.
  */
-import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import { flattenToRgb } from '../../core/image/rgba.ts';
 import { FIXTURES, loadRef, REFS, ROOT, readPng, SLIDES } from '../../core/slide/testing/refs.ts';
+import { runCli } from '../testing/run-cli.ts';
 
-const execFileP = promisify(execFile);
-const BIN = join(ROOT, 'bin', 'fusescope.mjs');
 const tmp = mkdtempSync(join(tmpdir(), 'fusescope-cli-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
-
-async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const r = await execFileP(process.execPath, [BIN, ...args], { cwd: ROOT });
-    return { code: 0, stdout: r.stdout, stderr: r.stderr };
-  } catch (e) {
-    const err = e as { code: number; stdout: string; stderr: string };
-    return { code: err.code, stdout: err.stdout, stderr: err.stderr };
-  }
-}
 
 describe('fusescope info', () => {
   it.each([
@@ -34,7 +21,7 @@ describe('fusescope info', () => {
     ['ndpi', join(SLIDES, 'fluorescence-DAPI.ndpi')],
   ])('%s: prints openslide numbers as JSON', async (id, path) => {
     const ref = loadRef(id);
-    const r = await cli(['info', path]);
+    const r = await runCli(['info', path]);
     expect(r.code).toBe(0);
     const info = JSON.parse(r.stdout);
     expect([info.width, info.height]).toEqual([ref.width, ref.height]);
@@ -50,7 +37,7 @@ describe('fusescope info', () => {
   });
 
   it('--mpp overrides the file and is marked user', async () => {
-    const r = await cli(['info', join(SLIDES, 'TCGA-CR-7395-01A-01-TS1.svs'), '--mpp', '0.25']);
+    const r = await runCli(['info', join(SLIDES, 'TCGA-CR-7395-01A-01-TS1.svs'), '--mpp', '0.25']);
     expect(r.code).toBe(0);
     const info = JSON.parse(r.stdout);
     expect(info.mpp).toBe(0.25);
@@ -67,7 +54,7 @@ describe('fusescope region', () => {
     const ref = loadRef(id);
     const reg = ref.regions[idx];
     const out = join(tmp, `${id}-${idx}.png`);
-    const r = await cli([
+    const r = await runCli([
       'region',
       join(ROOT, ref.file),
       '--level', String(reg.level),
@@ -91,7 +78,7 @@ describe('fusescope region', () => {
 
   it('writes an associated image', async () => {
     const out = join(tmp, 'label.png');
-    const r = await cli(['region', join(SLIDES, 'CMU-1-Small-Region.svs'), '--associated', 'label', '--out', out]);
+    const r = await runCli(['region', join(SLIDES, 'CMU-1-Small-Region.svs'), '--associated', 'label', '--out', out]);
     expect(r.code).toBe(0);
     const got = readPng(out);
     expect([got.width, got.height]).toEqual([387, 463]);
@@ -111,7 +98,7 @@ describe('bad input: non-zero exit, one clear line', () => {
     ['missing option', ['region', join(SLIDES, 'CMU-1-Small-Region.svs'), '--x', '0', '--out', join(tmp, 'x.png')], /--y is required/],
     ['bad mpp', ['info', join(SLIDES, 'CMU-1-Small-Region.svs'), '--mpp', 'abc'], /--mpp must be a positive number/],
   ])('%s', async (_name, args, pattern) => {
-    const r = await cli(args as string[]);
+    const r = await runCli(args as string[]);
     expect(r.code).not.toBe(0);
     const lines = r.stderr.trim().split('\n');
     expect(lines).toHaveLength(1);
