@@ -30,6 +30,7 @@ describe('getCohortTable', () => {
     ['case,slide,st\nA,,\n', /line 2: case 'A' has neither a slide nor ST files/],
     ['case,slide,mpp\nA,a.svs,fast\n', /line 2: mpp of case 'A' must be a positive number, got 'fast'/],
     ['case,slide,labels\nA,a.svs,l.tsv\n', /case 'A' has labels but no ST files/],
+    ['case,st,annotations\nA,a.tsv,a.geojson\n', /case 'A' has annotations but no slide/],
     ['case,slide,image\nA,a.svs,b.svs\n', /two columns give the slide \('slide' and 'image'\)/],
     ['case,slide\n', /cases\.csv: no cases/],
   ])('a bad table is refused with the line and what to fix: %j', (text, message) => {

@@ -5,8 +5,10 @@
  * - `case` (or `id`, `case_id`, `sample`): unique name, also the stem of the case's output files;
  * - `slide`: the slide or image; `st`: ST files or folders, several separated by `;`;
  *   a row needs at least one of the two;
- * - optional `mpp`, `st_scale`, `section`, `labels` (spot labels for `evaluate`), `positive`
- *   (the label classes counted as cancer, separated by `;` or `,`);
+ * - optional `mpp`, `st_scale`, `section`, `labels` (spot labels for `evaluate`: a table, or a
+ *   pathologist's QuPath GeoJSON), `annotations` (QuPath GeoJSON the slide's heatmap is measured
+ *   against, as `heatmap --annotations`), `positive` (the classes counted as cancer, separated
+ *   by `;` or `,`);
  * - any other column (patient, diagnosis, ...) is carried into the summary unchanged.
  * Relative paths are relative to the table's folder.
  */
@@ -23,6 +25,7 @@ export interface CohortCase {
   stScale?: number;
   section?: string;
   labels?: string;
+  annotations?: string;
   positive?: string[];
   /** the other columns, as written */
   extra: Record<string, string>;
@@ -42,6 +45,7 @@ const KNOWN: Record<string, string[]> = {
   st_scale: ['st_scale'],
   section: ['section'],
   labels: ['labels'],
+  annotations: ['annotations', 'geojson'],
   positive: ['positive'],
 };
 
@@ -71,7 +75,7 @@ export function getCohortTable(text: string, tableName: string, baseDir: string)
     else extraIdx.push(i);
   });
   if (col.case === undefined) {
-    throw new CohortTableError(`${tableName}: no 'case' column (the header has ${header.join(', ')}). The first line must name the columns: case, slide, st, and optionally mpp, st_scale, section, labels, positive.`);
+    throw new CohortTableError(`${tableName}: no 'case' column (the header has ${header.join(', ')}). The first line must name the columns: case, slide, st, and optionally mpp, st_scale, section, labels, annotations, positive.`);
   }
   if (col.slide === undefined && col.st === undefined) throw new CohortTableError(`${tableName}: neither a 'slide' nor an 'st' column: nothing to score.`);
   const path = (p: string) => (isAbsolute(p) ? p : resolve(baseDir, p));
@@ -100,6 +104,8 @@ export function getCohortTable(text: string, tableName: string, baseDir: string)
     };
     const labels = get('labels');
     if (labels && st.length === 0) throw new CohortTableError(`${at}: case '${name}' has labels but no ST files: labels are spot labels, scored against predict's spots.`);
+    const annotations = get('annotations');
+    if (annotations && !slide) throw new CohortTableError(`${at}: case '${name}' has annotations but no slide: they are measured against the slide's heatmap.`);
     const positive = get('positive').split(/[;,]/).map((s) => s.trim()).filter((s) => s !== '');
     const extra: Record<string, string> = {};
     for (const i of extraIdx) extra[header[i]] = f[i] ?? '';
@@ -112,6 +118,7 @@ export function getCohortTable(text: string, tableName: string, baseDir: string)
       stScale: num('st_scale'),
       section: get('section') || undefined,
       labels: labels ? path(labels) : undefined,
+      annotations: annotations ? path(annotations) : undefined,
       positive: positive.length ? positive : undefined,
       extra,
     });

@@ -33,14 +33,17 @@ describe('fusescope cohort', () => {
   it('scores every case as predict / heatmap / evaluate do, records a corrupt file and goes on, then resumes', async () => {
     copyFileSync(`${DATA}/slides/CMU-1-Small-Region.svs`, slideCopy);
     writeFileSync(join(tmp, 'broken.svs'), 'not a slide');
+    // a pathologist's annotation of CMU-1 (here: the regions the CLI exported, as QuPath would hold them)
+    const annotation = join(tmp, 'CMU-1-annotation.geojson');
+    expect((await runCli(['heatmap', '--slide', slideCopy, '--geojson', annotation])).code).toBe(0);
     writeFileSync(
       table,
       [
-        'case,patient,slide,st,labels',
-        `B1,B,,${h}/counts/B1.tsv.gz;${h}/spots/B1_selection.tsv,${h}/labels/B1_labeled_coordinates.tsv`,
-        `B4,B,${h}/images/B4.jpg,${h}/counts/B4.tsv.gz;${h}/spots/B4_selection.tsv,`,
-        'CMU-1,none,CMU-1.svs,,',
-        'broken,none,broken.svs,,',
+        'case,patient,slide,st,labels,annotations',
+        `B1,B,,${h}/counts/B1.tsv.gz;${h}/spots/B1_selection.tsv,${h}/labels/B1_labeled_coordinates.tsv,`,
+        `B4,B,${h}/images/B4.jpg,${h}/counts/B4.tsv.gz;${h}/spots/B4_selection.tsv,,`,
+        'CMU-1,none,CMU-1.svs,,,CMU-1-annotation.geojson',
+        'broken,none,broken.svs,,,',
       ].join('\n'),
     );
     const r = await runCli(['cohort', '--cases', table, '--out-dir', out]);
@@ -80,12 +83,15 @@ describe('fusescope cohort', () => {
     expect(readFileSync(join(out, 'B4.markers.csv'), 'utf8').split('\n')[1]).toMatch(new RegExp(`^up,1,${mk.up[0].symbol},`));
 
     // CMU-1: heatmap --json's numbers, its GeoJSON and PNG written
-    const hm = JSON.parse((await runCli(['heatmap', '--slide', slideCopy, '--json'])).stdout);
+    const hm = JSON.parse((await runCli(['heatmap', '--slide', slideCopy, '--annotations', annotation, '--json'])).stdout);
     const c = rows[2];
     expect(Number(c.slide_score)).toBeCloseTo(hm.slideScore, 4);
     expect(Number(c.cancer_area_mm2)).toBeCloseTo(hm.cancerAreaMm2, 4);
     expect(Number(c.regions)).toBe(hm.regions);
     expect(Number(c.max_region_diameter_mm)).toBeCloseTo(hm.maxRegionDiameterMm, 4);
+    expect(Number(c.annotation_dice)).toBeCloseTo(hm.annotation.dice, 4);
+    expect(Number(c.annotation_window_auc)).toBeCloseTo(hm.annotation.auc, 4);
+    expect(b4.annotation_dice).toBe('');
     const gj = JSON.parse(readFileSync(join(out, 'CMU-1.regions.geojson'), 'utf8'));
     expect(gj.type).toBe('FeatureCollection');
     expect(gj.features.length).toBe(hm.regions);

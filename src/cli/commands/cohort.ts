@@ -3,8 +3,9 @@
  * `heatmap` and `evaluate`, for every case of a table, with the model loaded once.
  *
  * Per case (files named after the case): `<case>.scores.csv` (predict's rows) and
- * `<case>.markers.csv` (the genes that mark its cancer calls, as `markers`) when it has ST files; `<case>.heatmap.png` and `<case>.regions.geojson` for a slide without ST, or every slide
- * with `--heatmap always`; the metrics against `labels` when given; `<case>.json`, the record
+ * `<case>.markers.csv` (the genes that mark its cancer calls, as `markers`) when it has ST files;
+ * `<case>.heatmap.png` and `<case>.regions.geojson` for a slide without ST or with annotations
+ * to measure (`annotations` column), or every slide with `--heatmap always`; the metrics against `labels` when given; `<case>.json`, the record
  * the summary is made from. The folder also gets `summary.csv` (one row per case, with the table's
  * own extra columns) and `summary.json` (model, options, every record).
  *
@@ -22,7 +23,7 @@ import { loadNodeModel } from '../../core/model/node-model.ts';
 import { getCsvField } from '../../core/st/text/delimited.ts';
 import { getCommandArgs, isHelpAsked } from '../args.ts';
 import { type CohortCase, getCohortTable } from '../case/cohort-table.ts';
-import { runHeatmapCase } from '../case/heatmap-case.ts';
+import { type HeatmapCaseSummary, runHeatmapCase } from '../case/heatmap-case.ts';
 import { getCaseMarkers, getMarkersCsv } from '../case/markers-case.ts';
 import { runPredictCase } from '../case/predict-case.ts';
 import { getDefaultModelDir, parseOrientations, parsePositive } from '../model-options.ts';
@@ -39,7 +40,7 @@ export interface CaseRecord {
   status: 'done' | 'failed';
   /** what the inputs, model and options were (a rerun skips a done case with the same) */
   fingerprint: string;
-  inputs: { slide: string | null; st: string[]; labels: string | null; mpp: number | null; stScale: number | null; section: string | null };
+  inputs: { slide: string | null; st: string[]; labels: string | null; annotations: string | null; mpp: number | null; stScale: number | null; section: string | null };
   extra: Record<string, string>;
   outputs: string[];
   predict: {
@@ -52,7 +53,19 @@ export interface CaseRecord {
     mppSource: string | null;
     platform: string;
   } | null;
-  heatmap: { slideScore: number; cancerFraction: number; cancerAreaMm2: number; tissueAreaMm2: number; maxRegionDiameterMm: number; regions: number; threshold: number; mpp: number; mppSource: string } | null;
+  heatmap: {
+    slideScore: number;
+    cancerFraction: number;
+    cancerAreaMm2: number;
+    tissueAreaMm2: number;
+    maxRegionDiameterMm: number;
+    regions: number;
+    threshold: number;
+    mpp: number;
+    mppSource: string;
+    /** agreement with the case's annotations (heatmap --annotations), when given */
+    annotation: HeatmapCaseSummary['annotation'];
+  } | null;
   evaluation: Omit<EvaluateResult, 'labelsDetail'> | null;
   /** the first genes up in the spots called cancer (<case>.markers.csv has the rest) */
   topMarkers: string[];
@@ -64,6 +77,7 @@ export interface CaseRecord {
 const SUMMARY_COLUMNS = [
   'status', 'spots', 'cancer_spots', 'cancer_column', 'gene_coverage', 'mpp', 'mpp_source',
   'slide_score', 'cancer_fraction', 'cancer_area_mm2', 'tissue_area_mm2', 'regions', 'max_region_diameter_mm',
+  'annotation_window_auc', 'annotation_dice', 'annotation_sensitivity', 'annotation_precision',
   'top_markers', 'labelled_spots', 'auc_histology', 'auc_gene', 'auc_fused', 'ap_histology', 'ap_gene', 'ap_fused', 'f1_cancer',
   'seconds', 'warnings', 'error',
 ] as const;
@@ -92,6 +106,10 @@ export function getSummaryRow(r: CaseRecord, extraColumns: string[]): string[] {
     tissue_area_mm2: num(h?.tissueAreaMm2),
     regions: h ? String(h.regions) : '',
     max_region_diameter_mm: num(h?.maxRegionDiameterMm),
+    annotation_window_auc: num(h?.annotation?.auc),
+    annotation_dice: num(h?.annotation?.dice),
+    annotation_sensitivity: num(h?.annotation?.sensitivity),
+    annotation_precision: num(h?.annotation?.precision),
     top_markers: (r.topMarkers ?? []).join(' '),
     labelled_spots: e ? String(e.labelledSpots) : '',
     auc_histology: num(e?.columns.histology?.auc),
@@ -124,7 +142,7 @@ async function getPathStamp(path: string): Promise<string[]> {
 }
 
 async function getFingerprint(c: CohortCase, modelId: string, options: object): Promise<string> {
-  const paths = [c.slide, ...c.st, c.labels].filter((p): p is string => !!p);
+  const paths = [c.slide, ...c.st, c.labels, c.annotations].filter((p): p is string => !!p);
   const stamps = (await Promise.all(paths.map(getPathStamp))).flat();
   const { line: _, extra: __, ...inputs } = c;
   return createHash('sha256').update(JSON.stringify({ inputs, stamps, modelId, options })).digest('hex').slice(0, 16);
@@ -149,7 +167,7 @@ async function runCase(
     case: c.name,
     status: 'failed',
     fingerprint: opts.fingerprint,
-    inputs: { slide: c.slide ?? null, st: c.st, labels: c.labels ?? null, mpp: c.mpp ?? null, stScale: c.stScale ?? null, section: c.section ?? null },
+    inputs: { slide: c.slide ?? null, st: c.st, labels: c.labels ?? null, annotations: c.annotations ?? null, mpp: c.mpp ?? null, stScale: c.stScale ?? null, section: c.section ?? null },
     extra: c.extra,
     outputs: [],
     predict: null,
@@ -182,14 +200,16 @@ async function runCase(
         record.evaluation = evaluation;
       }
     }
-    if (c.slide && (opts.heatmap === 'always' || (opts.heatmap === 'auto' && c.st.length === 0))) {
-      const h = await runHeatmapCase(model, { slide: c.slide, mpp: c.mpp, views: opts.views, userViews: opts.userViews, batchSize: opts.batchSize, png: true, geojson: true }, log);
+    // a slide's heatmap: without ST by default, for every slide with --heatmap always, and whenever annotations are to be measured
+    if (c.slide && opts.heatmap !== 'never' && (opts.heatmap === 'always' || c.st.length === 0 || c.annotations)) {
+      const annotations = c.annotations ? { text: await readFile(c.annotations, 'utf8'), name: basename(c.annotations), positive: c.positive } : undefined;
+      const h = await runHeatmapCase(model, { slide: c.slide, mpp: c.mpp, views: opts.views, userViews: opts.userViews, batchSize: opts.batchSize, png: true, geojson: true, annotations }, log);
       if (h.png) await writeAtomic(out('.heatmap.png'), h.png);
       if (h.geojson) await writeAtomic(out('.regions.geojson'), h.geojson);
       record.outputs.push(basename(out('.heatmap.png')), basename(out('.regions.geojson')));
       record.warnings.push(...h.warnings);
       const s = h.summary;
-      record.heatmap = { slideScore: s.slideScore, cancerFraction: s.cancerFraction, cancerAreaMm2: s.cancerAreaMm2, tissueAreaMm2: s.tissueAreaMm2, maxRegionDiameterMm: s.maxRegionDiameterMm, regions: s.regions, threshold: s.threshold, mpp: s.mpp, mppSource: s.mppSource };
+      record.heatmap = { slideScore: s.slideScore, cancerFraction: s.cancerFraction, cancerAreaMm2: s.cancerAreaMm2, tissueAreaMm2: s.tissueAreaMm2, maxRegionDiameterMm: s.maxRegionDiameterMm, regions: s.regions, threshold: s.threshold, mpp: s.mpp, mppSource: s.mppSource, annotation: s.annotation };
     }
     record.status = 'done';
   } catch (err) {
@@ -220,7 +240,7 @@ export async function run(argv: string[]): Promise<number> {
   if (!v.cases) throw new Error(`--cases is required (${COHORT_USAGE})`);
   if (!v['out-dir']) throw new Error(`--out-dir is required (${COHORT_USAGE})`);
   const heatmap = (v.heatmap ?? 'auto') as HeatmapMode;
-  if (!['auto', 'always', 'never'].includes(heatmap)) throw new Error(`--heatmap must be auto (slides without ST), always or never, got '${v.heatmap}'`);
+  if (!['auto', 'always', 'never'].includes(heatmap)) throw new Error(`--heatmap must be auto (slides without ST, and slides with annotations), always or never, got '${v.heatmap}'`);
   const batchSize = parsePositive('batch', v.batch);
   const userViews = parseOrientations(v.orientations);
   const log = (s: string) => process.stderr.write(`${s}\n`);
@@ -230,7 +250,7 @@ export async function run(argv: string[]): Promise<number> {
   // every path first: a typo in the table is reported before hours of scoring, all at once
   const missing: string[] = [];
   for (const c of table.cases) {
-    for (const p of [c.slide, ...c.st, c.labels]) if (p && !existsSync(p)) missing.push(`line ${c.line} (${c.name}): ${p}`);
+    for (const p of [c.slide, ...c.st, c.labels, c.annotations]) if (p && !existsSync(p)) missing.push(`line ${c.line} (${c.name}): ${p}`);
   }
   if (missing.length) {
     const more = missing.length > 5 ? `; and ${missing.length - 5} more` : '';
