@@ -18,14 +18,26 @@ export function getAnnotationPositives(a: Annotations, picked: string[] | null):
   }
 }
 
+// the panel re-renders on every score batch: the agreements are kept until their inputs change
+let denseMemo: { key: unknown[]; value: RasterAgreement | null } | null = null;
+let classMemo: { a: Annotations; x: Float64Array; classes: string[] } | null = null;
+
+function isSame(a: unknown[], b: unknown[]): boolean {
+  return a.length === b.length && a.every((v, i) => v === b[i]);
+}
+
 /** The complete dense heatmap against the positive annotations, at its label-free (or the user's) threshold. */
 export function getDenseAgreement(s: ModelState, a: Annotations, positive: Set<string>, mpp: number | null): RasterAgreement | null {
   const h = s.heatmap;
   const m = s.model?.manifest;
   if (!h || !m || h.done < h.total) return null;
+  const key = [h, s.heatmapVersion, s.thresholdOverride, a, [...positive].sort().join('|'), mpp];
+  if (denseMemo && isSame(denseMemo.key, key)) return denseMemo.value;
   const probs = Float32Array.from(h.cells, (c) => h.values[c]);
   const t = getThreshold(probs, m.threshold.method, m.threshold.fallback, s.thresholdOverride).threshold;
-  return getRasterAgreement({ ...h.raster, values: h.values }, h.cells, a, positive, t, mpp);
+  const value = getRasterAgreement({ ...h.raster, values: h.values }, h.cells, a, positive, t, mpp);
+  denseMemo = { key, value };
+  return value;
 }
 
 export interface SpotAgreement {
@@ -41,7 +53,9 @@ export function getSpotAgreement(s: ModelState, a: Annotations, positive: Set<st
   if (!s.scores || !s.st || s.spotsMs === null) return null;
   const mode = s.mode === 'difference' ? 'fused' : s.mode;
   const values = getModeValues(s.scores, mode);
-  const classes = getClassesAt(a, s.st.x, s.st.y);
+  // the spots do not move while their scores stream in: their classes are looked up once
+  if (classMemo?.a !== a || classMemo.x !== s.st.x) classMemo = { a, x: s.st.x, classes: getClassesAt(a, s.st.x, s.st.y) };
+  const { classes } = classMemo;
   const v: number[] = [];
   const y: number[] = [];
   for (let i = 0; i < values.length; i++) {
