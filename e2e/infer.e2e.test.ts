@@ -363,6 +363,11 @@ describe('in-browser inference', () => {
       console.log(`CMU-1 annotation: page "${dense}", CLI AUC ${cli.auc.toFixed(4)} Dice ${cli.dice.toFixed(4)}`);
       expect(dense).toContain(`window AUC ${cli.auc.toFixed(3)}; at the threshold Dice ${cli.dice.toFixed(3)}, sensitivity ${cli.sensitivity.toFixed(3)}, precision ${cli.precision.toFixed(3)}`);
       expect(dense).toContain(`(${cli.windowsInside} of ${cli.windows} tissue windows annotated)`);
+      // the embedding API gives the same numbers unrounded
+      const api = await p.page.evaluate(() => (window as unknown as { fusescope: { agreement(): { dense: { auc: number; dice: number } | null; positiveClasses: string[] } | null } }).fusescope.agreement());
+      expect(api?.positiveClasses).toEqual(['Tumor']);
+      expect(Math.abs((api?.dense?.auc ?? 0) - cli.auc)).toBeLessThanOrEqual(2e-3);
+      expect(Math.abs((api?.dense?.dice ?? 0) - cli.dice)).toBeLessThanOrEqual(2e-3);
       // a broken file now: said, and the annotations already loaded stay
       await dropPaths(p.page, [broken]);
       await expect.poll(() => p.page.getByTestId('annotation-error').count(), { timeout: 10_000 }).toBe(1);
