@@ -377,6 +377,22 @@ describe('in-browser inference', () => {
       await p.close();
       await files.close();
     }
+    // by URL: ?annotations=<url> loads them with the case, and the case link keeps them
+    const served = await startFileServer({ 'CMU-1.svs': resolve(SLIDES_DIR, 'CMU-1-Small-Region.svs'), 'tumour.geojson': own }, { ranges: true });
+    const q = await openApp(browser, app, { query: `demo=0&backend=wasm&orientations=1&slide=${encodeURIComponent(served.url('CMU-1.svs'))}&annotations=${encodeURIComponent(served.url('tumour.geojson'))}` });
+    try {
+      await expect.poll(() => q.page.getByTestId('annotation-summary').textContent().catch(() => ''), { timeout: 60_000 }).toMatch(/^tumour\.geojson: \d+ polygons? \(Tumor\)$/);
+      // "Copy link" (with the clipboard refused, the panel shows the link itself)
+      await q.page.evaluate(() => {
+        Object.defineProperty(navigator, 'clipboard', { value: { writeText: () => Promise.reject(new Error('no clipboard')) }, configurable: true });
+      });
+      await q.page.getByTestId('copy-link').click();
+      const link = (await q.page.getByText(/^http.*annotations=/).textContent()) ?? '';
+      expect(new URL(link).searchParams.get('annotations')).toBe(served.url('tumour.geojson'));
+    } finally {
+      await q.close();
+      await served.close();
+    }
   });
 
   it('a labelled HER2ST section without its image (B1): spots on a blank canvas, the gene-only map equal to the CLI without --slide', async () => {

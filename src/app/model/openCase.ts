@@ -4,6 +4,8 @@
  * the demo's ST files, and the "copy link" button's inverse.
  */
 import { applyPending, type EarlyStParse, loadStFiles, startEarlyStParse } from '../st/loadSt';
+import { useAnnotationStore } from '../annotations/annotationStore';
+import { loadAnnotationFiles } from '../annotations/loadAnnotations';
 import { useStStore } from '../st/stStore';
 import { loadSlideFromFiles, loadSlideFromUrl } from '../open/openSlide';
 import { useCaseStore } from '../stores/caseStore';
@@ -20,6 +22,8 @@ export interface CaseInput {
   /** um per level-0 px, overriding the slide file's */
   mpp?: number | null;
   mode?: OverlayMode | null;
+  /** a pathologist's annotations (QuPath GeoJSON): URL or File, loaded once the slide is open */
+  annotations?: string | File | null;
 }
 
 /** The package files named by a URL base: manifest.json first, then the files it lists. */
@@ -34,18 +38,18 @@ export async function loadModelSourceFromUrl(base: string): Promise<ModelSource>
   return { kind: 'urls', name: root.href.replace(/\/$/, ''), urls };
 }
 
-async function getStFile(input: string | File): Promise<File> {
+async function getUrlFile(input: string | File, what = 'ST file'): Promise<File> {
   if (typeof input !== 'string') return input;
   const url = new URL(input, window.location.href);
   const res = await fetch(url);
-  if (!res.ok) throw new Error(`${url.href}: HTTP ${res.status}; check the ST file URL.`);
+  if (!res.ok) throw new Error(`${url.href}: HTTP ${res.status}; check the ${what} URL.`);
   const name = decodeURIComponent(url.pathname.split('/').pop() || 'st');
   return new File([await res.blob()], name);
 }
 
 /** Read ST files (URLs or Files) through the ST overlay's loader and apply them to the open slide. */
 export async function loadCaseSt(inputs: (string | File)[] | Promise<File[]>, early?: EarlyStParse): Promise<boolean> {
-  const files = Array.isArray(inputs) ? await Promise.all(inputs.map(getStFile)) : await inputs;
+  const files = Array.isArray(inputs) ? await Promise.all(inputs.map((u) => getUrlFile(u))) : await inputs;
   const ok = await loadStFiles(files, early);
   if (!ok) return false;
   await applyPending();
@@ -68,7 +72,7 @@ export async function loadCase(input: CaseInput): Promise<void> {
 async function openCaseInputs(input: CaseInput, stList: (string | File)[]): Promise<void> {
   const jobs: Promise<unknown>[] = [];
   // the ST files download while the slide opens (they are read once it is open)
-  const stFiles = stList.length ? Promise.all(stList.map(getStFile)) : null;
+  const stFiles = stList.length ? Promise.all(stList.map((u) => getUrlFile(u))) : null;
   stFiles?.catch(() => {}); // reported when awaited below
   setCaseLinkParts({
     st: stList.filter((s): s is string => typeof s === 'string'),
@@ -97,10 +101,15 @@ async function openCaseInputs(input: CaseInput, stList: (string | File)[]): Prom
     }
   }
   if (input.mode) useModelStore.getState().setMode(input.mode);
+  if (input.annotations) {
+    annotationsUrl = typeof input.annotations === 'string' ? input.annotations : null;
+    const ok = await loadAnnotationFiles([await getUrlFile(input.annotations, 'annotations')]);
+    if (!ok) throw new Error(useAnnotationStore.getState().error?.message ?? 'the annotations could not be read');
+  }
   await Promise.all(jobs);
 }
 
-/** `?slide=<url>&st=<url>&st=<url>[&model=<url>][&mpp=<um/px>][&mode=fused|histology|gene]`; false when there is no case in the URL. */
+/** `?slide=<url>&st=<url>&st=<url>[&model=<url>][&mpp=<um/px>][&mode=fused|histology|gene][&annotations=<url>]`; false when there is no case in the URL. */
 export function loadCaseFromUrlParams(search: string = window.location.search): boolean {
   const q = new URLSearchParams(search);
   const slide = q.get('slide');
@@ -114,6 +123,7 @@ export function loadCaseFromUrlParams(search: string = window.location.search): 
     model: q.get('model'),
     mpp: Number.isFinite(mpp) && mpp > 0 ? mpp : null,
     mode: mode === 'fused' || mode === 'histology' || mode === 'gene' || mode === 'difference' ? mode : null,
+    annotations: q.get('annotations'),
   }).catch((err) => useModelStore.getState().set({ runError: err instanceof Error ? err.message : String(err) }));
   return true;
 }
@@ -129,10 +139,12 @@ export function getCaseLink(): string {
   if (meta?.mpp && meta.mppSource === 'user') u.searchParams.set('mpp', String(meta.mpp));
   if (modelUrl) u.searchParams.set('model', modelUrl);
   u.searchParams.set('mode', useModelStore.getState().mode);
+  if (annotationsUrl && useAnnotationStore.getState().annotations) u.searchParams.set('annotations', annotationsUrl);
   return u.href;
 }
 
 let caseStUrls: string[] = [];
+let annotationsUrl: string | null = null;
 let modelUrl: string | null = null;
 
 /** Remember what URL-opened inputs make up the case (for the link). */
