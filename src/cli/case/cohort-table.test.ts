@@ -26,6 +26,7 @@ describe('getCohortTable', () => {
     ['slide,st\na.svs,\n', /cases\.csv: no 'case' column \(the header has slide, st\)/],
     ['case,patient\nA,1\n', /neither a 'slide' nor an 'st' column/],
     ['case,slide\nA,a.svs\na,b.svs\n', /cases\.csv line 3: case 'a' is also on line 2; case names must be unique/],
+    ['case,slide\nSummary,a.svs\n', /line 2: 'summary' cannot name a case/],
     ['case,slide\n../up,a.svs\n', /cases\.csv line 2: case name '\.\.\/up' cannot name its output files/],
     ['case,slide,st\nA,,\n', /line 2: case 'A' has neither a slide nor ST files/],
     ['case,slide,mpp\nA,a.svs,fast\n', /line 2: mpp of case 'A' must be a positive number, got 'fast'/],

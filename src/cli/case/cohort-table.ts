@@ -89,6 +89,7 @@ export function getCohortTable(text: string, tableName: string, baseDir: string)
     const name = get('case');
     if (!name) throw new CohortTableError(`${at}: the case name is empty.`);
     if (!SAFE_NAME.test(name)) throw new CohortTableError(`${at}: case name '${name}' cannot name its output files (use letters, digits, '.', '_', '-' and spaces, starting with a letter or digit).`);
+    if (name.toLowerCase() === 'summary') throw new CohortTableError(`${at}: 'summary' cannot name a case: the cohort's own summary.csv and summary.json have that name.`);
     const prev = seen.get(name.toLowerCase());
     if (prev !== undefined) throw new CohortTableError(`${at}: case '${name}' is also on line ${prev}; case names must be unique.`);
     seen.set(name.toLowerCase(), line);
