@@ -6,7 +6,7 @@
  * histology heatmap; WebGPU (SwiftShader) gives the WASM scores; a model package with a wrong
  * sha256 or without a gene panel gives a clear error.
  */
-import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
@@ -174,6 +174,8 @@ describe('in-browser inference', () => {
       const pngPath = join(tmp, 'view.png');
       await pngDl.saveAs(pngPath);
       expect(readFileSync(pngPath).subarray(1, 4).toString()).toBe('PNG');
+      // kept for a look after the run (e2e/out is git-ignored; in a fresh clone this test may run first)
+      mkdirSync(resolve(REPO_ROOT, 'e2e/out'), { recursive: true });
       writeFileSync(resolve(REPO_ROOT, 'e2e/out/infer-view.png'), readFileSync(pngPath));
       expect(p.consoleErrors.filter((e) => !/favicon/.test(e))).toEqual([]);
 
