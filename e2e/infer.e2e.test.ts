@@ -304,7 +304,9 @@ describe('in-browser inference', () => {
       const largest = [...features].sort((a, b) => b.properties.measurements['Area mm^2'] - a.properties.measurements['Area mm^2'])[0];
       const rowTexts = await p.page.getByTestId('model-region-text').allTextContents();
       expect(rowTexts.length).toBe(Math.min(8, features.length));
-      expect(rowTexts[0]).toBe(`${largest.properties.measurements['Area mm^2'].toFixed(3)} mm² · ${(largest.properties.measurements['Max diameter µm'] / 1000).toFixed(2)} mm across`);
+      expect(rowTexts[0]).toBe(
+        `${largest.properties.measurements['Area mm^2'].toFixed(3)} mm² · ${(largest.properties.measurements['Max diameter µm'] / 1000).toFixed(2)} mm across · mean ${largest.properties.measurements['Mean probability'].toFixed(2)}`,
+      );
       const viewRect = () =>
         p.page.evaluate(() => {
           const v = (window as unknown as { fusescope: { viewer: { getState: () => { viewer: import('openseadragon').Viewer } } } }).fusescope.viewer.getState().viewer;

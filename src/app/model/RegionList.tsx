@@ -46,6 +46,7 @@ export function RegionList() {
             <span data-testid="model-region-text">
               {r.areaMm2 != null ? `${r.areaMm2.toFixed(3)} mm²` : `${Math.round(r.areaPx2).toLocaleString('en-US')} px²`}
               {r.maxDiameterMm != null ? ` · ${r.maxDiameterMm.toFixed(2)} mm across` : ''}
+              {Number.isFinite(r.meanValue) ? ` · mean ${r.meanValue.toFixed(2)}` : ''}
             </span>
           </li>
         ))}

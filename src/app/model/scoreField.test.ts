@@ -71,6 +71,7 @@ describe('region list rows', () => {
     // cut corners (12, 8.5) to (22, 13.5) cells: hypot(10, 5) cells of 10 px at 0.5 um/px
     expect(rows[0].maxDiameterMm).toBeCloseTo((Math.hypot(100, 50) * 0.5) / 1000, 12);
     expect(rows[0].bounds).toEqual({ x: 120, y: 80, width: 100, height: 60 });
+    expect(rows[0].meanValue).toBeCloseTo(0.9, 6);
     expect(getRegionRows(regions, null)[0].areaMm2).toBeNull();
     expect(getRegionRows(regions, 0.5, 1)).toHaveLength(1);
   });

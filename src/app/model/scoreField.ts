@@ -179,6 +179,8 @@ export interface RegionRow {
   areaPx2: number;
   areaMm2: number | null;
   maxDiameterMm: number | null;
+  /** mean score of the field inside the region */
+  meanValue: number;
   /** the exterior ring's bounding box, level-0 px */
   bounds: { x: number; y: number; width: number; height: number };
 }
@@ -196,6 +198,7 @@ export function getRegionRows(regions: CancerRegions, mpp: number | null, limit 
       areaPx2: regions.areasPx2[i],
       areaMm2: mpp ? (regions.areasPx2[i] * mpp * mpp) / 1e6 : null,
       maxDiameterMm: mpp ? (regions.maxDiametersPx[i] * mpp) / 1000 : null,
+      meanValue: regions.meanValues[i],
       bounds: { x: b.minX, y: b.minY, width: b.maxX - b.minX, height: b.maxY - b.minY },
     };
   });

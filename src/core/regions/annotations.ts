@@ -8,7 +8,9 @@
 import { getRocAuc } from '../score/metrics.ts';
 import type { ProbabilityRaster } from './raster.ts';
 import { getCellCentre } from './raster.ts';
-import { getPolygonArea } from './contours.ts';
+import { getPolygonArea, isInside } from './contours.ts';
+
+export { isInside };
 
 /** One polygon: exterior ring first, then holes; level-0 px. */
 export interface AnnotationShape {
@@ -80,19 +82,6 @@ export function getAnnotations(text: string, file: string): Annotations {
   }
   if (shapes.length === 0) throw new Error(`${file}: has no polygon annotations (${features.length} features, none a Polygon or MultiPolygon).`);
   return { shapes, skipped, classes: [...new Set(shapes.map((s) => s.className))].sort() };
-}
-
-/** Even-odd point in polygon over all rings (holes excluded). */
-export function isInside(x: number, y: number, rings: readonly (readonly [number, number])[][]): boolean {
-  let inside = false;
-  for (const ring of rings) {
-    for (let i = 0, j = ring.length - 1; i < ring.length; j = i++) {
-      const [xi, yi] = ring[i];
-      const [xj, yj] = ring[j];
-      if (yi > y !== yj > y && x < ((xj - xi) * (y - yi)) / (yj - yi) + xi) inside = !inside;
-    }
-  }
-  return inside;
 }
 
 /**

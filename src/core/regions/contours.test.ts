@@ -51,6 +51,9 @@ describe('cancer regions from a raster', () => {
     // greatest dimension: between the cut corners (5, 4.5) and (25, 19.5) cells, 25 cells of 16 px
     const bigIndex = regions.areasPx2[0] > regions.areasPx2[1] ? 0 : 1;
     expect(regions.maxDiametersPx[bigIndex]).toBeCloseTo(25 * 16, 9);
+    // the mean of the cells inside (the hole's 0.1 cells are not): 0.9 and 0.95
+    expect(regions.meanValues[bigIndex]).toBeCloseTo(0.9, 6);
+    expect(regions.meanValues[1 - bigIndex]).toBeCloseTo(0.95, 6);
   });
 
   it('a size filter leaves out small regions and fills small holes, and says what it removed', () => {
@@ -96,6 +99,7 @@ describe('cancer regions from a raster', () => {
     // 4 x 4 cells with cut corners: (3, 3.5) to (7, 6.5) cells = 5 cells of 8 px, at 0.5 um/px
     expect(f.properties.measurements['Max diameter px']).toBe(40);
     expect(f.properties.measurements['Max diameter µm']).toBe(20);
+    expect(f.properties.measurements['Mean probability']).toBe(1);
     expect(JSON.parse(JSON.stringify(gj))).toEqual(gj);
   });
 

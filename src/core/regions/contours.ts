@@ -19,6 +19,8 @@ export interface CancerRegions {
   areasPx2: Float64Array;
   /** per polygon, its greatest dimension in level-0 px (maximum Feret diameter of the exterior ring) */
   maxDiametersPx: Float64Array;
+  /** per polygon, the mean of the raster cells whose centres lie in it (how sure the map is there) */
+  meanValues: Float64Array;
   totalAreaPx2: number;
   /** what the size filter removed: regions left out (and their area), holes filled */
   dropped: { regions: number; areaPx2: number; holes: number };
@@ -45,6 +47,19 @@ export function getPolygonArea(polygon: Polygon): number {
   let a = polygon.length ? getRingArea(polygon[0]) : 0;
   for (let h = 1; h < polygon.length; h++) a -= getRingArea(polygon[h]);
   return a;
+}
+
+/** Even-odd point in polygon over all rings (holes excluded). */
+export function isInside(x: number, y: number, rings: readonly (readonly [number, number])[][]): boolean {
+  let inside = false;
+  for (const ring of rings) {
+    for (let i = 0, j = ring.length - 1; i < ring.length; j = i++) {
+      const [xi, yi] = ring[i];
+      const [xj, yj] = ring[j];
+      if (yi > y !== yj > y && x < ((xj - xi) * (y - yi)) / (yj - yi) + xi) inside = !inside;
+    }
+  }
+  return inside;
 }
 
 /**
@@ -141,6 +156,7 @@ export function getCancerRegions(
   const kept: Polygon[] = [];
   const areas: number[] = [];
   const diameters: number[] = [];
+  const means: number[] = [];
   let total = 0;
   for (const poly of polygons) {
     const holes = poly.slice(1).filter((ring) => getRingArea(ring) >= filter.minHolePx2);
@@ -155,9 +171,40 @@ export function getCancerRegions(
     kept.push(rings);
     areas.push(area);
     diameters.push(getMaxDiameter(rings[0]));
+    means.push(getMeanInside(raster, rings));
     total += area;
   }
-  return { threshold, polygons: kept, areasPx2: Float64Array.from(areas), maxDiametersPx: Float64Array.from(diameters), totalAreaPx2: total, dropped };
+  return { threshold, polygons: kept, areasPx2: Float64Array.from(areas), maxDiametersPx: Float64Array.from(diameters), meanValues: Float64Array.from(means), totalAreaPx2: total, dropped };
+}
+
+/** Mean of the finite raster values whose cell centres lie in the polygon (NaN when none does). */
+export function getMeanInside(raster: ProbabilityRaster, rings: [number, number][][]): number {
+  const { width, height, originX, originY, cellPx, values } = raster;
+  let x0 = Number.POSITIVE_INFINITY;
+  let y0 = Number.POSITIVE_INFINITY;
+  let x1 = Number.NEGATIVE_INFINITY;
+  let y1 = Number.NEGATIVE_INFINITY;
+  for (const [x, y] of rings[0]) {
+    x0 = Math.min(x0, x);
+    y0 = Math.min(y0, y);
+    x1 = Math.max(x1, x);
+    y1 = Math.max(y1, y);
+  }
+  const c0 = Math.max(0, Math.floor((x0 - originX) / cellPx));
+  const c1 = Math.min(width - 1, Math.floor((x1 - originX) / cellPx));
+  const r0 = Math.max(0, Math.floor((y0 - originY) / cellPx));
+  const r1 = Math.min(height - 1, Math.floor((y1 - originY) / cellPx));
+  let sum = 0;
+  let n = 0;
+  for (let r = r0; r <= r1; r++) {
+    for (let c = c0; c <= c1; c++) {
+      const v = values[r * width + c];
+      if (!Number.isFinite(v) || !isInside(originX + (c + 0.5) * cellPx, originY + (r + 0.5) * cellPx, rings)) continue;
+      sum += v;
+      n++;
+    }
+  }
+  return n ? sum / n : Number.NaN;
 }
 
 /** A size filter with both minimums set to `minAreaUm2`, in level-0 px^2 of a slide at `mpp` um/px (none when mpp is unknown). */
@@ -193,6 +240,7 @@ export function getRegionsGeoJson(regions: CancerRegions, mpp: number | null, cl
     features: regions.polygons.map((poly, i) => {
       const measurements: Record<string, number> = { 'Area px^2': round(regions.areasPx2[i]), threshold: regions.threshold };
       measurements['Max diameter px'] = round(regions.maxDiametersPx[i]);
+      if (Number.isFinite(regions.meanValues[i])) measurements['Mean probability'] = Math.round(regions.meanValues[i] * 1e4) / 1e4;
       if (mpp) {
         measurements['Area mm^2'] = (regions.areasPx2[i] * mpp * mpp) / 1e6;
         measurements['Max diameter µm'] = round(regions.maxDiametersPx[i] * mpp);
