@@ -482,6 +482,13 @@ describe('in-browser inference', () => {
       const rowText = (g: (typeof expected.up)[number]) => `${g.symbol}${g.auc.toFixed(2)}${g.log2fc.toFixed(2)}${Math.round(g.fracIn * 100)}% / ${Math.round(g.fracOut * 100)}%`;
       expect(upRows).toEqual(expected.up.slice(0, 10).map(rowText));
       expect(downRows).toEqual(expected.down.slice(0, 6).map(rowText));
+      // the list as CSV: markers' columns, the same first gene
+      const [mkDl] = await Promise.all([p.page.waitForEvent('download'), p.page.getByTestId('model-markers-csv').click()]);
+      const mkPath = join(tmp, 'markers.csv');
+      await mkDl.saveAs(mkPath);
+      const mkLines = readFileSync(mkPath, 'utf8').trim().split('\n');
+      expect(mkLines[0]).toBe('direction,rank,gene,auc,log2fc,mean_in,mean_out,frac_in,frac_out');
+      expect(mkLines[1]).toMatch(new RegExp(`^up,1,${expected.up[0].symbol},`));
       // a gene's button colours the spots by it; "show scores" brings the gene scores back
       await p.page.locator('[data-testid="model-markers-up"] tbody tr button').first().click();
       const colourKind = () => p.page.evaluate(() => (window as unknown as { fusescope: { st: { getState(): { colour: { source: { kind: string; gene?: string } } } } } }).fusescope.st.getState().colour.source);

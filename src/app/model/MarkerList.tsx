@@ -5,8 +5,9 @@
  * AUC (the chance that a called spot expresses the gene more than another spot) and log2 fold
  * change. A gene's button colours the spots by it; "scores" brings the model colours back.
  */
-import type { GeneMarker } from '../../core/st/markers';
+import { type GeneMarker, getMarkersCsv } from '../../core/st/markers';
 import { useStStore } from '../st/stStore';
+import { downloadText, getExportBaseName } from './exports';
 import { showScoresOnSpots } from './modelOverlay';
 import { useModelStore } from './modelStore';
 
@@ -68,6 +69,14 @@ export function MarkerList() {
           <MarkerRows rows={r.up.slice(0, UP)} testId="model-markers-up" />
           <p className="small-text">Down in the calls</p>
           <MarkerRows rows={r.down.slice(0, DOWN)} testId="model-markers-down" />
+          <button
+            type="button"
+            className="small"
+            data-testid="model-markers-csv"
+            onClick={() => downloadText(`${getExportBaseName()}-markers.csv`, getMarkersCsv(r), 'text/csv')}
+          >
+            Markers CSV
+          </button>
           {geneShown && (
             <p className="small-text">
               Spots coloured by {geneShown}.{' '}

@@ -5,8 +5,8 @@
 import { getSpotCsvColumns } from '../../core/score/spot-csv.ts';
 import { getPositiveClasses, getSpotLabels } from '../../core/st/labels.ts';
 import { type GroupMarkers, getGroupMarkers, type MarkerOptions } from '../../core/st/markers.ts';
+
 import type { StDataset } from '../../core/st/types.ts';
-import { getCsvField } from '../../core/st/text/delimited.ts';
 
 export interface MarkersCaseInput {
   scoresCsv: string;
@@ -52,18 +52,4 @@ export function getCaseMarkers(ds: StDataset, input: MarkersCaseInput, opts: Mar
     throw new Error(`${input.scoresName}: none of its ${sc.ids.length} spot ids is in the ST files (scores ${sc.ids.slice(0, 3).join(', ')}...; ST ${ds.spots.ids.slice(0, 3).join(', ')}...). Check that both are the same section.`);
   }
   return { ...getGroupMarkers(ds, spots, group, opts), groupDetail };
-}
-
-const MARKER_COLUMNS = ['direction', 'rank', 'gene', 'auc', 'log2fc', 'mean_in', 'mean_out', 'frac_in', 'frac_out'];
-
-/** direction,rank,gene,auc,log2fc,mean_in,mean_out,frac_in,frac_out (means of log1p CP10k). */
-export function getMarkersCsv(m: GroupMarkers): string {
-  const f = (v: number) => Number(v.toFixed(6)).toString();
-  const lines = [MARKER_COLUMNS.join(',')];
-  for (const [direction, list] of [['up', m.up], ['down', m.down]] as const) {
-    for (const [i, g] of list.entries()) {
-      lines.push([direction, String(i + 1), getCsvField(g.symbol), f(g.auc), f(g.log2fc), f(g.meanIn), f(g.meanOut), f(g.fracIn), f(g.fracOut)].join(','));
-    }
-  }
-  return `${lines.join('\n')}\n`;
 }

@@ -9,7 +9,8 @@ import { basename } from 'node:path';
 import { loadNodeStFiles } from '../../core/st/files/node.ts';
 import { loadStDataset } from '../../core/st/load.ts';
 import { getCommandArgs, isHelpAsked } from '../args.ts';
-import { getCaseMarkers, getMarkersCsv } from '../case/markers-case.ts';
+import { getMarkersCsv } from '../../core/st/markers.ts';
+import { getCaseMarkers } from '../case/markers-case.ts';
 import { parsePositive } from '../model-options.ts';
 import { expandListOption } from './predict.ts';
 

@@ -12,6 +12,7 @@
  *   of one of the two groups are ranked (scanpy's filter_rank_genes_groups idea).
  * Up markers are ranked by auc (descending), down markers by auc (ascending), ties by |log2fc|.
  */
+import { getCsvField } from './text/delimited.ts';
 import type { StDataset } from './types.ts';
 
 export interface GeneMarker {
@@ -148,4 +149,18 @@ export function getGroupMarkers(ds: StDataset, spots: ArrayLike<number>, inGroup
     up: byUp.slice(0, top).filter((m) => m.auc > 0.5),
     down: byDown.slice(0, top).filter((m) => m.auc < 0.5),
   };
+}
+
+const MARKER_COLUMNS = ['direction', 'rank', 'gene', 'auc', 'log2fc', 'mean_in', 'mean_out', 'frac_in', 'frac_out'];
+
+/** direction,rank,gene,auc,log2fc,mean_in,mean_out,frac_in,frac_out (means of log1p CP10k). */
+export function getMarkersCsv(m: GroupMarkers): string {
+  const f = (v: number) => Number(v.toFixed(6)).toString();
+  const lines = [MARKER_COLUMNS.join(',')];
+  for (const [direction, list] of [['up', m.up], ['down', m.down]] as const) {
+    for (const [i, g] of list.entries()) {
+      lines.push([direction, String(i + 1), getCsvField(g.symbol), f(g.auc), f(g.log2fc), f(g.meanIn), f(g.meanOut), f(g.fracIn), f(g.fracOut)].join(','));
+    }
+  }
+  return `${lines.join('\n')}\n`;
 }
