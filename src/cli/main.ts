@@ -10,9 +10,9 @@ const commands: Record<string, Command> = {
   st: { summary: 'read spatial-transcriptomics files: summary JSON or one gene per spot as CSV', load: () => import('./commands/st.ts') },
   predict: { summary: 'score ST spots with the histology, gene and fused heads', load: () => import('./commands/predict.ts') },
   heatmap: { summary: 'dense histology-only cancer heatmap and regions over a slide', load: () => import('./commands/heatmap.ts') },
-  evaluate: { summary: "AUC, AP and F1 of predict's scores against spot labels", load: () => import('./commands/evaluate.ts') },
+  evaluate: { summary: "AUC, AP and F1 of predict's scores against spot labels or annotations", load: () => import('./commands/evaluate.ts') },
   markers: { summary: 'marker genes of the cancer calls (or a labelled class) against the other spots', load: () => import('./commands/markers.ts') },
-  cohort: { summary: 'predict, heatmap and evaluate for every case of a table, with one summary', load: () => import('./commands/cohort.ts') },
+  cohort: { summary: 'predict, heatmap, evaluate and markers for every case of a table, one summary', load: () => import('./commands/cohort.ts') },
 };
 
 function usage(): string {

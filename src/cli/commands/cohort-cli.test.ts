@@ -112,6 +112,12 @@ describe('fusescope cohort', () => {
     expect(readCsv(join(out, 'summary.csv'))).toEqual(rows.map((x, i) => (i === 2 || i === 3 ? { ...x, seconds: expect.any(String) } : x)));
   }, 180_000);
 
+  it('no such table: one line saying what the table is', async () => {
+    const r = await runCli(['cohort', '--cases', join(tmp, 'none.csv'), '--out-dir', join(tmp, 'out-none')]);
+    expect(r.code).toBe(1);
+    expect(r.stderr.trim()).toBe(`fusescope cohort: ${join(tmp, 'none.csv')}: no such file (the cases table: a CSV or TSV with a header line, one row per case).`);
+  });
+
   it('files missing from the table: exit 1 before any scoring, naming each line and path', async () => {
     const bad = join(tmp, 'missing.csv');
     writeFileSync(bad, `case,slide,st\nA,nope.svs,\nB,,${h}/counts/B1.tsv.gz;gone_selection.tsv\n`);

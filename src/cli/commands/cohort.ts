@@ -246,6 +246,7 @@ export async function run(argv: string[]): Promise<number> {
   const userViews = parseOrientations(v.orientations);
   const log = (s: string) => process.stderr.write(`${s}\n`);
   const tablePath = resolve(v.cases);
+  if (!existsSync(tablePath)) throw new Error(`${tablePath}: no such file (the cases table: a CSV or TSV with a header line, one row per case).`);
   const table = getCohortTable(await readFile(tablePath, 'utf8'), basename(tablePath), dirname(tablePath));
 
   // every path first: a typo in the table is reported before hours of scoring, all at once
