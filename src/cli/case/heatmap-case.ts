@@ -3,7 +3,6 @@
  * writes and what `fusescope cohort` runs per slide, on a model loaded once by the caller.
  */
 import sharp from 'sharp';
-import { createNodeCodec } from '../../core/image/node/sharp-codec.ts';
 import { getHeatmapSummary, loadHeatmapPlan, runHeatmap } from '../../core/model/heatmap.ts';
 import type { FuseModel } from '../../core/model/model.ts';
 import { ASSUMED_MPP, getMppResolution } from '../../core/model/mpp.ts';
@@ -11,13 +10,14 @@ import { getAnnotations, getRasterAgreement, type RasterAgreement } from '../../
 import { getRegionsGeoJson } from '../../core/regions/contours.ts';
 import { getPositiveClasses } from '../../core/st/labels.ts';
 import { getRasterRgba } from '../../core/regions/raster-image.ts';
-import { openNodeSlideInput } from '../../core/slide/bytes/node-file-source.ts';
-import { loadSlide } from '../../core/slide/load-slide.ts';
-import type { MppSource } from '../../core/slide/types.ts';
+import type { MppSource, SlideSource } from '../../core/slide/types.ts';
 import { createProgressWriter } from '../model-options.ts';
+import { loadCliSlide } from './open-slide.ts';
 
 export interface HeatmapCaseInput {
   slide: string;
+  /** the slide already open (a cohort case that also scores its spots): used, not closed */
+  openSlide?: SlideSource;
   mpp?: number;
   /** a fixed threshold instead of the manifest's label-free method */
   threshold?: number;
@@ -80,7 +80,7 @@ export async function runHeatmapCase(model: FuseModel, input: HeatmapCaseInput, 
   // the annotations first: a file that is not one fails before the slide is scored
   const annotations = input.annotations ? getAnnotations(input.annotations.text, input.annotations.name) : null;
   const positive = annotations && input.annotations ? getPositiveClasses(annotations.classes, input.annotations.positive) : null;
-  const slide = await loadSlide(await openNodeSlideInput(input.slide), { codec: createNodeCodec() });
+  const slide = input.openSlide ?? (await loadCliSlide(input.slide));
   try {
     const res = getMppResolution({ slide: slide.meta, userMpp: input.mpp });
     log(`um/px: ${res.detail}`);
@@ -159,6 +159,6 @@ export async function runHeatmapCase(model: FuseModel, input: HeatmapCaseInput, 
       runMs,
     };
   } finally {
-    slide.close();
+    if (!input.openSlide) slide.close();
   }
 }

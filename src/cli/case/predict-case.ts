@@ -2,15 +2,12 @@
  * One section scored with the three heads, from files on disk: what `fusescope predict` writes
  * and what `fusescope cohort` runs per case, on a model loaded once by the caller.
  */
-import { createNodeCodec } from '../../core/image/node/sharp-codec.ts';
 import type { FuseModel } from '../../core/model/model.ts';
 import { getMppResolution } from '../../core/model/mpp.ts';
 import { scoreSpots } from '../../core/model/score-spots.ts';
 import { getSpotCsvText, type SpotRow } from '../../core/score/spot-csv.ts';
 import { getLabelFreeThreshold } from '../../core/score/threshold.ts';
-import { openNodeSlideInput } from '../../core/slide/bytes/node-file-source.ts';
 import { getSaturation, getStainCheck, getTissueMaskFromSaturation, loadThumbnailRgb } from '../../core/regions/tissue.ts';
-import { loadSlide } from '../../core/slide/load-slide.ts';
 import type { MppSource, SlideSource } from '../../core/slide/types.ts';
 import { getStDatasetInFrame, getStDatasetScaled } from '../../core/st/assemble.ts';
 import { loadNodeStFiles } from '../../core/st/files/node.ts';
@@ -18,10 +15,13 @@ import { loadStDataset } from '../../core/st/load.ts';
 import { getSlideFit, getSpotBounds } from '../../core/st/slide-fit.ts';
 import type { StDataset } from '../../core/st/types.ts';
 import { createProgressWriter } from '../model-options.ts';
+import { loadCliSlide } from './open-slide.ts';
 
 export interface PredictCaseInput {
   /** slide path; without it only the gene head runs */
   slide?: string;
+  /** the slide already open (a cohort case that also makes its heatmap): used, not closed */
+  openSlide?: SlideSource;
   /** ST files or folders */
   st: string[];
   mpp?: number;
@@ -60,7 +60,8 @@ export async function runPredictCase(model: FuseModel, input: PredictCaseInput, 
   const warnings: string[] = [];
   let slide: SlideSource | null = null;
   try {
-    if (input.slide) slide = await loadSlide(await openNodeSlideInput(input.slide), { codec: createNodeCodec() });
+    if (input.openSlide) slide = input.openSlide;
+    else if (input.slide) slide = await loadCliSlide(input.slide);
     const files = await loadNodeStFiles(input.st);
     // gene-only (no slide): legacy ST counts alone are placed by their XxY ids, in array units
     let st = await loadStDataset(files, { slideMpp: slide?.meta.mpp ?? input.mpp ?? null, section: input.section, allowArrayPositions: !slide });
@@ -158,7 +159,7 @@ export async function runPredictCase(model: FuseModel, input: PredictCaseInput, 
       dataset: st,
     };
   } finally {
-    slide?.close();
+    if (!input.openSlide) slide?.close();
   }
 }
 

@@ -19,6 +19,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, readFile, readdir, rename, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { FuseModel } from '../../core/model/model.ts';
+import type { SlideSource } from '../../core/slide/types.ts';
 import { loadNodeModel } from '../../core/model/node-model.ts';
 import { getCsvField } from '../../core/st/text/delimited.ts';
 import { getCommandArgs, isHelpAsked } from '../args.ts';
@@ -26,6 +27,7 @@ import { type CohortCase, getCohortTable } from '../case/cohort-table.ts';
 import { type HeatmapCaseSummary, runHeatmapCase } from '../case/heatmap-case.ts';
 import { getMarkersCsv } from '../../core/st/markers.ts';
 import { getCaseMarkers } from '../case/markers-case.ts';
+import { loadCliSlide } from '../case/open-slide.ts';
 import { runPredictCase } from '../case/predict-case.ts';
 import { getDefaultModelDir, parseOrientations, parsePositive } from '../model-options.ts';
 import { type EvaluateResult, getEvaluation } from './evaluate.ts';
@@ -180,9 +182,13 @@ async function runCase(
     seconds: 0,
   };
   const out = (suffix: string) => join(opts.outDir, `${c.name}${suffix}`);
+  // a slide whose spots are scored and whose heatmap is made is opened once for both
+  const heatmap = !!c.slide && opts.heatmap !== 'never' && (opts.heatmap === 'always' || c.st.length === 0 || !!c.annotations);
+  let slide: SlideSource | undefined;
   try {
+    if (c.slide && heatmap && c.st.length > 0) slide = await loadCliSlide(c.slide);
     if (c.st.length > 0) {
-      const p = await runPredictCase(model, { slide: c.slide, st: c.st, mpp: c.mpp, stScale: c.stScale, section: c.section, views: opts.views, userViews: opts.userViews, batchSize: opts.batchSize }, log);
+      const p = await runPredictCase(model, { slide: c.slide, openSlide: slide, st: c.st, mpp: c.mpp, stScale: c.stScale, section: c.section, views: opts.views, userViews: opts.userViews, batchSize: opts.batchSize }, log);
       await writeAtomic(out('.scores.csv'), p.csv);
       record.outputs.push(basename(out('.scores.csv')));
       record.warnings.push(...p.warnings);
@@ -202,9 +208,9 @@ async function runCase(
       }
     }
     // a slide's heatmap: without ST by default, for every slide with --heatmap always, and whenever annotations are to be measured
-    if (c.slide && opts.heatmap !== 'never' && (opts.heatmap === 'always' || c.st.length === 0 || c.annotations)) {
+    if (c.slide && heatmap) {
       const annotations = c.annotations ? { text: await readFile(c.annotations, 'utf8'), name: basename(c.annotations), positive: c.positive } : undefined;
-      const h = await runHeatmapCase(model, { slide: c.slide, mpp: c.mpp, views: opts.views, userViews: opts.userViews, batchSize: opts.batchSize, png: true, geojson: true, annotations }, log);
+      const h = await runHeatmapCase(model, { slide: c.slide, openSlide: slide, mpp: c.mpp, views: opts.views, userViews: opts.userViews, batchSize: opts.batchSize, png: true, geojson: true, annotations }, log);
       if (h.png) await writeAtomic(out('.heatmap.png'), h.png);
       if (h.geojson) await writeAtomic(out('.regions.geojson'), h.geojson);
       record.outputs.push(basename(out('.heatmap.png')), basename(out('.regions.geojson')));
@@ -215,6 +221,8 @@ async function runCase(
     record.status = 'done';
   } catch (err) {
     record.error = (err instanceof Error ? err.message : String(err)).split('\n')[0];
+  } finally {
+    slide?.close();
   }
   record.seconds = (performance.now() - t0) / 1000;
   await writeAtomic(out('.json'), `${JSON.stringify(record, null, 2)}\n`);
