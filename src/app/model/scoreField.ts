@@ -5,7 +5,7 @@
  * the threshold (label-free GMM / Otsu from the model, or the user's), with areas in mm2.
  */
 import { getPointBounds } from '../../core/st/slide-fit';
-import { type CancerRegions, getCancerRegions, type RegionSizeFilter } from '../../core/regions/contours';
+import { type CancerRegions, getCancerRegions, getRingBounds, type RegionSizeFilter } from '../../core/regions/contours';
 import type { ProbabilityRaster } from '../../core/regions/raster';
 import { getSlideScore, getSlideScoreRule, type SlideScore } from '../../core/model/slide-score';
 import { getPositiveClasses } from '../../core/st/labels';
@@ -189,17 +189,14 @@ export interface RegionRow {
 export function getRegionRows(regions: CancerRegions, mpp: number | null, limit = 8): RegionRow[] {
   const order = Array.from(regions.areasPx2.keys()).sort((a, b) => regions.areasPx2[b] - regions.areasPx2[a]);
   return order.slice(0, limit).map((i) => {
-    const ring = regions.polygons[i][0];
-    const xs = ring.map((p) => p[0]);
-    const ys = ring.map((p) => p[1]);
-    const b = getPointBounds(xs, ys) ?? { minX: 0, minY: 0, maxX: 0, maxY: 0 };
+    const b = getRingBounds(regions.polygons[i][0]);
     return {
       index: i,
       areaPx2: regions.areasPx2[i],
       areaMm2: mpp ? (regions.areasPx2[i] * mpp * mpp) / 1e6 : null,
       maxDiameterMm: mpp ? (regions.maxDiametersPx[i] * mpp) / 1000 : null,
       meanValue: regions.meanValues[i],
-      bounds: { x: b.minX, y: b.minY, width: b.maxX - b.minX, height: b.maxY - b.minY },
+      bounds: { x: b.x0, y: b.y0, width: b.x1 - b.x0, height: b.y1 - b.y0 },
     };
   });
 }

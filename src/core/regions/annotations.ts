@@ -8,7 +8,7 @@
 import { getRocAuc } from '../score/metrics.ts';
 import type { ProbabilityRaster } from './raster.ts';
 import { getCellCentre } from './raster.ts';
-import { getPolygonArea, isInside } from './contours.ts';
+import { getPolygonArea, getRingBounds, isInside } from './contours.ts';
 
 export { isInside };
 
@@ -90,19 +90,7 @@ export function getAnnotations(text: string, file: string): Annotations {
  */
 export function getClassesAt(a: Annotations, x: ArrayLike<number>, y: ArrayLike<number>): string[] {
   const bySize = [...a.shapes].sort((p, q) => p.areaPx2 - q.areaPx2);
-  const boxes = bySize.map((s) => {
-    let x0 = Number.POSITIVE_INFINITY;
-    let y0 = Number.POSITIVE_INFINITY;
-    let x1 = Number.NEGATIVE_INFINITY;
-    let y1 = Number.NEGATIVE_INFINITY;
-    for (const [px, py] of s.rings[0]) {
-      x0 = Math.min(x0, px);
-      y0 = Math.min(y0, py);
-      x1 = Math.max(x1, px);
-      y1 = Math.max(y1, py);
-    }
-    return { x0, y0, x1, y1 };
-  });
+  const boxes = bySize.map((s) => getRingBounds(s.rings[0]));
   const out: string[] = new Array(x.length);
   for (let i = 0; i < x.length; i++) {
     out[i] = OUTSIDE_CLASS;

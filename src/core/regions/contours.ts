@@ -177,19 +177,25 @@ export function getCancerRegions(
   return { threshold, polygons: kept, areasPx2: Float64Array.from(areas), maxDiametersPx: Float64Array.from(diameters), meanValues: Float64Array.from(means), totalAreaPx2: total, dropped };
 }
 
-/** Mean of the finite raster values whose cell centres lie in the polygon (NaN when none does). */
-export function getMeanInside(raster: ProbabilityRaster, rings: [number, number][][]): number {
-  const { width, height, originX, originY, cellPx, values } = raster;
+/** Bounding box of a ring of [x, y] points (infinite for an empty ring). */
+export function getRingBounds(ring: readonly (readonly [number, number])[]): { x0: number; y0: number; x1: number; y1: number } {
   let x0 = Number.POSITIVE_INFINITY;
   let y0 = Number.POSITIVE_INFINITY;
   let x1 = Number.NEGATIVE_INFINITY;
   let y1 = Number.NEGATIVE_INFINITY;
-  for (const [x, y] of rings[0]) {
+  for (const [x, y] of ring) {
     x0 = Math.min(x0, x);
     y0 = Math.min(y0, y);
     x1 = Math.max(x1, x);
     y1 = Math.max(y1, y);
   }
+  return { x0, y0, x1, y1 };
+}
+
+/** Mean of the finite raster values whose cell centres lie in the polygon (NaN when none does). */
+export function getMeanInside(raster: ProbabilityRaster, rings: [number, number][][]): number {
+  const { width, height, originX, originY, cellPx, values } = raster;
+  const { x0, y0, x1, y1 } = getRingBounds(rings[0]);
   const c0 = Math.max(0, Math.floor((x0 - originX) / cellPx));
   const c1 = Math.min(width - 1, Math.floor((x1 - originX) / cellPx));
   const r0 = Math.max(0, Math.floor((y0 - originY) / cellPx));
