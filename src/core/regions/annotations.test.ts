@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { getAnnotations, getClassesAt, getRasterAgreement, isInside, OUTSIDE_CLASS } from './annotations.ts';
+import { getAnnotations, getClassesAt, getRasterAgreement, OUTSIDE_CLASS } from './annotations.ts';
+import { isInside } from './contours.ts';
 
 const square = (x0: number, y0: number, s: number): [number, number][] => [
   [x0, y0],

@@ -6,11 +6,8 @@
  * agreement of a probability raster with the annotated area.
  */
 import { getRocAuc } from '../score/metrics.ts';
-import type { ProbabilityRaster } from './raster.ts';
-import { getCellCentre } from './raster.ts';
+import { getCellCentre, type ProbabilityRaster } from './raster.ts';
 import { getPolygonArea, getRingBounds, isInside } from './contours.ts';
-
-export { isInside };
 
 /** One polygon: exterior ring first, then holes; level-0 px. */
 export interface AnnotationShape {
