@@ -51,4 +51,10 @@ export interface ImageCodec {
   decodeImageFrame?(bytes: Uint8Array): Promise<FrameImage | null>;
   /** Decode a raw JPEG 2000 code stream (J2K or JP2) to 8-bit samples, no colour conversion. */
   decodeJpeg2000(bytes: Uint8Array): Promise<J2kImage>;
+  /**
+   * The largest whole image (width x height) `decodeImage` / `decodeImageFrame` can decode, where
+   * the platform has a limit (Chromium: 2 GiB of pixels); bigger baseline JPEGs are opened in
+   * pieces (IndexedJpegSlide) either way, other bigger images get a clear error.
+   */
+  maxImagePixels?: number;
 }

@@ -4,11 +4,14 @@
  * codec (Node: sharp; browser: createImageBitmap) and builds the input (file, URL, files).
  */
 import type { ImageCodec } from '../image/codec.ts';
-import type { SlideInput } from './bytes/byte-source.ts';
+import { getJpegLayout } from '../image/jpeg-index.ts';
+import { readJpegFrame } from '../image/jpeg.ts';
+import { type ByteSource, readExact, type SlideInput } from './bytes/byte-source.ts';
 import { BlankSlide } from './blank/blank-slide.ts';
 import { detectFormat } from './detect.ts';
 import { DziSlide } from './dzi/dzi-slide.ts';
 import { ImageSlide } from './image/image-slide.ts';
+import { INDEXED_JPEG_PIXELS, IndexedJpegSlide } from './image/indexed-jpeg-slide.ts';
 import { NdpiSlide } from './ndpi/ndpi-slide.ts';
 import { loadTiffSlide } from './tiff/open-tiff.ts';
 import { SlideError, type SlideSource } from './types.ts';
@@ -20,6 +23,50 @@ export interface LoadSlideOptions {
   /** Memory bound of the decoded-tile cache in bytes (default 256 MiB). */
   cacheBytes?: number;
   signal?: AbortSignal;
+  /** Baseline JPEGs with more pixels than this open in pieces (IndexedJpegSlide); default INDEXED_JPEG_PIXELS. */
+  indexedJpegPixels?: number;
+}
+
+/** Width and height from a PNG's IHDR or a JPEG's frame header; null where not found. */
+function getImageSize(bytes: Uint8Array, format: string): { width: number; height: number } | null {
+  if (format === 'png' && bytes.length >= 24) {
+    const v = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    return { width: v.getUint32(16), height: v.getUint32(20) };
+  }
+  if (format === 'jpeg') return readJpegFrame(bytes);
+  return null;
+}
+
+/**
+ * JPEG / PNG / WebP: a baseline JPEG above `indexedJpegPixels` through its index (decoded tile by
+ * tile; a whole-slide export of any size), anything else decoded whole, and an image too big for
+ * the platform's decoder gets a clear error instead of the decoder's "cannot be decoded".
+ */
+async function openPlainImage(source: ByteSource, format: string, opts: { codec: ImageCodec; mpp?: number; cacheBytes?: number; indexedJpegPixels?: number }, signal?: AbortSignal): Promise<SlideSource> {
+  let bytes: Uint8Array;
+  try {
+    bytes = await readExact(source, 0, source.size, signal);
+  } finally {
+    await source.close?.();
+  }
+  const size = getImageSize(bytes, format);
+  const pixels = size ? size.width * size.height : 0;
+  let why = '';
+  if (format === 'jpeg' && pixels > (opts.indexedJpegPixels ?? INDEXED_JPEG_PIXELS)) {
+    const layout = getJpegLayout(bytes);
+    if (!('unsupported' in layout)) return IndexedJpegSlide.open(source, layout, bytes, opts, signal);
+    why = layout.unsupported;
+  }
+  const max = opts.codec.maxImagePixels;
+  if (size && max !== undefined && pixels > max) {
+    const mpx = (n: number) => `${n < 1e7 ? (n / 1e6).toFixed(1) : Math.round(n / 1e6).toLocaleString('en-US')} Mpx`;
+    throw new SlideError(
+      source.name,
+      `is ${size.width.toLocaleString('en-US')} x ${size.height.toLocaleString('en-US')} px (${mpx(pixels)}), more than this browser decodes in one piece (${mpx(max)})${why ? `, and it cannot be read in pieces: ${why}` : ''}.`,
+      `Convert it to a pyramidal TIFF (vips tiffsave ${source.name} slide.tif --tile --pyramid --compression jpeg)${format === 'jpeg' ? ' or save it as a baseline (non-progressive) JPEG' : ''}, or use the fusescope CLI.`,
+    );
+  }
+  return ImageSlide.open(source, format, opts, signal, bytes);
 }
 
 export async function loadSlide(input: SlideInput, options: LoadSlideOptions): Promise<SlideSource> {
@@ -51,6 +98,7 @@ export async function loadSlide(input: SlideInput, options: LoadSlideOptions): P
       case 'jpeg':
       case 'png':
       case 'webp':
+        return await openPlainImage(source, detector.id, { ...opts, indexedJpegPixels: options.indexedJpegPixels }, signal);
       case 'bmp':
         return await ImageSlide.open(source, detector.id, opts, signal);
     }

@@ -104,8 +104,15 @@ export interface CanvasCodecOptions {
   decodeJpeg2000: (bytes: Uint8Array) => Promise<J2kImage>;
 }
 
+/**
+ * Chromium decodes a whole image of at most 2 GiB of pixels (23,000 x 23,000 px opened; 27,822 x
+ * 29,733 px: "The source image could not be decoded").
+ */
+const MAX_IMAGE_PIXELS = 2 ** 29;
+
 export function createCanvasCodec(options: CanvasCodecOptions): ImageCodec {
   return {
+    maxImagePixels: MAX_IMAGE_PIXELS,
     decodeJpeg(bytes: Uint8Array, opts?: JpegDecodeOptions): Promise<RgbaImage> {
       const stream = prepareTiffJpeg(bytes, opts?.tables, opts?.colorTransform);
       return decodeBlob(new Blob([stream as Uint8Array<ArrayBuffer>], { type: 'image/jpeg' }));

@@ -60,13 +60,15 @@ export class ImageSlide extends TiledSlide {
     this.meta = meta;
   }
 
-  static async open(src: ByteSource, format: string, opts: ImageSlideOptions, signal?: AbortSignal): Promise<ImageSlide> {
-    let bytes: Uint8Array;
-    try {
-      bytes = await readExact(src, 0, src.size, signal);
-    } finally {
-      // everything is in memory from here on
-      await src.close?.();
+  /** `bytes`: the whole file, when the caller has read it already (and closed `src`). */
+  static async open(src: ByteSource, format: string, opts: ImageSlideOptions, signal?: AbortSignal, bytes?: Uint8Array): Promise<ImageSlide> {
+    if (!bytes) {
+      try {
+        bytes = await readExact(src, 0, src.size, signal);
+      } finally {
+        // everything is in memory from here on
+        await src.close?.();
+      }
     }
     let base: RgbaImage | null = null;
     let frame: FrameImage | null = null;

@@ -1,0 +1,182 @@
+/**
+ * A plain JPEG too big to decode in one piece (a whole-slide export of 28k x 30k px is 3.3 GB as
+ * RGBA; Chromium refuses anything over 2 GiB), served like a tiled TIFF: the file stays compressed
+ * in memory, every 512 px tile of the full-resolution level is cut out of the Huffman stream as a
+ * small JPEG of its own and decoded alone (`JpegIndex`: the whole decode's pixels exactly), and
+ * the next levels are halved from four tiles of the level above, as ImageSlide halves its levels
+ * (equal pixels). The first level at or below 1/8 with at most `memoryLevelPixels` pixels is
+ * kept in memory, with the coarser ones halved from it: it comes from the blocks' DC coefficients,
+ * read while the stream is indexed (libjpeg's 1/8 scaled decode, as openslide reads NDPI's small
+ * levels; within a grey level of the halvings on average), so the overview needs no decode at all.
+ * Where that cannot be done (CMYK), it is built in one pass of decoded pieces instead.
+ */
+import type { ImageCodec } from '../../image/codec.ts';
+import { JpegIndex, type JpegLayout } from '../../image/jpeg-index.ts';
+import { blit, createRgba, crop, halve } from '../../image/rgba.ts';
+import { type ByteSource, throwIfAborted } from '../bytes/byte-source.ts';
+import { makeLevels, TiledSlide } from '../tiled-slide.ts';
+import { type RgbaImage, SlideError, type SlideMetadata } from '../types.ts';
+
+/** Above this many pixels a baseline JPEG is opened through its index (see loadSlide). */
+export const INDEXED_JPEG_PIXELS = 2 ** 27;
+/** The first level at most this big is built in one pass and kept (128 MiB as RGBA). */
+const MEMORY_LEVEL_PIXELS = 2 ** 25;
+const TILE = 512;
+/** the pass that builds the kept level decodes pieces of at most this size (image pixels) */
+const PIECE_W = 8192;
+const PIECE_H = 1024;
+
+export interface IndexedJpegSlideOptions {
+  codec: ImageCodec;
+  mpp?: number;
+  cacheBytes?: number;
+  memoryLevelPixels?: number;
+  /**
+   * true: build the kept level by decoding the whole image in pieces and halving (pixels equal to
+   * ImageSlide's at every level). Default: from the DC coefficients, as libjpeg's 1/8 scaled decode
+   * (and openslide's NDPI levels) do: within a few grey levels of the halvings, in a fraction of the time.
+   */
+  fullDecodeLevels?: boolean;
+  /** called with the fraction of the stream indexed while the file opens */
+  onProgress?: (fraction: number) => void;
+}
+
+function getHalved(img: RgbaImage): RgbaImage {
+  const h = halve(img.data, img.width, img.height, 4);
+  return { width: h.width, height: h.height, data: new Uint8ClampedArray(h.data.buffer) };
+}
+
+export class IndexedJpegSlide extends TiledSlide {
+  readonly meta: SlideMetadata;
+  /** levels from `memoryLevel` down, in memory once built */
+  private readonly kept: (Promise<RgbaImage> | undefined)[] = [];
+
+  private constructor(
+    private readonly index: JpegIndex,
+    private readonly codec: ImageCodec,
+    meta: SlideMetadata,
+    /** the first level held in memory; finer levels are cut from the JPEG */
+    readonly memoryLevel: number,
+    cacheBytes?: number,
+  ) {
+    super(cacheBytes);
+    this.meta = meta;
+  }
+
+  /** `bytes`: the whole file (read by the caller, who closes `src`); `layout` from getJpegLayout(bytes). */
+  static async open(src: ByteSource, layout: JpegLayout, data: Uint8Array, opts: IndexedJpegSlideOptions, signal?: AbortSignal): Promise<IndexedJpegSlide> {
+    const sizes = [{ width: layout.width, height: layout.height }];
+    for (let cur = sizes[0]; cur.width > TILE || cur.height > TILE; ) {
+      cur = { width: Math.ceil(cur.width / 2), height: Math.ceil(cur.height / 2) };
+      sizes.push(cur);
+    }
+    const limit = opts.memoryLevelPixels ?? MEMORY_LEVEL_PIXELS;
+    let memoryLevel = sizes.findIndex((s) => s.width * s.height <= limit);
+    if (memoryLevel < 0) memoryLevel = sizes.length - 1;
+    // the kept level straight from the DC coefficients while the stream is indexed (no decode), where it is 1/8 or coarser
+    const fromDc = layout.colour !== null && sizes.length > 3 && !opts.fullDecodeLevels;
+    if (fromDc) memoryLevel = Math.max(3, memoryLevel);
+    let index: JpegIndex;
+    try {
+      index = JpegIndex.build(data, layout, { signal, onProgress: opts.onProgress, dcLevel: fromDc ? memoryLevel : undefined });
+    } catch (e) {
+      if (e instanceof DOMException && e.name === 'AbortError') throw e;
+      throw new SlideError(src.name, `is a JPEG image whose compressed data cannot be read (${e instanceof Error ? e.message : String(e)}).`, 'The file is probably truncated or corrupt.');
+    }
+    const meta: SlideMetadata = {
+      format: 'image',
+      name: src.name,
+      width: layout.width,
+      height: layout.height,
+      levels: makeLevels(sizes.map((s) => ({ ...s, tileWidth: TILE, tileHeight: TILE }))),
+      tileWidth: TILE,
+      tileHeight: TILE,
+      mpp: opts.mpp ?? null,
+      mppSource: opts.mpp !== undefined ? 'user' : 'none',
+      objective: null,
+      associated: [],
+      compression: 'jpeg',
+      properties: { 'openslide.vendor': 'image', 'image.format': 'jpeg', 'image.access': 'indexed' },
+    };
+    return new IndexedJpegSlide(index, opts.codec, meta, memoryLevel, opts.cacheBytes);
+  }
+
+  /** Image pixels [x, x + w) x [y, y + h) of the full-resolution level, decoded from their own JPEG. */
+  private async decodeRect(x: number, y: number, w: number, h: number): Promise<RgbaImage> {
+    const cut = this.index.extractWithMargin(x, y, w, h);
+    let img: RgbaImage;
+    try {
+      img = await this.codec.decodeJpeg(cut.jpeg);
+    } catch (e) {
+      throw new SlideError(this.meta.name, `could not decode the part at (${x}, ${y}) (${e instanceof Error ? e.message : String(e)}).`, 'The file is probably corrupt.');
+    }
+    return crop(img, cut.offsetX, cut.offsetY, w, h);
+  }
+
+  /** The kept level and every coarser one, each built once. */
+  private loadKept(level: number, signal?: AbortSignal): Promise<RgbaImage> {
+    let p = this.kept[level];
+    if (!p) {
+      const dc = this.index.dcImage;
+      p = level > this.memoryLevel ? this.loadKept(level - 1, signal).then(getHalved) : dc ? Promise.resolve(dc) : this.buildMemoryLevel(signal);
+      p.catch(() => {
+        this.kept[level] = undefined;
+      });
+      this.kept[level] = p;
+    }
+    return p;
+  }
+
+  /** One pass over the image in pieces (aligned to 2^level and to MCUs), each halved `level` times. */
+  private async buildMemoryLevel(signal?: AbortSignal): Promise<RgbaImage> {
+    const k = this.memoryLevel;
+    const { width, height } = this.meta.levels[k];
+    const out = createRgba(width, height);
+    const W = this.meta.width;
+    const H = this.meta.height;
+    for (let y = 0; y < H; y += PIECE_H) {
+      for (let x = 0; x < W; x += PIECE_W) {
+        throwIfAborted(signal);
+        let piece = await this.decodeRect(x, y, Math.min(PIECE_W, W - x), Math.min(PIECE_H, H - y));
+        for (let i = 0; i < k; i++) piece = getHalved(piece);
+        blit(piece, 0, 0, piece.width, piece.height, out, x >> k, y >> k);
+      }
+    }
+    return out;
+  }
+
+  protected async decodeTile(level: number, col: number, row: number, signal?: AbortSignal): Promise<RgbaImage> {
+    const l = this.meta.levels[level];
+    const x = col * TILE;
+    const y = row * TILE;
+    const w = Math.min(TILE, l.width - x);
+    const h = Math.min(TILE, l.height - y);
+    if (level === 0) return this.decodeRect(x, y, w, h);
+    if (level >= this.memoryLevel) return crop(await this.loadKept(level, signal), x, y, w, h);
+    // halved from the (up to) four tiles of the level above that cover it
+    const above = this.meta.levels[level - 1];
+    const aw = Math.min(2 * TILE, above.width - 2 * x);
+    const ah = Math.min(2 * TILE, above.height - 2 * y);
+    const block = createRgba(aw, ah);
+    const jobs: Promise<void>[] = [];
+    for (let dy = 0; dy < 2; dy++) {
+      for (let dx = 0; dx < 2; dx++) {
+        const c = 2 * col + dx;
+        const r = 2 * row + dy;
+        if (c * TILE >= above.width || r * TILE >= above.height) continue;
+        jobs.push(this.readTile(level - 1, c, r, signal).then((t) => blit(t, 0, 0, t.width, t.height, block, dx * TILE, dy * TILE)));
+      }
+    }
+    await Promise.all(jobs);
+    return getHalved(block);
+  }
+
+  async readAssociated(name: string): Promise<RgbaImage> {
+    throw new SlideError(this.meta.name, `has no associated image '${name}'.`, 'Plain images have none.');
+  }
+
+  override close(): void {
+    super.close();
+    this.kept.length = 0;
+  }
+}
