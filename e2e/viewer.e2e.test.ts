@@ -1,8 +1,9 @@
 /**
  * The viewer in real Chromium: drop a real SVS, corrupt drops keep the open slide, ?slide=<url>
- * with and without Range support, the 9272 x 9923 HER2ST JPEG stays responsive, the demo.
+ * with and without Range support, the 9272 x 9923 HER2ST JPEG stays responsive, the demo, a JPEG
+ * too big for Chromium's decoder.
  */
-import { mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import sharp from 'sharp';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -342,6 +343,67 @@ describe('viewer', () => {
       await waitForSlide(s.page, 'CMU-1-Small-Region.svs');
     } finally {
       await s.close();
+    }
+  });
+  it('(8) a 24,000 x 24,000 px JPEG, more than Chromium decodes whole, opens tile by tile with the whole decode\'s pixels', async () => {
+    // 576 Mpx (2.3 GB as RGBA): Chromium's decoder refused such a file, which the page called corrupt
+    const dir = mkdtempSync(join(tmpdir(), 'fusescope-bigjpeg-'));
+    const file = join(dir, 'export-24k.jpg');
+    const side = 24_000;
+    await sharp(resolve(HER2ST_DIR, 'images/C2.jpg'))
+      .extend({ right: side - 9274, bottom: side - 9911, extendWith: 'mirror' })
+      .jpeg({ quality: 80 })
+      .toFile(file);
+    const s = await openApp(browser, app, { query: 'demo=0' });
+    try {
+      const t0 = Date.now();
+      await dropPaths(s.page, [file]);
+      const st = await waitForSlide(s.page, 'export-24k.jpg');
+      console.log(`24k JPEG: first view in ${Date.now() - t0} ms`);
+      expect(st.error).toBeNull();
+      expect(st.tilesFailed).toBe(0);
+      const meta = await s.page.evaluate(() => window.fusescope!.slide.getState().meta!);
+      expect([meta.width, meta.height, meta.properties['image.access']]).toEqual([side, side, 'indexed']);
+      expect(getPixelStats(await screenshotViewer(s.page, join(OUT, 'viewer-big-jpeg.png'))).tissueFraction).toBeGreaterThan(0.05);
+      // full-resolution pixels as the viewer and the model read them, against libjpeg-turbo's whole decode (sharp):
+      // tissue, a tile corner, the mirrored half, the image's last partial MCU
+      const regions: [number, number, number, number][] = [
+        [4100, 5000, 256, 200],
+        [8190, 8190, 300, 300],
+        [15_000, 16_001, 257, 129],
+        [side - 173, side - 91, 173, 91],
+      ];
+      for (const [x, y, w, h] of regions) {
+        const page = await s.page.evaluate(
+          async ([x, y, w, h]) => {
+            const img = await window.fusescope!.slide.getState().handle!.readRegion(0, x, y, w, h);
+            let bin = '';
+            for (let i = 0; i < img.data.length; i++) bin += String.fromCharCode(img.data[i]);
+            return btoa(bin);
+          },
+          [x, y, w, h] as const,
+        );
+        const ref = await sharp(file, { limitInputPixels: false }).extract({ left: x, top: y, width: w, height: h }).ensureAlpha().raw().toBuffer();
+        expect(Buffer.compare(Buffer.from(page, 'base64'), ref), `region at ${x},${y}`).toBe(0);
+      }
+      // the overview (from the DC coefficients) is close to the halvings of the decoded image
+      const l4 = meta.levels[4];
+      const overview = Buffer.from(
+        await s.page.evaluate(async ([w, h]) => {
+          const img = await window.fusescope!.slide.getState().handle!.readRegion(4, 0, 0, w, h);
+          let bin = '';
+          for (let i = 0; i < img.data.length; i++) bin += String.fromCharCode(img.data[i]);
+          return btoa(bin);
+        }, [l4.width, l4.height] as const),
+        'base64',
+      );
+      const ref4 = await sharp(file, { limitInputPixels: false }).resize(l4.width, l4.height, { kernel: 'cubic' }).ensureAlpha().raw().toBuffer();
+      let sum = 0;
+      for (let i = 0; i < ref4.length; i++) sum += Math.abs(ref4[i] - overview[i]);
+      expect(sum / ref4.length).toBeLessThan(4);
+    } finally {
+      await s.close();
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });
