@@ -4,7 +4,7 @@ import sharp from 'sharp';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { FIXTURES, SHARED } from '../slide/testing/refs.ts';
 import { halve } from './rgba.ts';
-import { getJpegLayout, JpegIndex, type JpegLayout } from './jpeg-index.ts';
+import { getJpegLayout, JpegIndex, type JpegLayout, RestartJpegIndex } from './jpeg-index.ts';
 
 const JPEG_DIR = join(FIXTURES, 'jpeg');
 const C2 = join(SHARED, 'her2st', 'images', 'C2.jpg');
@@ -79,6 +79,55 @@ describe('JpegIndex: rectangles of a baseline JPEG cut out as JPEGs of their own
       for (const x of [0, 4608, 8704]) diffs += await countDiffs(index, whole, x, y, Math.min(512, layout.width - x), Math.min(512, layout.height - y));
     }
     expect(diffs).toBe(0);
+  });
+
+  it('RestartJpegIndex: the same cut-outs from only the restart intervals they need (C2, restarts every row; the fixture, every 7 MCUs)', async () => {
+    for (const [file, rects] of [
+      [C2, [[0, 0, 512, 512], [4608, 7000, 512, 512], [9000, 9800, 274, 111]]],
+      [join(JPEG_DIR, 'restart7-420.jpg'), [[0, 0, 803, 611], [37, 213, 333, 101], [790, 600, 13, 11]]],
+    ] as const) {
+      const bytes = new Uint8Array(readFileSync(file));
+      let read = 0;
+      const index = await RestartJpegIndex.build(async (o, n) => {
+        read += n;
+        return bytes.subarray(o, o + n);
+      }, bytes.length);
+      // one pass over the data, after the headers (read with up to 64 KiB)
+      expect(read).toBeLessThanOrEqual(bytes.length + (1 << 16));
+      const whole = await decode(bytes);
+      for (const [x, y, w, h] of rects) {
+        read = 0;
+        const cut = await index.extractWithMargin(x, y, w, h);
+        // C2's intervals are whole rows: a 512 px tile reads its 34 of 620 MCU rows (with its margin), not the file
+        if (file === C2) expect(read, 'a tile reads its own rows only').toBeLessThan(bytes.length / 5);
+        const part = await decode(cut.jpeg);
+        let diffs = 0;
+        for (let j = 0; j < h; j++) {
+          for (let i = 0; i < w * 3; i++) {
+            if (whole.data[((y + j) * whole.width + x) * 3 + i] !== part.data[((cut.offsetY + j) * part.width + cut.offsetX) * 3 + i]) diffs++;
+          }
+        }
+        expect(diffs, `${file} rect ${x},${y}`).toBe(0);
+      }
+    }
+    const plain = new Uint8Array(readFileSync(join(JPEG_DIR, 'optimised-444.jpg')));
+    await expect(RestartJpegIndex.build(async (o, n) => plain.subarray(o, o + n), plain.length)).rejects.toThrow('has no restart markers');
+    const cut = new Uint8Array(readFileSync(join(JPEG_DIR, 'restart7-420.jpg'))).slice(0, 30_000);
+    await expect(RestartJpegIndex.build(async (o, n) => cut.subarray(o, o + n), cut.length)).rejects.toThrow(/restart intervals where its size needs .* \(truncated file\?\)/);
+  });
+
+  it('a frame header without the size (NDPI levels over 65,535 px) is cut with the size from elsewhere', async () => {
+    const bytes = new Uint8Array(readFileSync(join(JPEG_DIR, 'restart7-420.jpg')));
+    const zeroed = bytes.slice();
+    const layout = getLayout(bytes);
+    zeroed.fill(0, layout.sofOffset + 5, layout.sofOffset + 9);
+    expect(getJpegLayout(zeroed)).toEqual({ unsupported: 'its size is not in its frame header (DNL, or over 65,535 px)' });
+    const index = await RestartJpegIndex.build(async (o, n) => zeroed.subarray(o, o + n), zeroed.length, { frameSize: { width: 803, height: 611 } });
+    const cut = await index.extractWithMargin(100, 200, 300, 100);
+    const part = await decode(cut.jpeg);
+    const ref = await sharp(bytes).extract({ left: 100, top: 200, width: 300, height: 100 }).raw().toBuffer();
+    const got = await sharp(Buffer.from(part.data), { raw: { width: part.width, height: part.height, channels: 3 } }).extract({ left: cut.offsetX, top: cut.offsetY, width: 300, height: 100 }).raw().toBuffer();
+    expect(Buffer.compare(got, ref)).toBe(0);
   });
 
   it('says why a JPEG cannot be cut: progressive, not a JPEG', () => {

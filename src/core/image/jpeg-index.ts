@@ -108,7 +108,7 @@ const STD_DC_CODES = (() => {
 })();
 
 /** Why a JPEG cannot be indexed (a user-facing phrase), or its layout. */
-export function getJpegLayout(bytes: Uint8Array): JpegLayout | { unsupported: string } {
+export function getJpegLayout(bytes: Uint8Array, frameSize?: { width: number; height: number }): JpegLayout | { unsupported: string } {
   if (bytes[0] !== 0xff || bytes[1] !== SOI) return { unsupported: 'it is not a JPEG stream' };
   const dc: (HuffTable | undefined)[] = [];
   const ac: (HuffTable | undefined)[] = [];
@@ -163,6 +163,8 @@ export function getJpegLayout(bytes: Uint8Array): JpegLayout | { unsupported: st
       if (bytes[seg] !== 8) return { unsupported: `it has ${bytes[seg]}-bit samples` };
       height = (bytes[seg + 1] << 8) | bytes[seg + 2];
       width = (bytes[seg + 3] << 8) | bytes[seg + 4];
+      // NDPI levels over 65,535 px write 0 and keep the size in the TIFF tags
+      if (frameSize && (width === 0 || height === 0)) ({ width, height } = frameSize);
       const nf = bytes[seg + 5];
       frame = [];
       for (let c = 0; c < nf; c++) {
@@ -172,7 +174,7 @@ export function getJpegLayout(bytes: Uint8Array): JpegLayout | { unsupported: st
       sofOffset = p;
     } else if (marker === SOS) {
       if (sofOffset < 0) return { unsupported: 'its scan comes before its frame header' };
-      if (height === 0) return { unsupported: 'its height is given only after the scan (DNL)' };
+      if (height === 0 || width === 0) return { unsupported: 'its size is not in its frame header (DNL, or over 65,535 px)' };
       const ns = bytes[seg];
       if (ns !== frame.length) return { unsupported: 'its components are coded in separate scans' };
       const components: JpegComponent[] = [];
@@ -275,6 +277,77 @@ class BitWriter {
   result(): Uint8Array {
     return this.buf.subarray(0, this.n);
   }
+}
+
+/** Every segment before the scan except SOF and DRI, then a DHT redefining the scan's DC tables as the standard one (it codes every category). */
+function makeHead(data: Uint8Array, layout: JpegLayout): Uint8Array {
+  const parts: number[] = [];
+  let p = 2;
+  while (p < layout.sosOffset) {
+    const marker = data[p + 1];
+    if (data[p] !== 0xff || marker === 0xff) {
+      p++;
+      continue;
+    }
+    const len = (data[p + 2] << 8) | data[p + 3];
+    if (marker !== DRI && p !== layout.sofOffset) for (let i = p; i < p + 2 + len; i++) parts.push(data[i]);
+    p += 2 + len;
+  }
+  const ids = [...new Set(layout.components.map((c) => c.td))];
+  const body: number[] = [];
+  for (const id of ids) body.push(id, ...STD_DC_BITS, ...STD_DC_VALUES);
+  parts.push(0xff, DHT, (body.length + 2) >> 8, (body.length + 2) & 0xff, ...body);
+  return Uint8Array.from(parts);
+}
+
+/** What a cut-out JPEG starts with: the head, the frame header with the rectangle's size, the scan header. */
+interface RectHeader {
+  head: Uint8Array;
+  sof: Uint8Array;
+  sos: Uint8Array;
+}
+
+function getRectHeader(data: Uint8Array, layout: JpegLayout): RectHeader {
+  const segment = (at: number) => data.slice(at, at + 2 + ((data[at + 2] << 8) | data[at + 3]));
+  return { head: makeHead(data, layout), sof: segment(layout.sofOffset), sos: segment(layout.sosOffset) };
+}
+
+function checkRect(L: JpegLayout, c0: number, r0: number, c1: number, r1: number): void {
+  if (!(0 <= c0 && c0 < c1 && c1 <= L.mcusPerRow && 0 <= r0 && r0 < r1 && r1 <= L.mcuRows)) {
+    throw new RangeError(`MCU rectangle [${c0}, ${c1}) x [${r0}, ${r1}) is outside ${L.mcusPerRow} x ${L.mcuRows}`);
+  }
+}
+
+/** A writer holding the cut-out's headers for MCU columns [c0, c1) of rows [r0, r1). */
+function beginRect(L: JpegLayout, h: RectHeader, c0: number, r0: number, c1: number, r1: number, estimate: number): BitWriter {
+  const width = Math.min(L.width - c0 * L.mcuWidth, (c1 - c0) * L.mcuWidth);
+  const height = Math.min(L.height - r0 * L.mcuHeight, (r1 - r0) * L.mcuHeight);
+  const sof = h.sof.slice();
+  sof[5] = height >> 8;
+  sof[6] = height & 0xff;
+  sof[7] = width >> 8;
+  sof[8] = width & 0xff;
+  const out = new BitWriter(estimate + h.head.length + 1024);
+  out.bytes([0xff, SOI]);
+  out.bytes(h.head);
+  out.bytes(sof);
+  out.bytes(h.sos);
+  return out;
+}
+
+function endRect(out: BitWriter): Uint8Array {
+  out.flush();
+  out.bytes([0xff, EOI]);
+  return out.result();
+}
+
+/** MCU rectangle -> standalone JPEG, with one MCU of margin (see JpegIndex.extractWithMargin). */
+function getMarginRect(L: JpegLayout, x: number, y: number, w: number, h: number): { c0: number; r0: number; c1: number; r1: number; offsetX: number; offsetY: number } {
+  const c0 = Math.max(0, Math.floor(x / L.mcuWidth) - 1);
+  const r0 = Math.max(0, Math.floor(y / L.mcuHeight) - 1);
+  const c1 = Math.min(L.mcusPerRow, Math.ceil((x + w) / L.mcuWidth) + 1);
+  const r1 = Math.min(L.mcuRows, Math.ceil((y + h) / L.mcuHeight) + 1);
+  return { c0, r0, c1, r1, offsetX: x - c0 * L.mcuWidth, offsetY: y - r0 * L.mcuHeight };
 }
 
 /** Per checkpoint: byte position, bit accumulator, bit count, MCUs left before a restart marker, then 4 DC predictors. */
@@ -553,8 +626,7 @@ export class JpegIndex {
     private readonly checkpoints: Float64Array,
     private readonly step: number,
     private readonly perRow: number,
-    /** every segment before the scan except SOF and DRI, then the DC tables' DHT */
-    private readonly head: Uint8Array,
+    private readonly header: RectHeader,
     /** the reduced image from the DC coefficients (JpegIndexOptions.dcLevel), RGBA */
     readonly dcImage: { width: number; height: number; data: Uint8ClampedArray } | null,
   ) {}
@@ -590,28 +662,7 @@ export class JpegIndex {
     // more than the 4 bytes of look-ahead means the data ran out before the last MCU
     if (w.starved > 4) throw new Error('the compressed data ends before the last row (truncated file?)');
     options.onProgress?.(1);
-    return new JpegIndex(data, layout, checkpoints, step, perRow, JpegIndex.makeHead(data, layout), dcImage?.image ?? null);
-  }
-
-  private static makeHead(data: Uint8Array, layout: JpegLayout): Uint8Array {
-    const parts: number[] = [];
-    let p = 2;
-    while (p < layout.sosOffset) {
-      const marker = data[p + 1];
-      if (data[p] !== 0xff || marker === 0xff) {
-        p++;
-        continue;
-      }
-      const len = (data[p + 2] << 8) | data[p + 3];
-      if (marker !== DRI && p !== layout.sofOffset) for (let i = p; i < p + 2 + len; i++) parts.push(data[i]);
-      p += 2 + len;
-    }
-    // redefine every DC table the scan uses as the standard one (it codes every category)
-    const ids = [...new Set(layout.components.map((c) => c.td))];
-    const body: number[] = [];
-    for (const id of ids) body.push(id, ...STD_DC_BITS, ...STD_DC_VALUES);
-    parts.push(0xff, DHT, (body.length + 2) >> 8, (body.length + 2) & 0xff, ...body);
-    return Uint8Array.from(parts);
+    return new JpegIndex(data, layout, checkpoints, step, perRow, getRectHeader(data, layout), dcImage?.image ?? null);
   }
 
   /**
@@ -621,24 +672,10 @@ export class JpegIndex {
    */
   extract(c0: number, r0: number, c1: number, r1: number): Uint8Array {
     const L = this.layout;
-    if (!(0 <= c0 && c0 < c1 && c1 <= L.mcusPerRow && 0 <= r0 && r0 < r1 && r1 <= L.mcuRows)) {
-      throw new RangeError(`MCU rectangle [${c0}, ${c1}) x [${r0}, ${r1}) is outside ${L.mcusPerRow} x ${L.mcuRows}`);
-    }
-    const width = Math.min(L.width - c0 * L.mcuWidth, (c1 - c0) * L.mcuWidth);
-    const height = Math.min(L.height - r0 * L.mcuHeight, (r1 - r0) * L.mcuHeight);
-    const sof = this.data.subarray(L.sofOffset, L.sofOffset + 2 + ((this.data[L.sofOffset + 2] << 8) | this.data[L.sofOffset + 3])).slice();
-    sof[5] = height >> 8;
-    sof[6] = height & 0xff;
-    sof[7] = width >> 8;
-    sof[8] = width & 0xff;
-    const sosLen = (this.data[L.sosOffset + 2] << 8) | this.data[L.sosOffset + 3];
+    checkRect(L, c0, r0, c1, r1);
     // compressed size is roughly proportional to the MCUs taken
     const share = ((c1 - c0) * (r1 - r0)) / (L.mcusPerRow * L.mcuRows);
-    const out = new BitWriter(Math.ceil((this.data.length - L.dataOffset) * share * 1.1) + this.head.length + 1024);
-    out.bytes([0xff, SOI]);
-    out.bytes(this.head);
-    out.bytes(sof);
-    out.bytes(this.data.subarray(L.sosOffset, L.sosOffset + 2 + sosLen));
+    const out = beginRect(L, this.header, c0, r0, c1, r1, Math.ceil((this.data.length - L.dataOffset) * share * 1.1));
     const w = new Walker(this.data, L);
     const rowEndPred = new Int32Array(4);
     for (let r = r0; r < r1; r++) {
@@ -650,9 +687,7 @@ export class JpegIndex {
       w.mcus(c1 - c0, out);
       rowEndPred.set(w.outPred);
     }
-    out.flush();
-    out.bytes([0xff, EOI]);
-    return out.result();
+    return endRect(out);
   }
 
   /**
@@ -661,11 +696,113 @@ export class JpegIndex {
    * image; `offsetX`, `offsetY` say where the wanted pixels start in it.
    */
   extractWithMargin(x: number, y: number, w: number, h: number): { jpeg: Uint8Array; offsetX: number; offsetY: number } {
+    const m = getMarginRect(this.layout, x, y, w, h);
+    return { jpeg: this.extract(m.c0, m.r0, m.c1, m.r1), offsetX: m.offsetX, offsetY: m.offsetY };
+  }
+}
+
+/** Bytes of the JPEG from a file: `read(offset, length)` relative to the stream's first byte (SOI). */
+export type JpegBytes = (offset: number, length: number, signal?: AbortSignal) => Promise<Uint8Array>;
+
+/**
+ * The same cut-outs for a JPEG with restart markers (every NDPI level), without holding or
+ * decoding it: one pass over its bytes finds where each restart interval starts (a search for
+ * 0xFF D0-D7, no Huffman decoding), and a cut-out reads just the intervals of its MCU rows. At an
+ * interval's start the DC predictors are 0 and the bits byte-aligned, so the walk starts there.
+ */
+export class RestartJpegIndex {
+  private constructor(
+    private readonly read: JpegBytes,
+    readonly layout: JpegLayout,
+    /** byte offset (from SOI) of each restart interval's first byte, then the end of the data */
+    private readonly starts: Float64Array,
+    private readonly header: RectHeader,
+  ) {}
+
+  /**
+   * `length`: the stream's size in bytes; `frameSize`: the size when the frame header has 0 (NDPI
+   * over 65,535 px). Throws when the stream has no restart markers or their count is wrong.
+   */
+  static async build(read: JpegBytes, length: number, options: { frameSize?: { width: number; height: number }; signal?: AbortSignal; onProgress?: (fraction: number) => void } = {}): Promise<RestartJpegIndex> {
+    // the headers: up to the scan, which starts within the first bytes unless huge APP segments come first
+    let headLen = Math.min(length, 1 << 16);
+    let head = await read(0, headLen, options.signal);
+    let layout = getJpegLayout(head, options.frameSize);
+    while ('unsupported' in layout && layout.unsupported === 'it has no image scan' && headLen < length) {
+      headLen = Math.min(length, headLen * 4);
+      head = await read(0, headLen, options.signal);
+      layout = getJpegLayout(head, options.frameSize);
+    }
+    if ('unsupported' in layout) throw new Error(`cannot be cut into tiles: ${layout.unsupported}`);
+    const R = layout.restartInterval;
+    if (R <= 0) throw new Error('has no restart markers');
+    const intervals = Math.ceil((layout.mcusPerRow * layout.mcuRows) / R);
+    const starts = new Float64Array(intervals + 1);
+    starts[0] = layout.dataOffset;
+    let n = 1;
+    const CHUNK = 8 << 20;
+    let prevFF = false;
+    for (let at = layout.dataOffset; at < length && n < intervals; at += CHUNK) {
+      if (options.signal?.aborted) throw options.signal.reason ?? new DOMException('Aborted', 'AbortError');
+      const buf = await read(at, Math.min(CHUNK, length - at), options.signal);
+      let i = 0;
+      if (prevFF && buf[0] >= 0xd0 && buf[0] <= 0xd7) {
+        if (n < intervals) starts[n++] = at + 1;
+        i = 1;
+      }
+      for (;;) {
+        i = buf.indexOf(0xff, i);
+        if (i < 0 || i + 1 >= buf.length) break;
+        const m = buf[i + 1];
+        if (m >= 0xd0 && m <= 0xd7) {
+          if (m - 0xd0 !== (n - 1) % 8) throw new Error(`restart marker ${n} is out of sequence (corrupt data at byte ${at + i})`);
+          starts[n++] = at + i + 2;
+          if (n >= intervals) break;
+          i += 2;
+        } else i += m === 0xff ? 1 : 2;
+      }
+      prevFF = buf[buf.length - 1] === 0xff;
+      options.onProgress?.(Math.min(1, (at + CHUNK) / length));
+    }
+    if (n < intervals) throw new Error(`has ${n} restart intervals where its size needs ${intervals} (truncated file?)`);
+    starts[intervals] = length;
+    return new RestartJpegIndex(read, layout, starts, getRectHeader(head, layout));
+  }
+
+  /** As JpegIndex.extract; reads the restart intervals of each MCU row it needs. */
+  async extract(c0: number, r0: number, c1: number, r1: number, signal?: AbortSignal): Promise<Uint8Array> {
     const L = this.layout;
-    const c0 = Math.max(0, Math.floor(x / L.mcuWidth) - 1);
-    const r0 = Math.max(0, Math.floor(y / L.mcuHeight) - 1);
-    const c1 = Math.min(L.mcusPerRow, Math.ceil((x + w) / L.mcuWidth) + 1);
-    const r1 = Math.min(L.mcuRows, Math.ceil((y + h) / L.mcuHeight) + 1);
-    return { jpeg: this.extract(c0, r0, c1, r1), offsetX: x - c0 * L.mcuWidth, offsetY: y - r0 * L.mcuHeight };
+    checkRect(L, c0, r0, c1, r1);
+    const R = L.restartInterval;
+    const rows: Promise<Uint8Array>[] = [];
+    const skips: number[] = [];
+    let bytes = 0;
+    for (let r = r0; r < r1; r++) {
+      const m0 = r * L.mcusPerRow + c0;
+      const i0 = Math.floor(m0 / R);
+      const i1 = Math.floor((m0 + (c1 - c0) - 1) / R);
+      const from = this.starts[i0];
+      const to = this.starts[i1 + 1];
+      bytes += to - from;
+      skips.push(m0 - i0 * R);
+      rows.push(this.read(from, to - from, signal));
+    }
+    const data = await Promise.all(rows);
+    const out = beginRect(L, this.header, c0, r0, c1, r1, Math.ceil(bytes * 1.1));
+    const pred = new Int32Array(4);
+    for (let k = 0; k < data.length; k++) {
+      const w = new Walker(data[k], L);
+      w.toRestart = R;
+      w.outPred.set(pred);
+      w.mcus(skips[k], null);
+      w.mcus(c1 - c0, out);
+      pred.set(w.outPred);
+    }
+    return endRect(out);
+  }
+
+  async extractWithMargin(x: number, y: number, w: number, h: number, signal?: AbortSignal): Promise<{ jpeg: Uint8Array; offsetX: number; offsetY: number }> {
+    const m = getMarginRect(this.layout, x, y, w, h);
+    return { jpeg: await this.extract(m.c0, m.r0, m.c1, m.r1, signal), offsetX: m.offsetX, offsetY: m.offsetY };
   }
 }

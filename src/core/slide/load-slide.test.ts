@@ -46,6 +46,20 @@ describe('detectFormat', () => {
     slide.close();
   });
 
+  it('NDPI levels cut into tiles at their restart markers (how a real brightfield NDPI is read) equal the whole-level decode', async () => {
+    const bytes = new Uint8Array(readFileSync(join(SLIDES, 'fluorescence-DAPI.ndpi')));
+    const cut = await loadSlide({ source: memorySource('a.ndpi', bytes) }, { codec, indexedJpegPixels: 0 });
+    const whole = await loadSlide({ source: memorySource('b.ndpi', bytes) }, { codec });
+    for (const level of [0, 1, 3]) {
+      const l = cut.meta.levels[level];
+      const a = await cut.readRegion(level, 0, 0, l.width, l.height);
+      const b = await whole.readRegion(level, 0, 0, l.width, l.height);
+      expect(Buffer.compare(Buffer.from(a.data), Buffer.from(b.data)), `level ${level}`).toBe(0);
+    }
+    cut.close();
+    whole.close();
+  });
+
   it('names unsupported vendor formats', () => {
     expect(() => detectFormat(new Uint8Array([1, 2, 3, 4]), 'slide.mrxs', 4)).toThrow(/3DHISTECH MIRAX \(\.mrxs\) slide, which FuseScope cannot read/);
   });

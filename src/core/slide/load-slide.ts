@@ -23,7 +23,10 @@ export interface LoadSlideOptions {
   /** Memory bound of the decoded-tile cache in bytes (default 256 MiB). */
   cacheBytes?: number;
   signal?: AbortSignal;
-  /** Baseline JPEGs with more pixels than this open in pieces (IndexedJpegSlide); default INDEXED_JPEG_PIXELS. */
+  /**
+   * Baseline JPEGs with more pixels than this open in pieces (IndexedJpegSlide), and NDPI levels
+   * above it are cut into tiles at their restart markers; default INDEXED_JPEG_PIXELS (134 Mpx).
+   */
   indexedJpegPixels?: number;
 }
 
@@ -92,7 +95,7 @@ export async function loadSlide(input: SlideInput, options: LoadSlideOptions): P
       case 'dzi':
         return await DziSlide.open(source, input.siblings, opts, signal);
       case 'ndpi':
-        return await NdpiSlide.open(source, opts, signal);
+        return await NdpiSlide.open(source, { ...opts, indexedLevelPixels: options.indexedJpegPixels }, signal);
       case 'tiff':
         return await loadTiffSlide(source, opts, signal);
       case 'jpeg':

@@ -3,8 +3,12 @@
  * row). Levels are the IFDs whose NDPI magnification tag (65421) is positive, the macro image
  * is the one with -1 (the -2 "map" is skipped, like openslide 3.4). Offsets above 4 GiB: the
  * high 32 bits come from NDPI tag 65324 (offset high bytes) when present, otherwise openslide's
- * rule (same 4 GiB window as the IFD, before it). A level's JPEG is decoded once and kept in a
- * byte-bounded LRU; the slide is served as a virtual 512 px tile grid cut from it.
+ * rule (same 4 GiB window as the IFD, before it). The slide is served as a virtual 512 px tile
+ * grid. A level of up to 134 Mpx is decoded once and kept in a byte-bounded LRU; a bigger one (a
+ * brightfield scan's full resolution is gigapixels), or one over 65,535 px (its JPEG header then
+ * says 0), is never decoded whole: each tile is cut out of the level's JPEG at its restart markers
+ * as a small JPEG of its own (`RestartJpegIndex`, reading only that tile's rows; the whole decode's
+ * pixels), as openslide reads NDPI.
  * Like openslide, the smallest JPEG also gives up to three smaller levels (1/2, 1/4, 1/8: openslide
  * uses libjpeg's DCT scaling, we halve the decoded level with a 2x2 box filter).
  * mpp from XResolution/ResolutionUnit (cm), objective from tag 65421 of level 0, properties
@@ -13,6 +17,8 @@
 import type { ImageCodec } from '../../image/codec.ts';
 import { crop, halve } from '../../image/rgba.ts';
 import { readJpegFrame } from '../../image/jpeg.ts';
+import { getJpegLayout, JpegIndex, RestartJpegIndex } from '../../image/jpeg-index.ts';
+import { INDEXED_JPEG_PIXELS } from '../image/indexed-jpeg-slide.ts';
 import { readExact } from '../bytes/byte-source.ts';
 import { ByteLruCache } from '../lru-cache.ts';
 import { mppFromResolution } from '../tiff/generic.ts';
@@ -32,6 +38,16 @@ export interface NdpiOptions {
   cacheBytes?: number;
   /** Bound of the decoded-level cache (bytes); default 512 MiB. */
   levelCacheBytes?: number;
+  /**
+   * Levels with more pixels than this (default INDEXED_JPEG_PIXELS), or over 65,535 px, are never
+   * decoded whole: their tiles are cut out of the level's JPEG at its restart markers, as openslide does.
+   */
+  indexedLevelPixels?: number;
+}
+
+/** Cuts a level's tiles out of its JPEG. */
+interface TileCutter {
+  extractWithMargin(x: number, y: number, w: number, h: number, signal?: AbortSignal): Promise<{ jpeg: Uint8Array; offsetX: number; offsetY: number }>;
 }
 
 interface NdpiImage {
@@ -65,6 +81,7 @@ async function stripOf(file: TiffFile, info: IfdInfo, ifdOffset: number): Promis
 export class NdpiSlide extends TiledSlide {
   readonly meta: SlideMetadata;
   private readonly levelCache: ByteLruCache<RgbaImage>;
+  private readonly cutters = new Map<number, Promise<TileCutter>>();
 
   private constructor(
     private readonly file: TiffFile,
@@ -197,12 +214,59 @@ export class NdpiSlide extends TiledSlide {
     });
   }
 
+  /** Whether a level's tiles are cut out of its JPEG instead of decoding it whole. */
+  private isCut(level: number): boolean {
+    const img = this.levelImages[level];
+    if (img.halvings) return false;
+    const { width, height } = img.info;
+    return width > 65535 || height > 65535 || width * height > (this.opts.indexedLevelPixels ?? INDEXED_JPEG_PIXELS);
+  }
+
+  /** The level's tile cutter, built once: at its restart markers (reads only the tiles' rows), else from the whole JPEG in memory. */
+  private getCutter(level: number, signal?: AbortSignal): Promise<TileCutter> {
+    let p = this.cutters.get(level);
+    if (!p) {
+      const img = this.levelImages[level];
+      const frameSize = { width: img.info.width, height: img.info.height };
+      const read = (o: number, n: number, sig?: AbortSignal) => readExact(this.file.src, img.offset + o, n, sig);
+      p = (async (): Promise<TileCutter> => {
+        try {
+          return await RestartJpegIndex.build(read, img.length, { frameSize, signal });
+        } catch (e) {
+          if (!(e instanceof Error && e.message === 'has no restart markers')) throw e;
+        }
+        const bytes = await read(0, img.length, signal);
+        const layout = getJpegLayout(bytes, frameSize);
+        if ('unsupported' in layout) throw new Error(`cannot be cut into tiles: ${layout.unsupported}`);
+        const index = JpegIndex.build(bytes, layout, { signal });
+        return { extractWithMargin: async (x, y, w, h) => index.extractWithMargin(x, y, w, h) };
+      })().catch((e) => {
+        this.cutters.delete(level);
+        if (e instanceof SlideError || (e instanceof DOMException && e.name === 'AbortError')) throw e;
+        throw new SlideError(this.meta.name, `has a level JPEG (${img.info.width} x ${img.info.height}) that ${e instanceof Error ? e.message : String(e)}.`, 'The file is probably truncated or corrupt.');
+      });
+      this.cutters.set(level, p);
+    }
+    return p;
+  }
+
   protected async decodeTile(level: number, col: number, row: number, signal?: AbortSignal): Promise<RgbaImage> {
-    const whole = await this.levelImage(level, signal);
     const l = this.meta.levels[level];
     const x = col * l.tileWidth;
     const y = row * l.tileHeight;
-    return crop(whole, x, y, Math.min(l.tileWidth, l.width - x), Math.min(l.tileHeight, l.height - y));
+    const w = Math.min(l.tileWidth, l.width - x);
+    const h = Math.min(l.tileHeight, l.height - y);
+    if (this.isCut(level)) {
+      const cut = await (await this.getCutter(level, signal)).extractWithMargin(x, y, w, h, signal);
+      let img: RgbaImage;
+      try {
+        img = await this.opts.codec.decodeJpeg(cut.jpeg);
+      } catch (e) {
+        throw new SlideError(this.meta.name, `could not decode level ${level} at (${x}, ${y}) (${e instanceof Error ? e.message : String(e)}).`, 'The file is probably corrupt.');
+      }
+      return crop(img, cut.offsetX, cut.offsetY, w, h);
+    }
+    return crop(await this.levelImage(level, signal), x, y, w, h);
   }
 
   async readAssociated(name: string, signal?: AbortSignal): Promise<RgbaImage> {
