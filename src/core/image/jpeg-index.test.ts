@@ -88,7 +88,7 @@ describe('JpegIndex: rectangles of a baseline JPEG cut out as JPEGs of their own
     ] as const) {
       const bytes = new Uint8Array(readFileSync(file));
       let read = 0;
-      const index = await RestartJpegIndex.build(async (o, n) => {
+      const index = await RestartJpegIndex.load(async (o, n) => {
         read += n;
         return bytes.subarray(o, o + n);
       }, bytes.length);
@@ -111,9 +111,9 @@ describe('JpegIndex: rectangles of a baseline JPEG cut out as JPEGs of their own
       }
     }
     const plain = new Uint8Array(readFileSync(join(JPEG_DIR, 'optimised-444.jpg')));
-    await expect(RestartJpegIndex.build(async (o, n) => plain.subarray(o, o + n), plain.length)).rejects.toThrow('has no restart markers');
+    await expect(RestartJpegIndex.load(async (o, n) => plain.subarray(o, o + n), plain.length)).rejects.toThrow('has no restart markers');
     const cut = new Uint8Array(readFileSync(join(JPEG_DIR, 'restart7-420.jpg'))).slice(0, 30_000);
-    await expect(RestartJpegIndex.build(async (o, n) => cut.subarray(o, o + n), cut.length)).rejects.toThrow(/restart intervals where its size needs .* \(truncated file\?\)/);
+    await expect(RestartJpegIndex.load(async (o, n) => cut.subarray(o, o + n), cut.length)).rejects.toThrow(/restart intervals where its size needs .* \(truncated file\?\)/);
   });
 
   it('a frame header without the size (NDPI levels over 65,535 px) is cut with the size from elsewhere', async () => {
@@ -122,7 +122,7 @@ describe('JpegIndex: rectangles of a baseline JPEG cut out as JPEGs of their own
     const layout = getLayout(bytes);
     zeroed.fill(0, layout.sofOffset + 5, layout.sofOffset + 9);
     expect(getJpegLayout(zeroed)).toEqual({ unsupported: 'its size is not in its frame header (DNL, or over 65,535 px)' });
-    const index = await RestartJpegIndex.build(async (o, n) => zeroed.subarray(o, o + n), zeroed.length, { frameSize: { width: 803, height: 611 } });
+    const index = await RestartJpegIndex.load(async (o, n) => zeroed.subarray(o, o + n), zeroed.length, { frameSize: { width: 803, height: 611 } });
     const cut = await index.extractWithMargin(100, 200, 300, 100);
     const part = await decode(cut.jpeg);
     const ref = await sharp(bytes).extract({ left: 100, top: 200, width: 300, height: 100 }).raw().toBuffer();

@@ -723,7 +723,7 @@ export class RestartJpegIndex {
    * `length`: the stream's size in bytes; `frameSize`: the size when the frame header has 0 (NDPI
    * over 65,535 px). Throws when the stream has no restart markers or their count is wrong.
    */
-  static async build(read: JpegBytes, length: number, options: { frameSize?: { width: number; height: number }; signal?: AbortSignal; onProgress?: (fraction: number) => void } = {}): Promise<RestartJpegIndex> {
+  static async load(read: JpegBytes, length: number, options: { frameSize?: { width: number; height: number }; signal?: AbortSignal; onProgress?: (fraction: number) => void } = {}): Promise<RestartJpegIndex> {
     // the headers: up to the scan, which starts within the first bytes unless huge APP segments come first
     let headLen = Math.min(length, 1 << 16);
     let head = await read(0, headLen, options.signal);

@@ -223,7 +223,7 @@ export class NdpiSlide extends TiledSlide {
   }
 
   /** The level's tile cutter, built once: at its restart markers (reads only the tiles' rows), else from the whole JPEG in memory. */
-  private getCutter(level: number, signal?: AbortSignal): Promise<TileCutter> {
+  private loadCutter(level: number, signal?: AbortSignal): Promise<TileCutter> {
     let p = this.cutters.get(level);
     if (!p) {
       const img = this.levelImages[level];
@@ -231,7 +231,7 @@ export class NdpiSlide extends TiledSlide {
       const read = (o: number, n: number, sig?: AbortSignal) => readExact(this.file.src, img.offset + o, n, sig);
       p = (async (): Promise<TileCutter> => {
         try {
-          return await RestartJpegIndex.build(read, img.length, { frameSize, signal });
+          return await RestartJpegIndex.load(read, img.length, { frameSize, signal });
         } catch (e) {
           if (!(e instanceof Error && e.message === 'has no restart markers')) throw e;
         }
@@ -257,7 +257,7 @@ export class NdpiSlide extends TiledSlide {
     const w = Math.min(l.tileWidth, l.width - x);
     const h = Math.min(l.tileHeight, l.height - y);
     if (this.isCut(level)) {
-      const cut = await (await this.getCutter(level, signal)).extractWithMargin(x, y, w, h, signal);
+      const cut = await (await this.loadCutter(level, signal)).extractWithMargin(x, y, w, h, signal);
       let img: RgbaImage;
       try {
         img = await this.opts.codec.decodeJpeg(cut.jpeg);
