@@ -406,4 +406,86 @@ describe('viewer', () => {
       rmSync(dir, { recursive: true, force: true });
     }
   });
+  it('(9) the ruler: two clicks measure a line in µm (0.499 µm/px CMU-1), drag still pans, Esc, QuPath export, another slide clears it', async () => {
+    const s = await openApp(browser, app, { query: 'demo=0' });
+    const tmp = mkdtempSync(join(tmpdir(), 'fusescope-ruler-'));
+    try {
+      await s.page.getByTestId('file-input').setInputFiles(CMU);
+      await waitForSlide(s.page, 'CMU-1-Small-Region.svs');
+      const box = (await s.page.getByTestId('viewer').boundingBox())!;
+      const cx = box.x + box.width / 2;
+      const cy = box.y + box.height / 2;
+      // the level-0 point under a page point, from OpenSeadragon itself
+      const imageAt = (x: number, y: number) =>
+        s.page.evaluate(
+          ([px, py, bx, by]) => {
+            const v = window.fusescope!.viewer.getState().viewer!;
+            // an OpenSeadragon.Point (the page has no OpenSeadragon global): same prototype as getCenter()'s
+            const pt = Object.assign(Object.create(Object.getPrototypeOf(v.viewport.getCenter())), { x: px - bx, y: py - by });
+            const p = v.viewport.viewerElementToImageCoordinates(pt);
+            return { x: p.x, y: p.y };
+          },
+          [x, y, box.x, box.y] as const,
+        );
+      await s.page.keyboard.press('m');
+      await expect.poll(() => s.page.getByTestId('measure-toggle').getAttribute('aria-pressed')).toBe('true');
+      const a = await imageAt(cx - 200, cy - 50);
+      const b = await imageAt(cx + 150, cy + 100);
+      await s.page.mouse.click(cx - 200, cy - 50);
+      // the line follows the pointer until the second click
+      await s.page.mouse.move(cx, cy, { steps: 4 });
+      await expect.poll(() => s.page.evaluate(() => Object.keys(window.fusescope!.overlay.getState().layers).filter((k) => k.startsWith('measure')).sort())).toEqual(['measure-labels', 'measure-lines', 'measure-lines-halo']);
+      await s.page.mouse.click(cx + 150, cy + 100);
+      const lines = await s.page.evaluate(() => window.fusescope!.measure.getState().lines);
+      expect(lines).toHaveLength(1);
+      for (const [got, want] of [
+        [lines[0].a, a],
+        [lines[0].b, b],
+      ]) {
+        expect(Math.abs(got.x - want.x)).toBeLessThan(1.5);
+        expect(Math.abs(got.y - want.y)).toBeLessThan(1.5);
+      }
+      const um = Math.hypot(lines[0].b.x - lines[0].a.x, lines[0].b.y - lines[0].a.y) * 0.499;
+      expect(await s.page.getByTestId('measure-item').first().textContent()).toContain(um < 1000 ? `${Math.round(um)} µm` : `${(um / 1000).toFixed(2)} mm`);
+      await screenshotViewer(s.page, join(OUT, 'viewer-ruler.png'));
+      // dragging pans, and is not a measurement
+      const before = await imageAt(cx, cy);
+      await s.page.mouse.move(cx, cy);
+      await s.page.mouse.down();
+      await s.page.mouse.move(cx - 120, cy - 60, { steps: 8 });
+      await s.page.mouse.up();
+      await waitForViewerIdle(s.page);
+      expect((await imageAt(cx, cy)).x).toBeGreaterThan(before.x + 50);
+      expect(await s.page.evaluate(() => window.fusescope!.measure.getState().lines.length)).toBe(1);
+      // Esc drops a line being drawn, then turns the ruler off
+      await s.page.mouse.click(cx, cy);
+      expect(await s.page.evaluate(() => window.fusescope!.measure.getState().start !== null)).toBe(true);
+      await s.page.keyboard.press('Escape');
+      expect(await s.page.evaluate(() => window.fusescope!.measure.getState().start)).toBeNull();
+      await s.page.keyboard.press('Escape');
+      await expect.poll(() => s.page.getByTestId('measure-toggle').getAttribute('aria-pressed')).toBe('false');
+      await s.page.mouse.click(cx - 30, cy + 30);
+      expect(await s.page.evaluate(() => window.fusescope!.measure.getState().lines.length)).toBe(1);
+      // QuPath export: a line annotation in level-0 px with its length
+      const [dl] = await Promise.all([s.page.waitForEvent('download'), s.page.getByTestId('measure-export').click()]);
+      const path = join(tmp, 'ruler.geojson');
+      await dl.saveAs(path);
+      const geo = JSON.parse(readFileSync(path, 'utf8')) as { features: { geometry: { type: string; coordinates: number[][] }; properties: { name: string; measurements: Record<string, number> } }[] };
+      expect(geo.features).toHaveLength(1);
+      expect(geo.features[0].geometry.type).toBe('LineString');
+      expect(geo.features[0].geometry.coordinates).toEqual([
+        [lines[0].a.x, lines[0].a.y],
+        [lines[0].b.x, lines[0].b.y],
+      ]);
+      expect(geo.features[0].properties.measurements['Length µm']).toBeCloseTo(um, 1);
+      // lines belong to their slide
+      await s.page.getByTestId('file-input').setInputFiles(B4);
+      await waitForSlide(s.page, 'B4.jpg');
+      expect(await s.page.evaluate(() => window.fusescope!.measure.getState().lines.length)).toBe(0);
+      expect(await s.page.getByTestId('measure-item').count()).toBe(0);
+    } finally {
+      await s.close();
+      rmSync(tmp, { recursive: true, force: true });
+    }
+  });
 });

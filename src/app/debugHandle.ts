@@ -1,4 +1,5 @@
 import { useOverlayStore } from '../overlay/overlayStore';
+import { useMeasureStore } from './measure/measureStore';
 import { useCaseStore } from './stores/caseStore';
 import { useSlideStore } from './stores/slideStore';
 import { useViewerStore } from './stores/viewerStore';
@@ -14,6 +15,8 @@ export interface FuseScopeDebug {
   case: typeof useCaseStore;
   /** the deck.gl layers the overlay draws, by id */
   overlay: typeof useOverlayStore;
+  /** the ruler's lines */
+  measure: typeof useMeasureStore;
 }
 
 declare global {
@@ -24,5 +27,5 @@ declare global {
 
 /** Adds the stores to window.fusescope, keeping what other modules put there (see api.ts). */
 export function exposeStoresForTests(): void {
-  window.fusescope = Object.assign(window.fusescope ?? ({} as FuseScopeDebug), { slide: useSlideStore, viewer: useViewerStore, case: useCaseStore, overlay: useOverlayStore });
+  window.fusescope = Object.assign(window.fusescope ?? ({} as FuseScopeDebug), { slide: useSlideStore, viewer: useViewerStore, case: useCaseStore, overlay: useOverlayStore, measure: useMeasureStore });
 }

@@ -3,6 +3,7 @@ import { createRoot } from 'react-dom/client';
 import { App } from './App';
 import './app.css';
 import { exposeStoresForTests } from './debugHandle';
+import { startMeasureTool } from './measure/measureTool';
 import { installModel } from './model/install';
 import { loadCaseFromUrlParams } from './model/openCase';
 import { loadDemo } from './open/loadDemo';
@@ -21,6 +22,7 @@ exposeStoresForTests();
 prewarmSlideWorker();
 prewarmStWorker();
 installModel();
+startMeasureTool();
 
 // ?slide=<url>&st=<url>&st=<url>[&model=<url>][&mpp=][&mode=] opens that case (slides read with
 // HTTP range requests); otherwise the bundled demo.

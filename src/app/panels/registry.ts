@@ -1,5 +1,6 @@
 import type { ComponentType } from 'react';
 import { AnnotationPanel } from '../annotations/AnnotationPanel';
+import { MeasurePanel } from '../measure/MeasurePanel';
 import { ModelPanel } from '../model/ModelPanel';
 import { AssociatedPanel } from './AssociatedPanel';
 import { SlidePanel } from './SlidePanel';
@@ -23,4 +24,5 @@ export const panels: PanelDefinition[] = [
   { id: 'st', title: 'Spatial transcriptomics', component: StPanel },
   { id: 'model', title: 'Models', component: ModelPanel },
   { id: 'annotations', title: 'Annotations', component: AnnotationPanel },
+  { id: 'measure', title: 'Measurements', component: MeasurePanel },
 ];

@@ -1,4 +1,5 @@
 import { useRef, useState } from 'react';
+import { MeasureToggle } from '../measure/MeasurePanel';
 import { getFilesWithRelativePaths } from '../open/droppedFiles';
 import { loadDemo } from '../open/loadDemo';
 import { loadSlideFromFiles, loadSlideFromUrl } from '../open/openSlide';
@@ -66,6 +67,7 @@ export function Toolbar() {
         <button type="button" className="icon" disabled={!viewer || !hasSlide} onClick={() => viewer && goHome(viewer)} aria-label="Home" title="Fit the whole slide (0)">
           <Icon d={ICONS.home} />
         </button>
+        <MeasureToggle />
       </div>
       <ZoomReadout />
       {urlOpen && (
