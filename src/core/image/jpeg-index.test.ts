@@ -55,7 +55,7 @@ describe('JpegIndex: rectangles of a baseline JPEG cut out as JPEGs of their own
       const layout = getLayout(bytes);
       expect([layout.width, layout.height, layout.mcuWidth, layout.restartInterval, layout.components.length]).toEqual([803, 611, c.mcu, c.restart, c.components]);
       // a checkpoint every 5 MCUs, so cuts start between checkpoints too
-      const index = JpegIndex.build(bytes, layout, { checkpointMcus: 5 });
+      const index = await JpegIndex.load(bytes, layout, { checkpointMcus: 5 });
       const whole = await decode(bytes);
       const rects: [number, number, number, number][] = [
         [0, 0, 803, 611],
@@ -72,7 +72,7 @@ describe('JpegIndex: rectangles of a baseline JPEG cut out as JPEGs of their own
   it('real data: every 512 px tile row of HER2ST C2 (9,274 x 9,911 px, restart markers every row) at three columns', async () => {
     const bytes = new Uint8Array(readFileSync(C2));
     const layout = getLayout(bytes);
-    const index = JpegIndex.build(bytes, layout);
+    const index = await JpegIndex.load(bytes, layout);
     const whole = await decode(bytes);
     let diffs = 0;
     for (let y = 0; y < layout.height; y += 512) {
@@ -130,15 +130,33 @@ describe('JpegIndex: rectangles of a baseline JPEG cut out as JPEGs of their own
     expect(Buffer.compare(got, ref)).toBe(0);
   });
 
+  it('indexing reports progress and stops when aborted', async () => {
+    const bytes = new Uint8Array(readFileSync(C2));
+    const seen: number[] = [];
+    await JpegIndex.load(bytes, getLayout(bytes), { onProgress: (f) => seen.push(f) });
+    expect(seen.length).toBeGreaterThan(50);
+    expect(seen.at(-1)).toBe(1);
+    const ctrl = new AbortController();
+    let calls = 0;
+    const run = JpegIndex.load(bytes, getLayout(bytes), {
+      signal: ctrl.signal,
+      onProgress: () => {
+        if (++calls === 5) ctrl.abort(new DOMException('stop', 'AbortError'));
+      },
+    });
+    await expect(run).rejects.toThrow('stop');
+    expect(calls).toBe(5);
+  });
+
   it('says why a JPEG cannot be cut: progressive, not a JPEG', () => {
     expect(getJpegLayout(new Uint8Array(readFileSync(join(JPEG_DIR, 'progressive.jpg'))))).toEqual({ unsupported: 'it is a progressive JPEG' });
     expect(getJpegLayout(new Uint8Array([0x89, 0x50, 0x4e, 0x47]))).toEqual({ unsupported: 'it is not a JPEG stream' });
   });
 
-  it('a truncated stream is an error, not a silently grey image', () => {
+  it('a truncated stream is an error, not a silently grey image', async () => {
     const bytes = new Uint8Array(readFileSync(join(JPEG_DIR, 'optimised-444.jpg')));
     const cut = bytes.slice(0, Math.floor(bytes.length * 0.6));
-    expect(() => JpegIndex.build(cut, getLayout(cut))).toThrow(/ends before the last row|corrupt Huffman/);
+    await expect(JpegIndex.load(cut, getLayout(cut))).rejects.toThrow(/ends before the last row|corrupt Huffman/);
   });
 
   describe('the reduced image from the DC coefficients', () => {
@@ -151,10 +169,10 @@ describe('JpegIndex: rectangles of a baseline JPEG cut out as JPEGs of their own
     });
 
     for (const level of [3, 4]) {
-      it(`level ${level} is within a grey level or so of ${level} 2x2 halvings of the decoded image`, () => {
+      it(`level ${level} is within a grey level or so of ${level} 2x2 halvings of the decoded image`, async () => {
         let ref = { data: whole.data as Uint8Array, width: whole.width, height: whole.height };
         for (let i = 0; i < level; i++) ref = halve(ref.data, ref.width, ref.height, 4);
-        const dc = JpegIndex.build(bytes, getLayout(bytes), { dcLevel: level }).dcImage;
+        const dc = (await JpegIndex.load(bytes, getLayout(bytes), { dcLevel: level })).dcImage;
         expect(dc && [dc.width, dc.height]).toEqual([ref.width, ref.height]);
         let sum = 0;
         for (let i = 0; i < ref.data.length; i++) sum += Math.abs((dc as { data: Uint8ClampedArray }).data[i] - ref.data[i]);
@@ -170,7 +188,7 @@ describe('JpegIndex: rectangles of a baseline JPEG cut out as JPEGs of their own
         const { data, info } = await sharp(b).ensureAlpha().raw().toBuffer({ resolveWithObject: true });
         let ref = { data: data as Uint8Array, width: info.width, height: info.height };
         for (let i = 0; i < 3; i++) ref = halve(ref.data, ref.width, ref.height, 4);
-        const dc = JpegIndex.build(b, getLayout(b), { dcLevel: 3 }).dcImage as { data: Uint8ClampedArray };
+        const dc = (await JpegIndex.load(b, getLayout(b), { dcLevel: 3 })).dcImage as { data: Uint8ClampedArray };
         let sum = 0;
         for (let i = 0; i < ref.data.length; i++) sum += Math.abs(dc.data[i] - ref.data[i]);
         expect(sum / ref.data.length, file).toBeLessThan(1.5);

@@ -357,7 +357,7 @@ export interface JpegIndexOptions {
   /** a checkpoint every this many MCUs of a row (and at every row start); default 32 */
   checkpointMcus?: number;
   signal?: AbortSignal;
-  /** called with the fraction of MCU rows walked */
+  /** called with the fraction of MCU rows walked (or of bytes scanned) */
   onProgress?: (fraction: number) => void;
   /**
    * Also make a reduced image from the blocks' DC coefficients (each 8 x 8 block's mean: libjpeg's
@@ -631,8 +631,12 @@ export class JpegIndex {
     readonly dcImage: { width: number; height: number; data: Uint8ClampedArray } | null,
   ) {}
 
-  /** Walk the whole stream once (about the cost of its Huffman decode). Throws on corrupt data. */
-  static build(data: Uint8Array, layout: JpegLayout, options: JpegIndexOptions = {}): JpegIndex {
+  /**
+   * Walk the whole stream once (about the cost of its Huffman decode). Throws on corrupt data.
+   * Every 1% of the rows it reports progress and yields to the event loop, so that a worker sees an
+   * abort (options.signal) while it walks.
+   */
+  static async load(data: Uint8Array, layout: JpegLayout, options: JpegIndexOptions = {}): Promise<JpegIndex> {
     const step = Math.max(1, options.checkpointMcus ?? 32);
     const { mcusPerRow, mcuRows } = layout;
     const perRow = Math.ceil(mcusPerRow / step);
@@ -653,9 +657,10 @@ export class JpegIndex {
         w.mcus(Math.min(step, mcusPerRow - k * step), null);
       }
       if (dcImage && w.dcRow) dcImage.addMcuRow(r, w.dcRow);
-      if (r % every === 0) {
-        if (options.signal?.aborted) throw options.signal.reason ?? new DOMException('Aborted', 'AbortError');
+      if (r % every === 0 && r > 0) {
         options.onProgress?.(r / mcuRows);
+        await yieldToEventLoop();
+        if (options.signal?.aborted) throw options.signal.reason ?? new DOMException('Aborted', 'AbortError');
       }
     }
     // the last MCU may end right at the data's end (zero bytes fed past EOI are fine);
@@ -699,6 +704,19 @@ export class JpegIndex {
     const m = getMarginRect(this.layout, x, y, w, h);
     return { jpeg: this.extract(m.c0, m.r0, m.c1, m.r1), offsetX: m.offsetX, offsetY: m.offsetY };
   }
+}
+
+/** Let queued messages (an abort) run: a macrotask, without setTimeout's clamping. */
+function yieldToEventLoop(): Promise<void> {
+  if (typeof MessageChannel === 'undefined') return new Promise((resolve) => setTimeout(resolve, 0));
+  return new Promise((resolve) => {
+    const ch = new MessageChannel();
+    ch.port1.onmessage = () => {
+      ch.port1.close();
+      resolve();
+    };
+    ch.port2.postMessage(null);
+  });
 }
 
 /** Bytes of the JPEG from a file: `read(offset, length)` relative to the stream's first byte (SOI). */

@@ -23,6 +23,8 @@ export interface LoadSlideOptions {
   /** Memory bound of the decoded-tile cache in bytes (default 256 MiB). */
   cacheBytes?: number;
   signal?: AbortSignal;
+  /** Long opening work (indexing a big JPEG) reports here: what it does and the fraction done. */
+  onProgress?: (stage: string, fraction: number) => void;
   /**
    * Baseline JPEGs with more pixels than this open in pieces (IndexedJpegSlide), and NDPI levels
    * above it are cut into tiles at their restart markers; default INDEXED_JPEG_PIXELS (134 Mpx).
@@ -45,7 +47,12 @@ function getImageSize(bytes: Uint8Array, format: string): { width: number; heigh
  * tile; a whole-slide export of any size), anything else decoded whole, and an image too big for
  * the platform's decoder gets a clear error instead of the decoder's "cannot be decoded".
  */
-async function openPlainImage(source: ByteSource, format: string, opts: { codec: ImageCodec; mpp?: number; cacheBytes?: number; indexedJpegPixels?: number }, signal?: AbortSignal): Promise<SlideSource> {
+async function openPlainImage(
+  source: ByteSource,
+  format: string,
+  opts: { codec: ImageCodec; mpp?: number; cacheBytes?: number; indexedJpegPixels?: number; onProgress?: (stage: string, fraction: number) => void },
+  signal?: AbortSignal,
+): Promise<SlideSource> {
   let bytes: Uint8Array;
   try {
     bytes = await readExact(source, 0, source.size, signal);
@@ -57,7 +64,10 @@ async function openPlainImage(source: ByteSource, format: string, opts: { codec:
   let why = '';
   if (format === 'jpeg' && pixels > (opts.indexedJpegPixels ?? INDEXED_JPEG_PIXELS)) {
     const layout = getJpegLayout(bytes);
-    if (!('unsupported' in layout)) return IndexedJpegSlide.open(source, layout, bytes, opts, signal);
+    if (!('unsupported' in layout)) {
+      const onProgress = opts.onProgress;
+      return IndexedJpegSlide.open(source, layout, bytes, { ...opts, onProgress: onProgress && ((f) => onProgress('indexing the JPEG', f)) }, signal);
+    }
     why = layout.unsupported;
   }
   const max = opts.codec.maxImagePixels;
@@ -101,7 +111,7 @@ export async function loadSlide(input: SlideInput, options: LoadSlideOptions): P
       case 'jpeg':
       case 'png':
       case 'webp':
-        return await openPlainImage(source, detector.id, { ...opts, indexedJpegPixels: options.indexedJpegPixels }, signal);
+        return await openPlainImage(source, detector.id, { ...opts, indexedJpegPixels: options.indexedJpegPixels, onProgress: options.onProgress }, signal);
       case 'bmp':
         return await ImageSlide.open(source, detector.id, opts, signal);
     }

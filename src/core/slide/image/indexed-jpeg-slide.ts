@@ -4,11 +4,11 @@
  * in memory, every 512 px tile of the full-resolution level is cut out of the Huffman stream as a
  * small JPEG of its own and decoded alone (`JpegIndex`: the whole decode's pixels exactly), and
  * the next levels are halved from four tiles of the level above, as ImageSlide halves its levels
- * (equal pixels). The first level at or below 1/8 with at most `memoryLevelPixels` pixels is
- * kept in memory, with the coarser ones halved from it: it comes from the blocks' DC coefficients,
- * read while the stream is indexed (libjpeg's 1/8 scaled decode, as openslide reads NDPI's small
- * levels; within a grey level of the halvings on average), so the overview needs no decode at all.
- * Where that cannot be done (CMYK), it is built in one pass of decoded pieces instead.
+ * (equal pixels). Level 3 (1/8) is kept in memory, with the coarser ones halved from it: it comes
+ * from the blocks' DC coefficients, read while the stream is indexed (libjpeg's 1/8 scaled decode,
+ * as openslide reads NDPI's small levels; within a grey level of the halvings on average), so the
+ * overview needs no decode at all. Where that cannot be done (CMYK), the first level of at most
+ * `memoryLevelPixels` is built in one pass of decoded pieces instead.
  */
 import type { ImageCodec } from '../../image/codec.ts';
 import { JpegIndex, type JpegLayout } from '../../image/jpeg-index.ts';
@@ -21,6 +21,8 @@ import { type RgbaImage, SlideError, type SlideMetadata } from '../types.ts';
 export const INDEXED_JPEG_PIXELS = 2 ** 27;
 /** The first level at most this big is built in one pass and kept (128 MiB as RGBA). */
 const MEMORY_LEVEL_PIXELS = 2 ** 25;
+/** Level 3 from the DC coefficients is kept up to this size (256 MiB as RGBA: a 65,535 px square JPEG). */
+const DC_LEVEL3_PIXELS = 2 ** 26;
 const TILE = 512;
 /** the pass that builds the kept level decodes pieces of at most this size (image pixels) */
 const PIECE_W = 8192;
@@ -75,10 +77,12 @@ export class IndexedJpegSlide extends TiledSlide {
     if (memoryLevel < 0) memoryLevel = sizes.length - 1;
     // the kept level straight from the DC coefficients while the stream is indexed (no decode), where it is 1/8 or coarser
     const fromDc = layout.colour !== null && sizes.length > 3 && !opts.fullDecodeLevels;
-    if (fromDc) memoryLevel = Math.max(3, memoryLevel);
+    // from the DC coefficients, level 3 itself is kept whenever it is at most 64 Mpx (any JPEG up to
+    // its 65,535 px limit): the levels finer than the kept one are halved from 4, 16, 64 level-0 tiles
+    if (fromDc) memoryLevel = sizes[3].width * sizes[3].height <= DC_LEVEL3_PIXELS ? 3 : Math.max(3, memoryLevel);
     let index: JpegIndex;
     try {
-      index = JpegIndex.build(data, layout, { signal, onProgress: opts.onProgress, dcLevel: fromDc ? memoryLevel : undefined });
+      index = await JpegIndex.load(data, layout, { signal, onProgress: opts.onProgress, dcLevel: fromDc ? memoryLevel : undefined });
     } catch (e) {
       if (e instanceof DOMException && e.name === 'AbortError') throw e;
       throw new SlideError(src.name, `is a JPEG image whose compressed data cannot be read (${e instanceof Error ? e.message : String(e)}).`, 'The file is probably truncated or corrupt.');

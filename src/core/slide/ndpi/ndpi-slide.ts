@@ -238,7 +238,7 @@ export class NdpiSlide extends TiledSlide {
         const bytes = await read(0, img.length, signal);
         const layout = getJpegLayout(bytes, frameSize);
         if ('unsupported' in layout) throw new Error(`cannot be cut into tiles: ${layout.unsupported}`);
-        const index = JpegIndex.build(bytes, layout, { signal });
+        const index = await JpegIndex.load(bytes, layout, { signal });
         return { extractWithMargin: async (x, y, w, h) => index.extractWithMargin(x, y, w, h) };
       })().catch((e) => {
         this.cutters.delete(level);
