@@ -345,7 +345,7 @@ describe('viewer', () => {
       await s.close();
     }
   });
-  it('(8) a 24,000 x 24,000 px JPEG, more than Chromium decodes whole, opens tile by tile with the whole decode\'s pixels', async () => {
+  it('(8) a 24,000 x 24,000 px JPEG, more than Chromium decodes whole: its indexing shows progress and cancels, then it opens tile by tile with the whole decode\'s pixels', async () => {
     // 576 Mpx (2.3 GB as RGBA): Chromium's decoder refused such a file, which the page called corrupt
     const dir = mkdtempSync(join(tmpdir(), 'fusescope-bigjpeg-'));
     const file = join(dir, 'export-24k.jpg');
@@ -356,6 +356,23 @@ describe('viewer', () => {
       .toFile(file);
     const s = await openApp(browser, app, { query: 'demo=0' });
     try {
+      await s.page.getByTestId('file-input').setInputFiles(CMU);
+      await waitForSlide(s.page, 'CMU-1-Small-Region.svs');
+      // the indexing shows its progress (recorded in the page: polling can miss it) and can be cancelled
+      await s.page.evaluate(() => {
+        const w = window as unknown as { __stages: string[] };
+        w.__stages = [];
+        new MutationObserver(() => {
+          const t = document.querySelector('[data-testid="loading-stage"]')?.textContent;
+          if (t) w.__stages.push(t);
+        }).observe(document.body, { childList: true, subtree: true, characterData: true });
+      });
+      await dropPaths(s.page, [file]);
+      await s.page.waitForFunction(() => (window as unknown as { __stages: string[] }).__stages.some((t) => /indexing the JPEG · [1-9]\d*%/.test(t)), null, { timeout: 30_000, polling: 50 });
+      await s.page.getByTestId('loading-cancel').click();
+      await waitForAppState(s.page, (st) => !st.loading, 10_000, 'cancelled');
+      const kept = await getAppState(s.page);
+      expect([kept.name, kept.error]).toEqual(['CMU-1-Small-Region.svs', null]);
       const t0 = Date.now();
       await dropPaths(s.page, [file]);
       const st = await waitForSlide(s.page, 'export-24k.jpg');

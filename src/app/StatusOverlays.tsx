@@ -34,9 +34,12 @@ export function LoadingCard() {
         <div>
           Opening <strong>{loading.label}</strong>
         </div>
-        <div className="muted">reading slide structure in a worker · {secs.toFixed(1)} s</div>
+        <div className="muted" data-testid="loading-stage">
+          {loading.progress ? `${loading.progress.stage} · ${Math.round(loading.progress.fraction * 100)}%` : 'reading slide structure in a worker'} · {secs.toFixed(1)} s
+        </div>
+        {loading.progress && <progress max={1} value={loading.progress.fraction} />}
       </div>
-      <button type="button" className="small ghost" onClick={cancelLoad}>
+      <button type="button" className="small ghost" onClick={cancelLoad} data-testid="loading-cancel">
         Cancel
       </button>
     </div>

@@ -29,6 +29,10 @@ export interface LoadSlideInWorkersOptions {
   workers?: number;
   /** Decoded-tile cache bound per worker, bytes (default 256 MiB). */
   cacheBytes?: number;
+  /** Aborts the open (the worker stops, e.g. while it indexes a big JPEG). */
+  signal?: AbortSignal;
+  /** Long opening work reports here (stage, fraction done). */
+  onProgress?: (stage: string, fraction: number) => void;
 }
 
 type Pending = { resolve: (r: SlideWorkerResponse) => void; reject: (e: Error) => void };
@@ -49,11 +53,17 @@ class WorkerConnection {
   private static nextId = 1;
   busy = 0;
   ready = false;
+  /** progress listeners of the requests that have one, by id */
+  private readonly progress = new Map<number, (stage: string, fraction: number) => void>();
   private dead: Error | null = null;
 
   constructor() {
     this.worker = new Worker(new URL('./slide.worker.ts', import.meta.url), { type: 'module', name: 'slide' });
     this.worker.onmessage = (ev: MessageEvent<SlideWorkerResponse>) => {
+      if (ev.data.ok && ev.data.kind === 'progress') {
+        this.progress.get(ev.data.id)?.(ev.data.stage, ev.data.fraction);
+        return;
+      }
       const p = this.pending.get(ev.data.id);
       if (!p) {
         // answer to an aborted request: free what it carries
@@ -71,10 +81,11 @@ class WorkerConnection {
     };
   }
 
-  request(msg: SlideWorkerRequest & { id?: number }, signal?: AbortSignal): Promise<SlideWorkerResponse> {
+  request(msg: SlideWorkerRequest & { id?: number }, signal?: AbortSignal, onProgress?: (stage: string, fraction: number) => void): Promise<SlideWorkerResponse> {
     if (this.dead) return Promise.reject(this.dead);
     if (signal?.aborted) return Promise.reject(abortError());
     const id = WorkerConnection.nextId++;
+    if (onProgress) this.progress.set(id, onProgress);
     const full = { ...msg, id } as SlideWorkerRequest;
     this.busy++;
     return new Promise<SlideWorkerResponse>((resolve, reject) => {
@@ -98,6 +109,7 @@ class WorkerConnection {
       this.worker.postMessage(full);
     }).finally(() => {
       this.busy--;
+      this.progress.delete(id);
     });
   }
 
@@ -151,12 +163,13 @@ export async function loadSlideInWorkers(
 ): Promise<SlideHandle> {
   // a relative URL must resolve against the page, not the worker script
   const target = typeof input === 'string' && typeof location !== 'undefined' ? new URL(input, location.href).href : input;
-  const open = (c: WorkerConnection) => c.request({ type: 'open', id: 0, input: target, mpp: opts.mpp, cacheBytes: opts.cacheBytes });
+  const open = (c: WorkerConnection, first = false) =>
+    c.request({ type: 'open', id: 0, input: target, mpp: opts.mpp, cacheBytes: opts.cacheBytes }, first ? opts.signal : undefined, first ? opts.onProgress : undefined);
   const first = takeWorker();
   let meta: SlideMetadata;
   mark('slide-open');
   try {
-    const r = unwrap(await open(first));
+    const r = unwrap(await open(first, true));
     mark('slide-meta');
     if (r.kind !== 'meta') throw new Error(`unexpected worker answer ${r.kind}`);
     meta = r.meta;

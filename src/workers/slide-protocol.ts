@@ -13,6 +13,8 @@ export type SlideWorkerRequest =
 
 export type SlideWorkerResponse =
   | { id: number; ok: true; kind: 'meta'; meta: SlideMetadata }
+  /** while an open runs: what it does and the fraction done (not an answer: more messages follow) */
+  | { id: number; ok: true; kind: 'progress'; stage: string; fraction: number }
   | { id: number; ok: true; kind: 'bitmap'; bitmap: ImageBitmap }
   | { id: number; ok: true; kind: 'rgba'; width: number; height: number; buffer: ArrayBuffer }
   | { id: number; ok: false; name: string; message: string };

@@ -68,7 +68,14 @@ async function handle(msg: SlideWorkerRequest, ch: Channel): Promise<void> {
     if (msg.type === 'open') {
       const input = typeof msg.input === 'string' ? await openUrlSlideInput(msg.input, signal) : slideInputFromFiles(msg.input);
       slide?.close();
-      slide = await loadSlide(input, { codec, mpp: msg.mpp, cacheBytes: msg.cacheBytes, signal });
+      let sent = -1;
+      const onProgress = (stage: string, fraction: number) => {
+        // at most one message per 2%
+        if (fraction < 1 && fraction - sent < 0.02) return;
+        sent = fraction;
+        ch.post({ id: msg.id, ok: true, kind: 'progress', stage, fraction }, []);
+      };
+      slide = await loadSlide(input, { codec, mpp: msg.mpp, cacheBytes: msg.cacheBytes, signal, onProgress });
       ch.post({ id: msg.id, ok: true, kind: 'meta', meta: slide.meta }, []);
       return;
     }

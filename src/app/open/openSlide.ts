@@ -5,6 +5,8 @@ import { useCaseStore } from '../stores/caseStore';
 import { type OpenRequest, useSlideStore } from '../stores/slideStore';
 
 let nextRequestId = 1;
+/** aborts the open in progress (its worker stops) */
+let opening: AbortController | null = null;
 
 export interface OpenOptions {
   /** um/px to use when the slide itself has none (e.g. from a case.json). */
@@ -20,10 +22,17 @@ export interface OpenOptions {
 export async function loadSlide(input: File | File[] | string, request: OpenRequest, options: OpenOptions = {}): Promise<boolean> {
   const store = useSlideStore.getState();
   const id = nextRequestId++;
-  store.setLoading({ label: request.label, startedAt: performance.now(), id });
+  const startedAt = performance.now();
+  store.setLoading({ label: request.label, startedAt, id });
   store.setError(null);
+  opening?.abort();
+  const ctrl = new AbortController();
+  opening = ctrl;
+  const onProgress = (stage: string, fraction: number) => {
+    if (useSlideStore.getState().loading?.id === id) useSlideStore.getState().setLoading({ label: request.label, startedAt, id, progress: { stage, fraction } });
+  };
   try {
-    const handle = await loadSlideInWorkers(input);
+    const handle = await loadSlideInWorkers(input, { signal: ctrl.signal, onProgress });
     if (useSlideStore.getState().loading?.id !== id) {
       // cancelled, or overtaken by a later open
       handle.close();
@@ -39,12 +48,16 @@ export async function loadSlide(input: File | File[] | string, request: OpenRequ
     useSlideStore.getState().setLoading(null);
     useSlideStore.getState().setError(describeOpenError(err, request.label, request.url));
     return false;
+  } finally {
+    if (opening === ctrl) opening = null;
   }
 }
 
-/** Stop waiting for the slide being opened; it is closed when it arrives. */
+/** Stop the slide being opened (its worker stops; a late result is closed). */
 export function cancelLoad(): void {
   useSlideStore.getState().setLoading(null);
+  opening?.abort();
+  opening = null;
 }
 
 /** Which file and what is wrong, without repeating the file name the message starts with. */

@@ -15,6 +15,8 @@ export interface LoadingState {
   startedAt: number;
   /** Incremented per request so a late result of a cancelled open can be recognised. */
   id: number;
+  /** long opening work (indexing a big JPEG): what and how far */
+  progress?: { stage: string; fraction: number };
 }
 
 export interface OpenError {
