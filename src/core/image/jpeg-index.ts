@@ -279,7 +279,7 @@ class BitWriter {
   }
 }
 
-/** Every segment before the scan except SOF and DRI, then a DHT redefining the scan's DC tables as the standard one (it codes every category). */
+/** Every segment before the scan except SOF, DRI and metadata, then a DHT redefining the scan's DC tables as the standard one (it codes every category). */
 function makeHead(data: Uint8Array, layout: JpegLayout): Uint8Array {
   const parts: number[] = [];
   let p = 2;
@@ -290,7 +290,10 @@ function makeHead(data: Uint8Array, layout: JpegLayout): Uint8Array {
       continue;
     }
     const len = (data[p + 2] << 8) | data[p + 3];
-    if (marker !== DRI && p !== layout.sofOffset) for (let i = p; i < p + 2 + len; i++) parts.push(data[i]);
+    // metadata (EXIF with its thumbnail, ICC, XMP, comments) would be copied into every tile, and
+    // the decoders here ignore it; JFIF (APP0) and Adobe (APP14) say what the components are: kept
+    const metadata = (marker >= 0xe1 && marker <= 0xed) || marker === 0xef || marker === 0xfe;
+    if (marker !== DRI && !metadata && p !== layout.sofOffset) for (let i = p; i < p + 2 + len; i++) parts.push(data[i]);
     p += 2 + len;
   }
   const ids = [...new Set(layout.components.map((c) => c.td))];
