@@ -44,8 +44,13 @@ function abortError(): DOMException {
 /** How long connectReaders waits for the pool's other workers to open the slide. */
 const CONNECT_WAIT_MS = 2000;
 
-/** Formats whose source keeps a whole decoded image in memory: one worker only. */
+/**
+ * Formats whose source keeps a whole decoded image in memory: one worker only. So do slides with
+ * synthetic levels (their overview is built in one pass over the image, which each worker would
+ * repeat).
+ */
 const SINGLE_WORKER_FORMATS = new Set(['image', 'ndpi']);
+const isSingleWorker = (meta: SlideMetadata) => SINGLE_WORKER_FORMATS.has(meta.format) || meta.properties['fusescope.synthetic-levels'] !== undefined;
 
 class WorkerConnection {
   readonly worker: Worker;
@@ -183,7 +188,7 @@ export async function loadSlideInWorkers(
   first.ready = true;
   const pool: WorkerConnection[] = [first];
   const hw = typeof navigator !== 'undefined' && navigator.hardwareConcurrency ? navigator.hardwareConcurrency : 2;
-  const wanted = SINGLE_WORKER_FORMATS.has(meta.format) ? 1 : Math.max(1, Math.min(4, opts.workers ?? Math.max(2, Math.min(4, hw - 1))));
+  const wanted = isSingleWorker(meta) ? 1 : Math.max(1, Math.min(4, opts.workers ?? Math.max(2, Math.min(4, hw - 1))));
   const opening: Promise<void>[] = [];
   for (let i = 1; i < wanted; i++) {
     const c = takeWorker();

@@ -13,6 +13,7 @@ import { DziSlide } from './dzi/dzi-slide.ts';
 import { ImageSlide } from './image/image-slide.ts';
 import { INDEXED_JPEG_PIXELS, IndexedJpegSlide } from './image/indexed-jpeg-slide.ts';
 import { NdpiSlide } from './ndpi/ndpi-slide.ts';
+import { SyntheticLevelsSlide } from './pyramid/synthetic-levels.ts';
 import { loadTiffSlide } from './tiff/open-tiff.ts';
 import { SlideError, type SlideSource } from './types.ts';
 
@@ -107,7 +108,7 @@ export async function loadSlide(input: SlideInput, options: LoadSlideOptions): P
       case 'ndpi':
         return await NdpiSlide.open(source, { ...opts, indexedLevelPixels: options.indexedJpegPixels }, signal);
       case 'tiff':
-        return await loadTiffSlide(source, opts, signal);
+        return SyntheticLevelsSlide.wrap(await loadTiffSlide(source, opts, signal), { cacheBytes: opts.cacheBytes });
       case 'jpeg':
       case 'png':
       case 'webp':
