@@ -505,4 +505,26 @@ describe('viewer', () => {
       rmSync(tmp, { recursive: true, force: true });
     }
   });
+  it('(10) a TIFF without a pyramid (HER2ST C2 as one tiled level) opens with synthetic levels', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'fusescope-single-'));
+    const file = join(dir, 'single-level.tif');
+    await sharp(resolve(HER2ST_DIR, 'images/C2.jpg')).tiff({ tile: true, tileWidth: 256, tileHeight: 256, compression: 'jpeg', quality: 85, pyramid: false }).toFile(file);
+    const s = await openApp(browser, app, { query: 'demo=0' });
+    try {
+      const t0 = Date.now();
+      await dropPaths(s.page, [file]);
+      const st = await waitForSlide(s.page, 'single-level.tif');
+      console.log(`single-level TIFF: first view in ${Date.now() - t0} ms, ${st.tilesLoaded} tiles`);
+      const meta = await s.page.evaluate(() => window.fusescope!.slide.getState().meta!);
+      expect(meta.levels.map((l) => l.width)).toEqual([9274, 4637, 2319, 1160, 580, 290]);
+      expect(meta.properties['fusescope.synthetic-levels']).toBe('5');
+      // the home view is drawn from the synthetic levels, not from hundreds of full-resolution tiles
+      expect(st.tilesLoaded).toBeLessThan(40);
+      expect(st.tilesFailed).toBe(0);
+      expect(getPixelStats(await screenshotViewer(s.page, join(OUT, 'viewer-single-level-tiff.png'))).tissueFraction).toBeGreaterThan(0.05);
+    } finally {
+      await s.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });
