@@ -10,6 +10,7 @@
  */
 import { createRgba } from '../../image/rgba.ts';
 import { type ByteSource, readExact } from '../bytes/byte-source.ts';
+import { getHalvingSizes } from '../pyramid/halving.ts';
 import { makeLevels, TiledSlide } from '../tiled-slide.ts';
 import { type RgbaImage, SlideError, type SlideMetadata } from '../types.ts';
 
@@ -81,11 +82,7 @@ export class BlankSlide extends TiledSlide {
     } finally {
       await src.close?.();
     }
-    const sizes = [{ width: d.width, height: d.height }];
-    for (let cur = sizes[0]; cur.width > TILE || cur.height > TILE; ) {
-      cur = { width: Math.ceil(cur.width / 2), height: Math.ceil(cur.height / 2) };
-      sizes.push(cur);
-    }
+    const sizes = getHalvingSizes(d.width, d.height, TILE);
     const mpp = opts.mpp ?? d.mpp;
     const meta: SlideMetadata = {
       format: BLANK_SLIDE_FORMAT,

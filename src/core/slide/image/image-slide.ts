@@ -9,6 +9,7 @@ import { BmpError, decodeBmp } from '../../image/bmp.ts';
 import type { FrameImage, ImageCodec } from '../../image/codec.ts';
 import { blit, crop, halve, setOpaqueRgba } from '../../image/rgba.ts';
 import { type ByteSource, readExact } from '../bytes/byte-source.ts';
+import { getHalvedImage, getHalvingSizes } from '../pyramid/halving.ts';
 import { makeLevels, TiledSlide } from '../tiled-slide.ts';
 import { type RgbaImage, SlideError, type SlideMetadata } from '../types.ts';
 
@@ -29,12 +30,6 @@ export interface ImageSlideOptions {
   stripBytes?: number;
   /** tile side in px (default IMAGE_TILE) */
   tileSize?: number;
-}
-
-/** The level below `img`: its 2x2 box-filtered half. */
-function getHalved(img: RgbaImage): RgbaImage {
-  const h = halve(img.data, img.width, img.height, 4);
-  return { width: h.width, height: h.height, data: new Uint8ClampedArray(h.data.buffer) };
 }
 
 export class ImageSlide extends TiledSlide {
@@ -92,11 +87,7 @@ export class ImageSlide extends TiledSlide {
     // level (the model's spot patches) need not wait for them either
     const size = frame ?? (base as RgbaImage);
     const tile = opts.tileSize ?? IMAGE_TILE;
-    const sizes = [{ width: size.width, height: size.height }];
-    for (let cur = sizes[0]; cur.width > tile || cur.height > tile; ) {
-      cur = { width: Math.ceil(cur.width / 2), height: Math.ceil(cur.height / 2) };
-      sizes.push(cur);
-    }
+    const sizes = getHalvingSizes(size.width, size.height, tile);
     const pyramid: (RgbaImage | null)[] = sizes.map((_, i) => (i === 0 ? base : null));
     const levels = makeLevels(sizes.map((p) => ({ width: p.width, height: p.height, tileWidth: tile, tileHeight: tile })));
     const meta: SlideMetadata = {
@@ -130,7 +121,7 @@ export class ImageSlide extends TiledSlide {
     if (level <= 0 || level >= this.pyramid.length) throw new Error(`${this.meta.name}: no level ${level} (the slide was closed)`);
     let p = this.building[level];
     if (!p) {
-      p = (level === 1 && this.frame ? this.halveFrame(this.frame) : this.loadLevel(level - 1).then((above) => getHalved(above))).then((img) => {
+      p = (level === 1 && this.frame ? this.halveFrame(this.frame) : this.loadLevel(level - 1).then(getHalvedImage)).then((img) => {
         if (this.pyramid.length) this.pyramid[level] = img;
         return img;
       });

@@ -12,8 +12,9 @@
  */
 import type { ImageCodec } from '../../image/codec.ts';
 import { JpegIndex, type JpegLayout } from '../../image/jpeg-index.ts';
-import { blit, createRgba, crop, halve } from '../../image/rgba.ts';
-import { type ByteSource, throwIfAborted } from '../bytes/byte-source.ts';
+import { blit, createRgba, crop } from '../../image/rgba.ts';
+import type { ByteSource } from '../bytes/byte-source.ts';
+import { getHalvedImage, getHalvingSizes, loadHalvedInPieces } from '../pyramid/halving.ts';
 import { makeLevels, TiledSlide } from '../tiled-slide.ts';
 import { type RgbaImage, SlideError, type SlideMetadata } from '../types.ts';
 
@@ -24,9 +25,6 @@ const MEMORY_LEVEL_PIXELS = 2 ** 25;
 /** Level 3 from the DC coefficients is kept up to this size (256 MiB as RGBA: a 65,535 px square JPEG). */
 const DC_LEVEL3_PIXELS = 2 ** 26;
 const TILE = 512;
-/** the pass that builds the kept level decodes pieces of at most this size (image pixels) */
-const PIECE_W = 8192;
-const PIECE_H = 1024;
 
 export interface IndexedJpegSlideOptions {
   codec: ImageCodec;
@@ -41,11 +39,6 @@ export interface IndexedJpegSlideOptions {
   fullDecodeLevels?: boolean;
   /** called with the fraction of the stream indexed while the file opens */
   onProgress?: (fraction: number) => void;
-}
-
-function getHalved(img: RgbaImage): RgbaImage {
-  const h = halve(img.data, img.width, img.height, 4);
-  return { width: h.width, height: h.height, data: new Uint8ClampedArray(h.data.buffer) };
 }
 
 export class IndexedJpegSlide extends TiledSlide {
@@ -67,11 +60,7 @@ export class IndexedJpegSlide extends TiledSlide {
 
   /** `bytes`: the whole file (read by the caller, who closes `src`); `layout` from getJpegLayout(bytes). */
   static async open(src: ByteSource, layout: JpegLayout, data: Uint8Array, opts: IndexedJpegSlideOptions, signal?: AbortSignal): Promise<IndexedJpegSlide> {
-    const sizes = [{ width: layout.width, height: layout.height }];
-    for (let cur = sizes[0]; cur.width > TILE || cur.height > TILE; ) {
-      cur = { width: Math.ceil(cur.width / 2), height: Math.ceil(cur.height / 2) };
-      sizes.push(cur);
-    }
+    const sizes = getHalvingSizes(layout.width, layout.height, TILE);
     const limit = opts.memoryLevelPixels ?? MEMORY_LEVEL_PIXELS;
     let memoryLevel = sizes.findIndex((s) => s.width * s.height <= limit);
     if (memoryLevel < 0) memoryLevel = sizes.length - 1;
@@ -122,7 +111,7 @@ export class IndexedJpegSlide extends TiledSlide {
     let p = this.kept[level];
     if (!p) {
       const dc = this.index.dcImage;
-      p = level > this.memoryLevel ? this.loadKept(level - 1, signal).then(getHalved) : dc ? Promise.resolve(dc) : this.buildMemoryLevel(signal);
+      p = level > this.memoryLevel ? this.loadKept(level - 1, signal).then(getHalvedImage) : dc ? Promise.resolve(dc) : this.buildMemoryLevel(signal);
       p.catch(() => {
         this.kept[level] = undefined;
       });
@@ -132,21 +121,8 @@ export class IndexedJpegSlide extends TiledSlide {
   }
 
   /** One pass over the image in pieces (aligned to 2^level and to MCUs), each halved `level` times. */
-  private async buildMemoryLevel(signal?: AbortSignal): Promise<RgbaImage> {
-    const k = this.memoryLevel;
-    const { width, height } = this.meta.levels[k];
-    const out = createRgba(width, height);
-    const W = this.meta.width;
-    const H = this.meta.height;
-    for (let y = 0; y < H; y += PIECE_H) {
-      for (let x = 0; x < W; x += PIECE_W) {
-        throwIfAborted(signal);
-        let piece = await this.decodeRect(x, y, Math.min(PIECE_W, W - x), Math.min(PIECE_H, H - y));
-        for (let i = 0; i < k; i++) piece = getHalved(piece);
-        blit(piece, 0, 0, piece.width, piece.height, out, x >> k, y >> k);
-      }
-    }
-    return out;
+  private buildMemoryLevel(signal?: AbortSignal): Promise<RgbaImage> {
+    return loadHalvedInPieces(this.meta.width, this.meta.height, this.memoryLevel, (x, y, w, h) => this.decodeRect(x, y, w, h), signal);
   }
 
   protected async decodeTile(level: number, col: number, row: number, signal?: AbortSignal): Promise<RgbaImage> {
@@ -172,7 +148,7 @@ export class IndexedJpegSlide extends TiledSlide {
       }
     }
     await Promise.all(jobs);
-    return getHalved(block);
+    return getHalvedImage(block);
   }
 
   async readAssociated(name: string): Promise<RgbaImage> {

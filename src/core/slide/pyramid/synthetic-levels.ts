@@ -11,10 +11,10 @@
  * level above. Pieces and tiles are aligned to even coordinates at every step, so every synthetic
  * level equals halving the smallest level whole. Source levels are read straight from the source.
  */
-import { blit, createRgba, crop, halve } from '../../image/rgba.ts';
-import { throwIfAborted } from '../bytes/byte-source.ts';
+import { crop } from '../../image/rgba.ts';
 import { makeLevels, TiledSlide } from '../tiled-slide.ts';
 import type { RgbaImage, SlideMetadata, SlideSource } from '../types.ts';
+import { getHalvedImage, getHalvingSizes, loadHalvedInPieces } from './halving.ts';
 
 const TILE = 512;
 /**
@@ -23,13 +23,6 @@ const TILE = 512;
  */
 export const SYNTHETIC_LEVELS_ABOVE_PX = 4096;
 const KEPT_PIXELS = 2 ** 25;
-const PIECE_W = 8192;
-const PIECE_H = 1024;
-
-function getHalved(img: RgbaImage): RgbaImage {
-  const h = halve(img.data, img.width, img.height, 4);
-  return { width: h.width, height: h.height, data: new Uint8ClampedArray(h.data.buffer) };
-}
 
 export interface SyntheticLevelsOptions {
   /** the overview kept in memory has at most this many pixels (default 2^25, 128 MiB as RGBA) */
@@ -62,11 +55,12 @@ export class SyntheticLevelsSlide extends TiledSlide {
     const levels = inner.meta.levels;
     const last = levels[levels.length - 1];
     if (Math.max(last.width, last.height) <= SYNTHETIC_LEVELS_ABOVE_PX) return inner;
-    const sizes = levels.map((l) => ({ width: l.width, height: l.height, tileWidth: l.tileWidth, tileHeight: l.tileHeight }));
-    for (let cur = sizes[sizes.length - 1]; cur.width > TILE || cur.height > TILE; ) {
-      cur = { width: Math.ceil(cur.width / 2), height: Math.ceil(cur.height / 2), tileWidth: TILE, tileHeight: TILE };
-      sizes.push(cur);
-    }
+    const sizes = [
+      ...levels.map((l) => ({ width: l.width, height: l.height, tileWidth: l.tileWidth, tileHeight: l.tileHeight })),
+      ...getHalvingSizes(last.width, last.height, TILE)
+        .slice(1)
+        .map((s) => ({ ...s, tileWidth: TILE, tileHeight: TILE })),
+    ];
     const limit = options.keptPixels ?? KEPT_PIXELS;
     let keptLevel = sizes.findIndex((s, i) => i >= levels.length && s.width * s.height <= limit);
     if (keptLevel < 0) keptLevel = sizes.length - 1;
@@ -102,7 +96,7 @@ export class SyntheticLevelsSlide extends TiledSlide {
   private loadKept(level: number, signal?: AbortSignal): Promise<RgbaImage> {
     let p = this.kept[level];
     if (!p) {
-      p = level > this.keptLevel ? this.loadKept(level - 1, signal).then(getHalved) : this.buildKept(signal);
+      p = level > this.keptLevel ? this.loadKept(level - 1, signal).then(getHalvedImage) : this.buildKept(signal);
       p.catch(() => {
         this.kept[level] = undefined;
       });
@@ -112,20 +106,9 @@ export class SyntheticLevelsSlide extends TiledSlide {
   }
 
   /** One pass over the source's smallest level in pieces, each halved down to the kept level. */
-  private async buildKept(signal?: AbortSignal): Promise<RgbaImage> {
-    const k = this.keptLevel - this.base;
-    const { width, height } = this.meta.levels[this.keptLevel];
+  private buildKept(signal?: AbortSignal): Promise<RgbaImage> {
     const src = this.meta.levels[this.base];
-    const out = createRgba(width, height);
-    for (let y = 0; y < src.height; y += PIECE_H) {
-      for (let x = 0; x < src.width; x += PIECE_W) {
-        throwIfAborted(signal);
-        let piece = await this.readLevelRect(this.base, x, y, Math.min(PIECE_W, src.width - x), Math.min(PIECE_H, src.height - y), signal);
-        for (let i = 0; i < k; i++) piece = getHalved(piece);
-        blit(piece, 0, 0, piece.width, piece.height, out, x >> k, y >> k);
-      }
-    }
-    return out;
+    return loadHalvedInPieces(src.width, src.height, this.keptLevel - this.base, (x, y, w, h) => this.readLevelRect(this.base, x, y, w, h, signal), signal);
   }
 
   protected async decodeTile(level: number, col: number, row: number, signal?: AbortSignal): Promise<RgbaImage> {
@@ -138,7 +121,7 @@ export class SyntheticLevelsSlide extends TiledSlide {
     // halved from the level above's 2w x 2h block
     const above = this.meta.levels[level - 1];
     const block = await this.readLevelRect(level - 1, 2 * x, 2 * y, Math.min(2 * TILE, above.width - 2 * x), Math.min(2 * TILE, above.height - 2 * y), signal);
-    return getHalved(block);
+    return getHalvedImage(block);
   }
 
   override close(): void {
