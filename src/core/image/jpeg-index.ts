@@ -620,6 +620,29 @@ class Walker {
   }
 }
 
+/**
+ * A small JPEG's reduced image from its blocks' DC coefficients alone (no IDCT, no upsampling):
+ * level 3 (1/8) of its halving pyramid, box-averaged `shift` more times; null where the components
+ * are not greyscale, YCbCr or RGB. Throws on corrupt data. For whole-slide tiles (a TIFF's JPEG
+ * tiles), where decoding every tile only to reduce it costs far more.
+ */
+export function getJpegDcImage(data: Uint8Array, layout: JpegLayout, shift = 0): { width: number; height: number; data: Uint8ClampedArray } | null {
+  if (!layout.colour) return null;
+  const w = new Walker(data, layout);
+  w.pos = layout.dataOffset;
+  w.toRestart = layout.restartInterval;
+  const single = layout.mcuBlocks.length === 1;
+  w.dcRow = layout.components.map((c) => new Int16Array(layout.mcusPerRow * (single ? 1 : c.h * c.v)));
+  const dc = new DcImage(layout, shift);
+  for (let r = 0; r < layout.mcuRows; r++) {
+    w.col = 0;
+    w.mcus(layout.mcusPerRow, null);
+    dc.addMcuRow(r, w.dcRow);
+  }
+  if (w.starved > 4) throw new Error('the compressed data ends before the last row (truncated?)');
+  return dc.image;
+}
+
 /** A JPEG whose MCU rectangles can be cut out as standalone JPEG streams (see the module comment). */
 export class JpegIndex {
   private constructor(

@@ -59,6 +59,12 @@ export interface SlideSource {
   readTile(level: number, col: number, row: number, signal?: AbortSignal): Promise<RgbaImage>;
   /** Read an associated image (label, macro, thumbnail) by name. */
   readAssociated(name: string, signal?: AbortSignal): Promise<RgbaImage>;
+  /**
+   * Optional: a level reduced 8 x 2^shift times from its JPEG blocks' DC coefficients, without
+   * decoding it (libjpeg's 1/8 scaling; within a grey level or so of the 2x2 halvings), where the
+   * format stores the level as JPEG tiles or strips; null where it cannot.
+   */
+  loadDcLevel?(level: number, shift: number, signal?: AbortSignal): Promise<RgbaImage | null>;
   close(): void;
 }
 

@@ -5,11 +5,14 @@
  * its full-resolution tiles (45 s in Chromium and gigabytes of bitmaps).
  *
  * The levels continue the 2x2 box halving below the source's smallest level, down to one tile.
- * The first of them with at most `keptPixels` pixels (the overview) is built once, in one pass over
- * the smallest level in pieces of at most 8192 x 1024 px, and kept; the coarser ones are halved
- * from it, and any between the source's smallest level and the overview from four tiles of the
- * level above. Pieces and tiles are aligned to even coordinates at every step, so every synthetic
- * level equals halving the smallest level whole. Source levels are read straight from the source.
+ * One of them (the overview) is built once and kept, the coarser ones are halved from it, and any
+ * between the source's smallest level and the overview from the 2x2-tile block of the level above
+ * (aligned to even coordinates: equal to halving the smallest level whole). Where the source stores
+ * its smallest level as JPEG tiles or strips (`loadDcLevel`: most single-level TIFFs), the overview
+ * is 1/8 of it or coarser, taken from the blocks' DC coefficients without decoding anything
+ * (libjpeg's 1/8 scaling; within a grey level of the halvings); otherwise it is the first level of
+ * at most `keptPixels`, built in one pass over the smallest level in 8192 x 1024 px pieces (exact).
+ * Source levels are read straight from the source.
  */
 import { crop } from '../../image/rgba.ts';
 import { makeLevels, TiledSlide } from '../tiled-slide.ts';
@@ -28,6 +31,8 @@ export interface SyntheticLevelsOptions {
   /** the overview kept in memory has at most this many pixels (default 2^25, 128 MiB as RGBA) */
   keptPixels?: number;
   cacheBytes?: number;
+  /** false: never ask the source for DC-reduced levels (every synthetic level exact halvings) */
+  fromDc?: boolean;
 }
 
 export class SyntheticLevelsSlide extends TiledSlide {
@@ -42,6 +47,8 @@ export class SyntheticLevelsSlide extends TiledSlide {
     private readonly inner: SlideSource,
     meta: SlideMetadata,
     keptLevel: number,
+    /** whether the kept level is asked of the source's DC coefficients first (it is 3 or more levels down) */
+    private readonly fromDc: boolean,
     cacheBytes?: number,
   ) {
     super(cacheBytes);
@@ -64,12 +71,17 @@ export class SyntheticLevelsSlide extends TiledSlide {
     const limit = options.keptPixels ?? KEPT_PIXELS;
     let keptLevel = sizes.findIndex((s, i) => i >= levels.length && s.width * s.height <= limit);
     if (keptLevel < 0) keptLevel = sizes.length - 1;
+    // where the source can reduce its smallest level from JPEG DC coefficients (1/8 and coarser),
+    // the kept level is at least 3 below it: the overview then needs no decode at all
+    const base = levels.length - 1;
+    const fromDc = typeof inner.loadDcLevel === 'function' && options.fromDc !== false && sizes.length > base + 3;
+    if (fromDc) keptLevel = Math.max(keptLevel, base + 3);
     const meta: SlideMetadata = {
       ...inner.meta,
       levels: makeLevels(sizes).map((l, i) => (i < levels.length ? levels[i] : l)),
       properties: { ...inner.meta.properties, 'fusescope.synthetic-levels': String(sizes.length - levels.length) },
     };
-    return new SyntheticLevelsSlide(inner, meta, keptLevel, options.cacheBytes);
+    return new SyntheticLevelsSlide(inner, meta, keptLevel, fromDc, options.cacheBytes);
   }
 
   override readRegion(level: number, x: number, y: number, width: number, height: number, signal?: AbortSignal): Promise<RgbaImage> {
@@ -105,10 +117,18 @@ export class SyntheticLevelsSlide extends TiledSlide {
     return p;
   }
 
-  /** One pass over the source's smallest level in pieces, each halved down to the kept level. */
-  private buildKept(signal?: AbortSignal): Promise<RgbaImage> {
+  /**
+   * The kept level: from the source's JPEG DC coefficients where it can give them (no decode), else
+   * one pass over the source's smallest level in pieces, each halved down to the kept level.
+   */
+  private async buildKept(signal?: AbortSignal): Promise<RgbaImage> {
+    const k = this.keptLevel - this.base;
+    if (this.fromDc) {
+      const dc = await this.inner.loadDcLevel?.(this.base, k - 3, signal);
+      if (dc) return dc;
+    }
     const src = this.meta.levels[this.base];
-    return loadHalvedInPieces(src.width, src.height, this.keptLevel - this.base, (x, y, w, h) => this.readLevelRect(this.base, x, y, w, h, signal), signal);
+    return loadHalvedInPieces(src.width, src.height, k, (x, y, w, h) => this.readLevelRect(this.base, x, y, w, h, signal), signal);
   }
 
   protected async decodeTile(level: number, col: number, row: number, signal?: AbortSignal): Promise<RgbaImage> {

@@ -5,6 +5,8 @@
  */
 import { GeoTIFF, getDecoder, type ImageFileDirectory } from 'geotiff';
 import type { ImageCodec } from '../../image/codec.ts';
+import { getJpegDcImage, getJpegLayout } from '../../image/jpeg-index.ts';
+import { prepareTiffJpeg } from '../../image/jpeg.ts';
 import { toRgba } from '../../image/rgba.ts';
 import { type ByteSource, readExact, throwIfAborted } from '../bytes/byte-source.ts';
 import { type RgbaImage, SlideError } from '../types.ts';
@@ -262,6 +264,21 @@ export function checkDecodable(file: string, info: IfdInfo): void {
   if (info.samplesPerPixel > 4) throw unsupported(file, `${info.samplesPerPixel} samples per pixel (multi-channel images)`);
   if (![0, 1, 2, 6].includes(info.photometric)) throw unsupported(file, `photometric interpretation ${info.photometric}`);
   if (info.photometric === 6 && c !== 7 && c !== 33003 && c !== 33005) throw unsupported(file, 'uncompressed YCbCr');
+}
+
+/**
+ * Block `index` of a JPEG-compressed IFD reduced 8 x 2^shift times from its DC coefficients
+ * (`getJpegDcImage`), for the full block size; null where the IFD is not JPEG or the block cannot
+ * be read that way (the caller decodes instead).
+ */
+export async function loadBlockDcImage(file: TiffFile, info: IfdInfo, index: number, shift: number, signal?: AbortSignal): Promise<RgbaImage | null> {
+  if (info.compression !== 7) return null;
+  const { offset, length } = await blockRange(info, index);
+  if (length === 0) return null;
+  const bytes = prepareTiffJpeg(await readExact(file.src, offset, length, signal), info.jpegTables, info.photometric === 2 ? 'rgb' : 'auto');
+  const layout = getJpegLayout(bytes);
+  if ('unsupported' in layout) return null;
+  return getJpegDcImage(bytes, layout, shift);
 }
 
 /**

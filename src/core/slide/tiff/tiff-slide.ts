@@ -7,7 +7,7 @@ import type { ImageCodec } from '../../image/codec.ts';
 import { blit, clearOutside, createRgba } from '../../image/rgba.ts';
 import { makeLevels, TiledSlide } from '../tiled-slide.ts';
 import { type MppSource, type RgbaImage, SlideError, type SlideMetadata } from '../types.ts';
-import { COMPRESSION_NAMES, checkDecodable, decodeBlock, type IfdInfo, type TiffFile } from './tiff-file.ts';
+import { COMPRESSION_NAMES, checkDecodable, decodeBlock, type IfdInfo, loadBlockDcImage, type TiffFile } from './tiff-file.ts';
 
 export interface TiffLayout {
   format: string;
@@ -82,6 +82,39 @@ export class TiffSlide extends TiledSlide {
     const info = this.layout.levels[level];
     const index = info.tiled ? row * Math.ceil(info.width / info.blockWidth) + col : row;
     return decodeBlock(this.file, info, index, this.opts.codec, signal);
+  }
+
+  /**
+   * A JPEG level reduced from its blocks' DC coefficients (SlideSource.loadDcLevel); null when the
+   * level is not JPEG, its blocks are not whole multiples of the reduction, or a block cannot be read so.
+   */
+  async loadDcLevel(level: number, shift: number, signal?: AbortSignal): Promise<RgbaImage | null> {
+    const info = this.layout.levels[level];
+    const l = this.meta.levels[level];
+    const f = 8 << shift;
+    if (info?.compression !== 7) return null;
+    // blocks must start on whole pixels of the reduced level (strips span the width)
+    if (info.tiled ? info.blockWidth % f !== 0 || info.blockHeight % f !== 0 : info.blockHeight % f !== 0 && info.height > info.blockHeight) return null;
+    let w = l.width;
+    let h = l.height;
+    for (let i = 0; i < 3 + shift; i++) {
+      w = Math.ceil(w / 2);
+      h = Math.ceil(h / 2);
+    }
+    const out = createRgba(w, h);
+    const cols = info.tiled ? Math.ceil(info.width / info.blockWidth) : 1;
+    const rows = Math.ceil(info.height / info.blockHeight);
+    for (let r = 0; r < rows; r++) {
+      const jobs: Promise<RgbaImage | null>[] = [];
+      for (let c = 0; c < cols; c++) jobs.push(loadBlockDcImage(this.file, info, r * cols + c, shift, signal));
+      const parts = await Promise.all(jobs);
+      for (let c = 0; c < cols; c++) {
+        const part = parts[c];
+        if (!part) return null;
+        blit(part, 0, 0, part.width, part.height, out, (c * info.blockWidth) / f, (r * info.blockHeight) / f);
+      }
+    }
+    return out;
   }
 
   async readAssociated(name: string, signal?: AbortSignal): Promise<RgbaImage> {
