@@ -3,8 +3,8 @@
  * RGBA; Chromium refuses anything over 2 GiB), served like a tiled TIFF: the file stays compressed
  * in memory, every 512 px tile of the full-resolution level is cut out of the Huffman stream as a
  * small JPEG of its own and decoded alone (`JpegIndex`: the whole decode's pixels exactly), and
- * the next levels are halved from four tiles of the level above, as ImageSlide halves its levels
- * (equal pixels). Level 3 (1/8) is kept in memory, with the coarser ones halved from it: it comes
+ * a tile of level 1 or 2 is its full-resolution block cut out and decoded the same way, then halved
+ * as ImageSlide halves its levels (equal pixels). Level 3 (1/8) is kept in memory, with the coarser ones halved from it: it comes
  * from the blocks' DC coefficients, read while the stream is indexed (libjpeg's 1/8 scaled decode,
  * as openslide reads NDPI's small levels; within a grey level of the halvings on average), so the
  * overview needs no decode at all. Where that cannot be done (CMYK), the first level of at most
@@ -12,7 +12,7 @@
  */
 import type { ImageCodec } from '../../image/codec.ts';
 import { JpegIndex, type JpegLayout } from '../../image/jpeg-index.ts';
-import { blit, createRgba, crop } from '../../image/rgba.ts';
+import { crop } from '../../image/rgba.ts';
 import type { ByteSource } from '../bytes/byte-source.ts';
 import { getHalvedImage, getHalvingSizes, loadHalvedInPieces } from '../pyramid/halving.ts';
 import { makeLevels, TiledSlide } from '../tiled-slide.ts';
@@ -133,22 +133,12 @@ export class IndexedJpegSlide extends TiledSlide {
     const h = Math.min(TILE, l.height - y);
     if (level === 0) return this.decodeRect(x, y, w, h);
     if (level >= this.memoryLevel) return crop(await this.loadKept(level, signal), x, y, w, h);
-    // halved from the (up to) four tiles of the level above that cover it
-    const above = this.meta.levels[level - 1];
-    const aw = Math.min(2 * TILE, above.width - 2 * x);
-    const ah = Math.min(2 * TILE, above.height - 2 * y);
-    const block = createRgba(aw, ah);
-    const jobs: Promise<void>[] = [];
-    for (let dy = 0; dy < 2; dy++) {
-      for (let dx = 0; dx < 2; dx++) {
-        const c = 2 * col + dx;
-        const r = 2 * row + dy;
-        if (c * TILE >= above.width || r * TILE >= above.height) continue;
-        jobs.push(this.readTile(level - 1, c, r, signal).then((t) => blit(t, 0, 0, t.width, t.height, block, dx * TILE, dy * TILE)));
-      }
-    }
-    await Promise.all(jobs);
-    return getHalvedImage(block);
+    // the full-resolution block under the tile cut out as one JPEG (one decode instead of 4^level),
+    // halved `level` times (aligned to 2^level: the halving pyramid's pixels)
+    const f = 2 ** level;
+    let block = await this.decodeRect(x * f, y * f, Math.min(TILE * f, this.meta.width - x * f), Math.min(TILE * f, this.meta.height - y * f));
+    for (let i = 0; i < level; i++) block = getHalvedImage(block);
+    return block;
   }
 
   async readAssociated(name: string): Promise<RgbaImage> {
