@@ -184,7 +184,11 @@ export class NdpiSlide extends TiledSlide {
       compression: 'jpeg',
       properties,
     };
-    return new NdpiSlide(file, levels, associated, meta, opts);
+    const slide = new NdpiSlide(file, levels, associated, meta, opts);
+    // the levels cut at restart markers are indexed now, in the background (one read of each, no
+    // decode), so that zooming in later does not wait for it; a failure shows on that level's tiles
+    for (let level = 0; level < levels.length; level++) if (slide.isCut(level)) slide.loadCutter(level).catch(() => {});
+    return slide;
   }
 
   private async decodeImage(img: NdpiImage, signal?: AbortSignal): Promise<RgbaImage> {
