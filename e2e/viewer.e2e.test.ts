@@ -381,6 +381,7 @@ describe('viewer', () => {
       expect(st.tilesFailed).toBe(0);
       const meta = await s.page.evaluate(() => window.fusescope!.slide.getState().meta!);
       expect([meta.width, meta.height, meta.properties['image.access']]).toEqual([side, side, 'indexed']);
+      expect(await s.page.getByTestId('meta-format').textContent()).toContain('read tile by tile');
       expect(getPixelStats(await screenshotViewer(s.page, join(OUT, 'viewer-big-jpeg.png'))).tissueFraction).toBeGreaterThan(0.05);
       // full-resolution pixels as the viewer and the model read them, against libjpeg-turbo's whole decode (sharp):
       // tissue, a tile corner, the mirrored half, the image's last partial MCU
@@ -518,6 +519,7 @@ describe('viewer', () => {
       const meta = await s.page.evaluate(() => window.fusescope!.slide.getState().meta!);
       expect(meta.levels.map((l) => l.width)).toEqual([9274, 4637, 2319, 1160, 580, 290]);
       expect(meta.properties['fusescope.synthetic-levels']).toBe('5');
+      expect(await s.page.getByTestId('meta-synthetic').textContent()).toContain('levels 1-5 are halved from it here');
       // the home view is drawn from the synthetic levels, not from hundreds of full-resolution tiles
       expect(st.tilesLoaded).toBeLessThan(40);
       expect(st.tilesFailed).toBe(0);

@@ -18,6 +18,8 @@ export function SlidePanel() {
   const meta = useSlideStore((s) => s.meta);
   const source = useSlideStore((s) => s.source);
   if (!meta) return <p className="muted">No slide open. Drop a slide file anywhere, or use Open.</p>;
+  // levels the file does not have, halved from its smallest one (core/slide/pyramid/synthetic-levels.ts)
+  const synthetic = Number(meta.properties['fusescope.synthetic-levels'] ?? 0);
   return (
     <div className="slide-meta" data-testid="slide-meta">
       <dl className="kv">
@@ -33,6 +35,7 @@ export function SlidePanel() {
             <>
               {meta.format}
               {meta.compression ? ` · ${meta.compression}` : ''}
+              {meta.properties['image.access'] === 'indexed' && <span className="muted small-text" title="Too big to decode whole: each tile is cut out of the JPEG and decoded alone; the overview comes from the blocks' DC coefficients"> · read tile by tile</span>}
             </>
           )}
         </dd>
@@ -50,6 +53,11 @@ export function SlidePanel() {
         <dd>{meta.objective ? `${meta.objective}×` : '—'}</dd>
       </dl>
       <h4 className="subhead">Levels</h4>
+      {synthetic > 0 && (
+        <p className="muted small-text" data-testid="meta-synthetic">
+          The file has no level below {meta.levels.length - synthetic - 1}; levels {meta.levels.length - synthetic}-{meta.levels.length - 1} are halved from it here (marked *).
+        </p>
+      )}
       <table className="levels" data-testid="meta-levels">
         <thead>
           <tr>
@@ -62,7 +70,10 @@ export function SlidePanel() {
         <tbody>
           {meta.levels.map((l, i) => (
             <tr key={`${l.width}x${l.height}`}>
-              <td>{i}</td>
+              <td>
+                {i}
+                {i >= meta.levels.length - synthetic ? '*' : ''}
+              </td>
               <td>{formatBytesPx(l.width, l.height)}</td>
               <td>{l.downsample.toFixed(l.downsample < 10 ? 2 : 1)}</td>
               <td>{l.tileWidth}</td>
