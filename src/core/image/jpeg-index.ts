@@ -556,6 +556,7 @@ class Walker {
     this.cnt = 0;
     let p = this.pos;
     while (p < d.length && d[p] === 0xff && d[p + 1] === 0xff) p++;
+    if (p >= d.length - 1) throw new Error('the compressed data ends before the last row (truncated file?)');
     if (!(d[p] === 0xff && d[p + 1] >= 0xd0 && d[p + 1] <= 0xd7)) throw new Error(`restart marker missing at byte ${p}`);
     this.pos = p + 2;
     this.starved = 0;

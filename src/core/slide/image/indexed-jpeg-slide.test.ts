@@ -88,6 +88,15 @@ describe('IndexedJpegSlide: a JPEG opened tile by tile', () => {
   });
 });
 
+describe('a broken big JPEG', () => {
+  it('truncated: which file, what is wrong, what to do; and no slide', async () => {
+    const bytes = new Uint8Array(readFileSync(C2)).slice(0, 2_000_000);
+    await expect(loadSlide(input(bytes, 'export.jpg'), { codec: createNodeCodec(), indexedJpegPixels: 0 })).rejects.toThrow(
+      'export.jpg: is a JPEG image whose compressed data cannot be read (the compressed data ends before the last row (truncated file?)). The file is probably truncated or corrupt.',
+    );
+  });
+});
+
 describe('images bigger than the decoder takes whole', () => {
   // a codec that, like Chromium's, decodes whole images only up to a size (here 0.4 Mpx)
   const limited: ImageCodec = { ...createNodeCodec(), maxImagePixels: 400_000 };
