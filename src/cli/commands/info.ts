@@ -1,7 +1,8 @@
 /**
  * `fusescope info <slide> [--mpp M]`: slide metadata as JSON, openslide's numbers:
- * {format, width, height, levels: [{width, height, downsample}], tileWidth, tileHeight, mpp,
- * mppSource, objective, associated}. mpp is null when the file does not say (and --mpp is not given).
+ * {format, width, height, levels: [{width, height, downsample, synthetic?}], tileWidth, tileHeight, mpp,
+ * mppSource, objective, associated}; `synthetic: true` marks levels the file does not have, halved
+ * from its smallest level. mpp is null when the file does not say (and --mpp is not given).
  * <slide> is a path or an http(s) URL served with Range support.
  */
 import { createNodeCodec } from '../../core/image/node/sharp-codec.ts';
@@ -20,12 +21,14 @@ export function parseMppOption(value: string | undefined): number | undefined {
 }
 
 export function infoJson(meta: SlideMetadata, withProperties = false): Record<string, unknown> {
+  // levels the file does not have, halved from its smallest one (core/slide/pyramid/synthetic-levels.ts)
+  const firstSynthetic = meta.levels.length - Number(meta.properties['fusescope.synthetic-levels'] ?? 0);
   return {
     format: meta.format,
     name: meta.name,
     width: meta.width,
     height: meta.height,
-    levels: meta.levels.map((l) => ({ width: l.width, height: l.height, downsample: l.downsample })),
+    levels: meta.levels.map((l, i) => ({ width: l.width, height: l.height, downsample: l.downsample, ...(i >= firstSynthetic ? { synthetic: true } : {}) })),
     tileWidth: meta.tileWidth,
     tileHeight: meta.tileHeight,
     mpp: meta.mpp,

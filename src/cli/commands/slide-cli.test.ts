@@ -6,9 +6,10 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import sharp from 'sharp';
 import { afterAll, describe, expect, it } from 'vitest';
 import { flattenToRgb } from '../../core/image/rgba.ts';
-import { FIXTURES, loadRef, REFS, ROOT, readPng, SLIDES } from '../../core/slide/testing/refs.ts';
+import { FIXTURES, loadRef, REFS, ROOT, readPng, SHARED, SLIDES } from '../../core/slide/testing/refs.ts';
 import { runCli } from '../testing/run-cli.ts';
 
 const tmp = mkdtempSync(join(tmpdir(), 'fusescope-cli-'));
@@ -34,6 +35,22 @@ describe('fusescope info', () => {
     expect(info.objective).toBe(ref.objective);
     expect([...info.associated].sort()).toEqual(Object.keys(ref.associated).sort());
     if (id !== 'ndpi') expect([info.tileWidth, info.tileHeight]).toEqual([ref.levels[0].tileWidth, ref.levels[0].tileHeight]);
+  });
+
+  it('a TIFF without a pyramid: the levels halved from it here are marked synthetic', async () => {
+    const path = join(tmp, 'single.tif');
+    await sharp(join(SHARED, 'her2st', 'images', 'C2.jpg')).tiff({ compression: 'jpeg', quality: 80 }).toFile(path);
+    const r = await runCli(['info', path]);
+    expect(r.code).toBe(0);
+    const info = JSON.parse(r.stdout) as { levels: { width: number; synthetic?: boolean }[] };
+    expect(info.levels.map((l) => [l.width, l.synthetic ?? false])).toEqual([
+      [9274, false],
+      [4637, true],
+      [2319, true],
+      [1160, true],
+      [580, true],
+      [290, true],
+    ]);
   });
 
   it('--mpp overrides the file and is marked user', async () => {
