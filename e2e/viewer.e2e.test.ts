@@ -424,7 +424,7 @@ describe('viewer', () => {
       rmSync(dir, { recursive: true, force: true });
     }
   });
-  it('(9) the ruler: two clicks measure a line in µm (0.499 µm/px CMU-1), drag still pans, Esc, QuPath export, another slide clears it', async () => {
+  it('(9) the ruler and the area: a line in µm and a polygon in mm² (0.499 µm/px CMU-1), drag still pans, Esc, QuPath export, another slide clears them', async () => {
     const s = await openApp(browser, app, { query: 'demo=0' });
     const tmp = mkdtempSync(join(tmpdir(), 'fusescope-ruler-'));
     try {
@@ -445,6 +445,10 @@ describe('viewer', () => {
           },
           [x, y, box.x, box.y] as const,
         );
+      const measure = () => s.page.evaluate(() => {
+        const m = window.fusescope!.measure.getState();
+        return { tool: m.tool, draft: m.draft.length, items: m.items };
+      });
       await s.page.keyboard.press('m');
       await expect.poll(() => s.page.getByTestId('measure-toggle').getAttribute('aria-pressed')).toBe('true');
       const a = await imageAt(cx - 200, cy - 50);
@@ -452,20 +456,21 @@ describe('viewer', () => {
       await s.page.mouse.click(cx - 200, cy - 50);
       // the line follows the pointer until the second click
       await s.page.mouse.move(cx, cy, { steps: 4 });
-      await expect.poll(() => s.page.evaluate(() => Object.keys(window.fusescope!.overlay.getState().layers).filter((k) => k.startsWith('measure')).sort())).toEqual(['measure-labels', 'measure-lines', 'measure-lines-halo']);
+      await expect.poll(() => s.page.evaluate(() => Object.keys(window.fusescope!.overlay.getState().layers).filter((k) => k.startsWith('measure')).sort())).toEqual(['measure-halo', 'measure-labels', 'measure-paths']);
       await s.page.mouse.click(cx + 150, cy + 100);
-      const lines = await s.page.evaluate(() => window.fusescope!.measure.getState().lines);
-      expect(lines).toHaveLength(1);
+      const { items } = await measure();
+      expect(items).toHaveLength(1);
+      expect(items[0].kind).toBe('line');
       for (const [got, want] of [
-        [lines[0].a, a],
-        [lines[0].b, b],
+        [items[0].points[0], a],
+        [items[0].points[1], b],
       ]) {
         expect(Math.abs(got.x - want.x)).toBeLessThan(1.5);
         expect(Math.abs(got.y - want.y)).toBeLessThan(1.5);
       }
-      const um = Math.hypot(lines[0].b.x - lines[0].a.x, lines[0].b.y - lines[0].a.y) * 0.499;
+      const [p0, p1] = items[0].points;
+      const um = Math.hypot(p1.x - p0.x, p1.y - p0.y) * 0.499;
       expect(await s.page.getByTestId('measure-item').first().textContent()).toContain(um < 1000 ? `${Math.round(um)} µm` : `${(um / 1000).toFixed(2)} mm`);
-      await screenshotViewer(s.page, join(OUT, 'viewer-ruler.png'));
       // dragging pans, and is not a measurement
       const before = await imageAt(cx, cy);
       await s.page.mouse.move(cx, cy);
@@ -474,32 +479,55 @@ describe('viewer', () => {
       await s.page.mouse.up();
       await waitForViewerIdle(s.page);
       expect((await imageAt(cx, cy)).x).toBeGreaterThan(before.x + 50);
-      expect(await s.page.evaluate(() => window.fusescope!.measure.getState().lines.length)).toBe(1);
+      expect((await measure()).items).toHaveLength(1);
       // Esc drops a line being drawn, then turns the ruler off
       await s.page.mouse.click(cx, cy);
-      expect(await s.page.evaluate(() => window.fusescope!.measure.getState().start !== null)).toBe(true);
+      expect((await measure()).draft).toBe(1);
       await s.page.keyboard.press('Escape');
-      expect(await s.page.evaluate(() => window.fusescope!.measure.getState().start)).toBeNull();
+      expect((await measure()).draft).toBe(0);
       await s.page.keyboard.press('Escape');
       await expect.poll(() => s.page.getByTestId('measure-toggle').getAttribute('aria-pressed')).toBe('false');
       await s.page.mouse.click(cx - 30, cy + 30);
-      expect(await s.page.evaluate(() => window.fusescope!.measure.getState().lines.length)).toBe(1);
-      // QuPath export: a line annotation in level-0 px with its length
+      expect((await measure()).items).toHaveLength(1);
+      // an area: three corners, then the first again closes it; its size against OpenSeadragon's mapping
+      await s.page.getByTestId('measure-area').click();
+      const corners: [number, number][] = [
+        [cx - 150, cy - 100],
+        [cx + 150, cy - 100],
+        [cx + 150, cy + 100],
+        [cx - 150, cy + 100],
+      ];
+      const want = await Promise.all(corners.map(([x, y]) => imageAt(x, y)));
+      for (const [x, y] of corners) await s.page.mouse.click(x, y);
+      await s.page.mouse.click(corners[0][0] + 3, corners[0][1] - 2);
+      const afterArea = await measure();
+      expect(afterArea.draft).toBe(0);
+      expect(afterArea.items).toHaveLength(2);
+      expect(afterArea.items[1].kind).toBe('area');
+      expect(afterArea.items[1].points).toHaveLength(4);
+      const areaMm2 = Math.abs(want[1].x - want[0].x) * Math.abs(want[2].y - want[1].y) * 0.499 ** 2 / 1e6;
+      expect(await s.page.getByTestId('measure-item').nth(1).textContent()).toContain(`${areaMm2.toFixed(areaMm2 < 1 ? 3 : 2)} mm²`);
+      await screenshotViewer(s.page, join(OUT, 'viewer-ruler.png'));
+      await s.page.keyboard.press('Escape');
+      // QuPath export: a line with its length, a polygon with its area
       const [dl] = await Promise.all([s.page.waitForEvent('download'), s.page.getByTestId('measure-export').click()]);
-      const path = join(tmp, 'ruler.geojson');
+      const path = join(tmp, 'measurements.geojson');
       await dl.saveAs(path);
-      const geo = JSON.parse(readFileSync(path, 'utf8')) as { features: { geometry: { type: string; coordinates: number[][] }; properties: { name: string; measurements: Record<string, number> } }[] };
-      expect(geo.features).toHaveLength(1);
-      expect(geo.features[0].geometry.type).toBe('LineString');
+      const geo = JSON.parse(readFileSync(path, 'utf8')) as { features: { geometry: { type: string; coordinates: unknown }; properties: { name: string; measurements: Record<string, number> } }[] };
+      expect(geo.features.map((f) => [f.geometry.type, f.properties.name])).toEqual([
+        ['LineString', 'Ruler 1'],
+        ['Polygon', 'Area 1'],
+      ]);
       expect(geo.features[0].geometry.coordinates).toEqual([
-        [lines[0].a.x, lines[0].a.y],
-        [lines[0].b.x, lines[0].b.y],
+        [p0.x, p0.y],
+        [p1.x, p1.y],
       ]);
       expect(geo.features[0].properties.measurements['Length µm']).toBeCloseTo(um, 1);
+      expect(geo.features[1].properties.measurements['Area µm^2'] / 1e6).toBeCloseTo(areaMm2, 2);
       // lines belong to their slide
       await s.page.getByTestId('file-input').setInputFiles(B4);
       await waitForSlide(s.page, 'B4.jpg');
-      expect(await s.page.evaluate(() => window.fusescope!.measure.getState().lines.length)).toBe(0);
+      expect((await measure()).items).toHaveLength(0);
       expect(await s.page.getByTestId('measure-item').count()).toBe(0);
     } finally {
       await s.close();

@@ -1,21 +1,49 @@
 import { describe, expect, it } from 'vitest';
-import { getLengthLabel, getLengthPx, getMeasurementsGeoJson } from './measure';
+import { getAreaLabel, getAreaPx, getLengthLabel, getMeasurementLabel, getMeasurementsGeoJson, getPathLengthPx } from './measure';
 
-describe('ruler lengths', () => {
-  it('in µm below 1 mm, in mm above, in px without um/px', () => {
+const square = [
+  { x: 0, y: 0 },
+  { x: 1000, y: 0 },
+  { x: 1000, y: 2000 },
+  { x: 0, y: 2000 },
+];
+
+describe('measurements', () => {
+  it('lengths: µm below 1 mm, mm above, px without um/px', () => {
     expect(getLengthLabel(10, 0.5)).toBe('5.0 µm');
     expect(getLengthLabel(1000, 0.499)).toBe('499 µm');
     expect(getLengthLabel(2506, 0.499)).toBe('1.25 mm');
     expect(getLengthLabel(40_000, 0.5)).toBe('20.0 mm');
     expect(getLengthLabel(1234.4, null)).toBe('1,234 px');
-    expect(getLengthPx({ a: { x: 0, y: 0 }, b: { x: 300, y: 400 } })).toBe(500);
+    expect(getPathLengthPx([{ x: 0, y: 0 }, { x: 300, y: 400 }])).toBe(500);
   });
 
-  it('exports QuPath line annotations in level-0 px with their length', () => {
-    const json = JSON.parse(getMeasurementsGeoJson([{ id: 7, a: { x: 10, y: 20 }, b: { x: 310, y: 420 } }], 0.25));
+  it('areas (shoelace, either winding) and perimeters; µm² below 0.01 mm², mm² above', () => {
+    expect(getAreaPx(square)).toBe(2_000_000);
+    expect(getAreaPx([...square].reverse())).toBe(2_000_000);
+    expect(getPathLengthPx(square, true)).toBe(6000);
+    expect(getAreaLabel(2_000_000, 0.5)).toBe('0.500 mm²');
+    expect(getAreaLabel(2_000_000, 1)).toBe('2.00 mm²');
+    expect(getAreaLabel(100 * 100, 0.5)).toBe('2,500 µm²');
+    expect(getAreaLabel(12_345, null)).toBe('12,345 px²');
+    expect(getMeasurementLabel({ kind: 'area', points: square }, 0.25)).toBe('0.125 mm²');
+  });
+
+  it('exports QuPath annotations in level-0 px: lines with their length, polygons (closed ring) with area and perimeter', () => {
+    const json = JSON.parse(
+      getMeasurementsGeoJson(
+        [
+          { id: 7, kind: 'line', points: [{ x: 10, y: 20 }, { x: 310, y: 420 }] },
+          { id: 8, kind: 'area', points: square },
+        ],
+        0.25,
+      ),
+    );
     expect(json.type).toBe('FeatureCollection');
     expect(json.features[0].geometry).toEqual({ type: 'LineString', coordinates: [[10, 20], [310, 420]] });
     expect(json.features[0].properties).toMatchObject({ objectType: 'annotation', name: 'Ruler 1', measurements: { 'Length px': 500, 'Length µm': 125 } });
-    expect(JSON.parse(getMeasurementsGeoJson([{ id: 1, a: { x: 0, y: 0 }, b: { x: 3, y: 4 } }], null)).features[0].properties.measurements).toEqual({ 'Length px': 5 });
+    expect(json.features[1].geometry).toEqual({ type: 'Polygon', coordinates: [[[0, 0], [1000, 0], [1000, 2000], [0, 2000], [0, 0]]] });
+    expect(json.features[1].properties).toMatchObject({ name: 'Area 1', measurements: { 'Area px^2': 2_000_000, 'Area µm^2': 125_000, 'Perimeter µm': 1500 } });
+    expect(JSON.parse(getMeasurementsGeoJson([{ id: 1, kind: 'line', points: [{ x: 0, y: 0 }, { x: 3, y: 4 }] }], null)).features[0].properties.measurements).toEqual({ 'Length px': 5 });
   });
 });

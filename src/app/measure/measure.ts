@@ -1,6 +1,7 @@
 /**
- * Ruler measurements on the slide: lengths in physical units and their QuPath export. Pure
- * functions (the store and the tool are in measureStore.ts / measureTool.ts).
+ * Measurements on the slide: lines (the ruler) and polygons (areas), their sizes in physical units
+ * and their QuPath export. Pure functions (the store and the tool are in measureStore.ts /
+ * measureTool.ts).
  */
 
 export interface Point {
@@ -8,16 +9,36 @@ export interface Point {
   y: number;
 }
 
-/** A straight line measured on the slide, its ends in level-0 pixels. */
+export type MeasureKind = 'line' | 'area';
+
+/** A line (two points) or a closed polygon (three or more) measured on the slide, in level-0 pixels. */
 export interface Measurement {
   id: number;
-  a: Point;
-  b: Point;
+  kind: MeasureKind;
+  points: Point[];
 }
 
-/** Length in level-0 pixels. */
-export function getLengthPx(m: { a: Point; b: Point }): number {
-  return Math.hypot(m.b.x - m.a.x, m.b.y - m.a.y);
+/** Length of a polyline in level-0 pixels (closed: back to its first point). */
+export function getPathLengthPx(points: Point[], closed = false): number {
+  let sum = 0;
+  const n = points.length;
+  for (let i = 1; i < n + (closed && n > 2 ? 1 : 0); i++) {
+    const a = points[i - 1];
+    const b = points[i % n];
+    sum += Math.hypot(b.x - a.x, b.y - a.y);
+  }
+  return sum;
+}
+
+/** Area of a simple polygon in level-0 pixels² (shoelace). */
+export function getAreaPx(points: Point[]): number {
+  let twice = 0;
+  for (let i = 0; i < points.length; i++) {
+    const a = points[i];
+    const b = points[(i + 1) % points.length];
+    twice += a.x * b.y - b.x * a.y;
+  }
+  return Math.abs(twice) / 2;
 }
 
 /** "850 µm", "1.25 mm", or "1,234 px" where the slide's um/px is unknown. */
@@ -29,19 +50,50 @@ export function getLengthLabel(lengthPx: number, mpp: number | null): string {
   return `${(um / 1000).toFixed(um < 10_000 ? 2 : 1)} mm`;
 }
 
+/** "4,560 µm²" below 0.01 mm², "0.123 mm²" above, or "12,345 px²" without um/px. */
+export function getAreaLabel(areaPx: number, mpp: number | null): string {
+  if (!mpp) return `${Math.round(areaPx).toLocaleString('en-US')} px²`;
+  const um2 = areaPx * mpp * mpp;
+  if (um2 < 10_000) return `${Math.round(um2).toLocaleString('en-US')} µm²`;
+  const mm2 = um2 / 1e6;
+  return `${mm2.toFixed(mm2 < 1 ? 3 : 2)} mm²`;
+}
+
+/** What the slide and the panel show for a measurement: a line's length, a polygon's area. */
+export function getMeasurementLabel(m: { kind: MeasureKind; points: Point[] }, mpp: number | null): string {
+  return m.kind === 'line' ? getLengthLabel(getPathLengthPx(m.points), mpp) : getAreaLabel(getAreaPx(m.points), mpp);
+}
+
 /**
- * The measurements as QuPath GeoJSON (File > Import objects): line annotations in level-0 pixels
- * named "Ruler N", with their length as a measurement, as QuPath's own line tool records it.
+ * The measurements as QuPath GeoJSON (File > Import objects): annotations in level-0 pixels named
+ * "Ruler N" (LineString) or "Area N" (Polygon), with the measurements QuPath's own line and
+ * polygon tools record.
  */
-export function getMeasurementsGeoJson(lines: Measurement[], mpp: number | null): string {
-  const features = lines.map((m, i) => {
-    const px = getLengthPx(m);
-    const measurements: Record<string, number> = { 'Length px': Number(px.toFixed(2)) };
-    if (mpp) measurements['Length µm'] = Number((px * mpp).toFixed(2));
+export function getMeasurementsGeoJson(items: Measurement[], mpp: number | null): string {
+  const count = { line: 0, area: 0 };
+  const features = items.map((m) => {
+    const n = ++count[m.kind];
+    const coords = m.points.map((p) => [p.x, p.y]);
+    const round = (v: number) => Number(v.toFixed(2));
+    const measurements: Record<string, number> = {};
+    if (m.kind === 'line') {
+      const px = getPathLengthPx(m.points);
+      measurements['Length px'] = round(px);
+      if (mpp) measurements['Length µm'] = round(px * mpp);
+    } else {
+      const area = getAreaPx(m.points);
+      const perimeter = getPathLengthPx(m.points, true);
+      measurements['Area px^2'] = round(area);
+      measurements['Perimeter px'] = round(perimeter);
+      if (mpp) {
+        measurements['Area µm^2'] = round(area * mpp * mpp);
+        measurements['Perimeter µm'] = round(perimeter * mpp);
+      }
+    }
     return {
       type: 'Feature',
-      geometry: { type: 'LineString', coordinates: [[m.a.x, m.a.y], [m.b.x, m.b.y]] },
-      properties: { objectType: 'annotation', name: `Ruler ${i + 1}`, isLocked: false, measurements },
+      geometry: m.kind === 'line' ? { type: 'LineString', coordinates: coords } : { type: 'Polygon', coordinates: [[...coords, coords[0]]] },
+      properties: { objectType: 'annotation', name: `${m.kind === 'line' ? 'Ruler' : 'Area'} ${n}`, isLocked: false, measurements },
     };
   });
   return `${JSON.stringify({ type: 'FeatureCollection', features }, null, 1)}\n`;

@@ -1,48 +1,58 @@
 /**
- * The ruler on the viewer: clicks on the slide set a line's two ends while it is on (drag still
- * pans, the wheel still zooms), the line follows the pointer until the second click, M toggles
- * it and Escape drops the line being drawn (or turns the ruler off). Lines are drawn on the deck
- * overlay in level-0 pixels with their length, and belong to their slide.
+ * Measuring on the viewer. Ruler: two clicks set a line's ends. Area: clicks set a polygon's
+ * vertices; a click on the first vertex (or Enter) closes it. Dragging still pans and the wheel
+ * still zooms; the shape follows the pointer until it is done; M toggles the ruler, Escape drops
+ * the shape being drawn (or turns the tool off). Shapes are drawn on the deck overlay in level-0
+ * pixels with their length or area, and belong to their slide.
  */
-import { LineLayer, TextLayer } from '@deck.gl/layers';
+import { PathLayer, TextLayer } from '@deck.gl/layers';
 import { getDeckOverlay } from '../../overlay/deckOverlay';
 import { addOverlayClickListener, useOverlayStore } from '../../overlay/overlayStore';
 import { getImagePoint } from '../../overlay/viewState';
 import { useSlideStore } from '../stores/slideStore';
 import { useViewerStore } from '../stores/viewerStore';
-import { getLengthLabel, getLengthPx, type Point } from './measure';
+import { getMeasurementLabel, type Point } from './measure';
 import { useMeasureStore } from './measureStore';
 
-export const MEASURE_LINES_ID = 'measure-lines';
-const MEASURE_LABELS_ID = 'measure-labels';
+const LAYER_IDS = { halo: 'measure-halo', path: 'measure-paths', labels: 'measure-labels' } as const;
+/** a click within this many screen pixels of an area's first vertex closes it */
+const CLOSE_RADIUS_SCREEN_PX = 10;
 
 interface Drawn {
-  a: [number, number];
-  b: [number, number];
+  path: [number, number][];
   label: string;
+  /** where the label goes */
+  at: [number, number];
+}
+
+function getDrawn(kind: 'line' | 'area', points: Point[], closed: boolean, mpp: number | null): Drawn {
+  const path = points.map((p): [number, number] => [p.x, p.y]);
+  if (closed && path.length > 2) path.push(path[0]);
+  const at: [number, number] =
+    kind === 'line' ? [(points[0].x + points[points.length - 1].x) / 2, (points[0].y + points[points.length - 1].y) / 2] : [points.reduce((s, p) => s + p.x, 0) / points.length, points.reduce((s, p) => s + p.y, 0) / points.length];
+  return { path, label: points.length >= (kind === 'line' ? 2 : 3) ? getMeasurementLabel({ kind, points }, mpp) : '', at };
 }
 
 function pushLayers(): void {
-  const { lines, start, cursor } = useMeasureStore.getState();
+  const { items, draft, cursor, tool } = useMeasureStore.getState();
   const mpp = useSlideStore.getState().meta?.mpp ?? null;
   const set = useOverlayStore.getState().setLayer;
-  const drawn: Drawn[] = lines.map((m) => ({ a: [m.a.x, m.a.y], b: [m.b.x, m.b.y], label: getLengthLabel(getLengthPx(m), mpp) }));
-  if (start && cursor) drawn.push({ a: [start.x, start.y], b: [cursor.x, cursor.y], label: getLengthLabel(getLengthPx({ a: start, b: cursor }), mpp) });
+  const drawn = items.map((m) => getDrawn(m.kind, m.points, m.kind === 'area', mpp));
+  if (tool && draft.length > 0) drawn.push(getDrawn(tool, cursor ? [...draft, cursor] : draft, tool === 'area', mpp));
   if (drawn.length === 0) {
-    set(MEASURE_LINES_ID, null);
-    set(MEASURE_LABELS_ID, null);
+    for (const id of Object.values(LAYER_IDS)) set(id, null);
     return;
   }
-  const line = (id: string, colour: [number, number, number, number], width: number) =>
-    new LineLayer<Drawn>({ id, data: drawn, getSourcePosition: (d) => d.a, getTargetPosition: (d) => d.b, getColor: colour, getWidth: width, widthUnits: 'pixels' });
-  set(`${MEASURE_LINES_ID}-halo`, line(`${MEASURE_LINES_ID}-halo`, [0, 0, 0, 200], 5), 40);
-  set(MEASURE_LINES_ID, line(MEASURE_LINES_ID, [255, 230, 0, 255], 2), 41);
+  const path = (id: string, colour: [number, number, number, number], width: number) =>
+    new PathLayer<Drawn>({ id, data: drawn, getPath: (d) => d.path, getColor: colour, getWidth: width, widthUnits: 'pixels', jointRounded: true, capRounded: true });
+  set(LAYER_IDS.halo, path(LAYER_IDS.halo, [0, 0, 0, 200], 5), 40);
+  set(LAYER_IDS.path, path(LAYER_IDS.path, [255, 230, 0, 255], 2), 41);
   set(
-    MEASURE_LABELS_ID,
+    LAYER_IDS.labels,
     new TextLayer<Drawn>({
-      id: MEASURE_LABELS_ID,
-      data: drawn,
-      getPosition: (d) => [(d.a[0] + d.b[0]) / 2, (d.a[1] + d.b[1]) / 2],
+      id: LAYER_IDS.labels,
+      data: drawn.filter((d) => d.label),
+      getPosition: (d) => d.at,
       getText: (d) => d.label,
       getSize: 13,
       sizeUnits: 'pixels',
@@ -56,11 +66,6 @@ function pushLayers(): void {
     }),
     42,
   );
-}
-
-function clearLayers(): void {
-  const set = useOverlayStore.getState().setLayer;
-  for (const id of [MEASURE_LINES_ID, `${MEASURE_LINES_ID}-halo`, MEASURE_LABELS_ID]) set(id, null);
 }
 
 /** The level-0 point under a pointer event, or null where the overlay has no view. */
@@ -77,16 +82,17 @@ function isTyping(e: KeyboardEvent): boolean {
   return !!t && (t.tagName === 'INPUT' || t.tagName === 'TEXTAREA' || t.tagName === 'SELECT' || t.isContentEditable);
 }
 
-/** Start the ruler (once, at app start). */
+/** Start measuring (once, at app start). */
 export function startMeasureTool(): void {
-  // added when the ruler turns on, so that it is the newest listener and gets clicks first
+  // added when a tool turns on, so that it is the newest listener and gets clicks first
   // (before a spot's pin or a landmark pick)
   let stopClicks: (() => void) | null = null;
   const listen = (on: boolean) => {
     stopClicks?.();
     stopClicks = on
       ? addOverlayClickListener((click) => {
-          useMeasureStore.getState().click(click.image);
+          const zoom = useOverlayStore.getState().viewState?.zoom ?? 0;
+          useMeasureStore.getState().click(click.image, CLOSE_RADIUS_SCREEN_PX / 2 ** zoom);
           return true;
         })
       : null;
@@ -94,39 +100,40 @@ export function startMeasureTool(): void {
   let raf = 0;
   let pending: PointerEvent | null = null;
   window.addEventListener('pointermove', (e) => {
-    if (!useMeasureStore.getState().start) return;
+    if (useMeasureStore.getState().draft.length === 0) return;
     pending = e;
     if (raf) return;
     raf = requestAnimationFrame(() => {
       raf = 0;
       const p = pending && getPointerImagePoint(pending);
-      if (p && useMeasureStore.getState().start) useMeasureStore.getState().setCursor(p);
+      if (p && useMeasureStore.getState().draft.length > 0) useMeasureStore.getState().setCursor(p);
     });
   });
   window.addEventListener('keydown', (e) => {
     if (isTyping(e) || e.ctrlKey || e.metaKey || e.altKey) return;
     const m = useMeasureStore.getState();
     if (e.key === 'm' || e.key === 'M') {
-      if (useSlideStore.getState().meta) m.setActive(!m.active);
-    } else if (e.key === 'Escape') {
-      if (m.start) m.cancel();
-      else if (m.active) m.setActive(false);
+      if (useSlideStore.getState().meta) m.setTool(m.tool === 'line' ? null : 'line');
+    } else if (e.key === 'Enter' && m.tool === 'area') m.finish();
+    else if (e.key === 'Escape') {
+      if (m.draft.length > 0) m.cancel();
+      else if (m.tool) m.setTool(null);
     }
   });
   useMeasureStore.subscribe((s, prev) => {
-    if (s.lines !== prev.lines || s.start !== prev.start || s.cursor !== prev.cursor) pushLayers();
-    if (s.active !== prev.active) {
-      listen(s.active);
-      useViewerStore.getState().viewer?.element.classList.toggle('measuring', s.active);
+    if (s.items !== prev.items || s.draft !== prev.draft || s.cursor !== prev.cursor || s.tool !== prev.tool) pushLayers();
+    if (s.tool !== prev.tool && (s.tool === null) !== (prev.tool === null)) {
+      listen(s.tool !== null);
+      useViewerStore.getState().viewer?.element.classList.toggle('measuring', s.tool !== null);
     }
   });
-  // lengths follow the um/px (set by the user, calibrated from the spots); lines belong to their slide
+  // sizes follow the um/px (set by the user, calibrated from the spots); shapes belong to their slide
   useSlideStore.subscribe((s, prev) => {
     const id = (m: typeof s.meta) => (m ? `${m.name}|${m.width}|${m.height}` : '');
     if (id(s.meta) !== id(prev.meta)) {
       useMeasureStore.getState().clear();
-      if (!s.meta) useMeasureStore.getState().setActive(false);
-      clearLayers();
+      if (!s.meta) useMeasureStore.getState().setTool(null);
+      pushLayers();
     } else if (s.meta?.mpp !== prev.meta?.mpp) pushLayers();
   });
 }

@@ -67,7 +67,8 @@ export function Toolbar() {
         <button type="button" className="icon" disabled={!viewer || !hasSlide} onClick={() => viewer && goHome(viewer)} aria-label="Home" title="Fit the whole slide (0)">
           <Icon d={ICONS.home} />
         </button>
-        <MeasureToggle />
+        <MeasureToggle kind="line" testId="measure-toggle" />
+        <MeasureToggle kind="area" testId="measure-area" />
       </div>
       <ZoomReadout />
       {urlOpen && (
