@@ -425,7 +425,7 @@ describe('viewer', () => {
     }
   });
   it('(9) the ruler and the area: a line in µm and a polygon in mm² (0.499 µm/px CMU-1), drag still pans, Esc, QuPath export, another slide clears them', async () => {
-    const s = await openApp(browser, app, { query: 'demo=0' });
+    const s = await openApp(browser, app, { query: 'demo=0&orientations=1' });
     const tmp = mkdtempSync(join(tmpdir(), 'fusescope-ruler-'));
     try {
       await s.page.getByTestId('file-input').setInputFiles(CMU);
@@ -507,6 +507,11 @@ describe('viewer', () => {
       expect(afterArea.items[1].points).toHaveLength(4);
       const areaMm2 = Math.abs(want[1].x - want[0].x) * Math.abs(want[2].y - want[1].y) * 0.499 ** 2 / 1e6;
       expect(await s.page.getByTestId('measure-item').nth(1).textContent()).toContain(`${areaMm2.toFixed(areaMm2 < 1 ? 3 : 2)} mm²`);
+      // once the dense heatmap is complete, the share of the region's windows it calls cancer
+      const calls = await s.page.getByTestId('measure-area-calls').textContent({ timeout: 120_000 });
+      const m = /heatmap: (\d+)% of (\d+) windows called cancer \(mean (0\.\d+|1\.00)\)/.exec(calls ?? '');
+      expect(m, calls ?? '').not.toBeNull();
+      expect(Number(m?.[2])).toBeGreaterThan(10);
       await screenshotViewer(s.page, join(OUT, 'viewer-ruler.png'));
       await s.page.keyboard.press('Escape');
       // QuPath export: a line with its length, a polygon with its area

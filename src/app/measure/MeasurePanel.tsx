@@ -3,8 +3,10 @@
  * export as QuPath annotations.
  */
 import { downloadBlob } from '../model/exports';
+import { useModelStore } from '../model/modelStore';
 import { useSlideStore } from '../stores/slideStore';
-import { getMeasurementLabel, getMeasurementsGeoJson, type MeasureKind } from './measure';
+import { getAreaCalls } from './areaCalls';
+import { getMeasurementLabel, getMeasurementsGeoJson, type MeasureKind, type Point } from './measure';
 import { useMeasureStore } from './measureStore';
 
 const TOOL_TEXT: Record<MeasureKind, { label: string; title: string }> = {
@@ -27,6 +29,21 @@ export function MeasureToggle({ kind, className, testId }: { kind: MeasureKind; 
     >
       {TOOL_TEXT[kind].label}
     </button>
+  );
+}
+
+/** The dense heatmap inside an area: the share of its windows called cancer, and their mean. */
+function AreaCallsText({ points }: { points: Point[] }) {
+  // recomputed when the map or its threshold change
+  useModelStore((s) => s.heatmapVersion);
+  useModelStore((s) => s.thresholdOverride);
+  const calls = getAreaCalls(useModelStore.getState(), points);
+  if (!calls) return null;
+  return (
+    <span className="muted small-text" data-testid="measure-area-calls" title={`histology heatmap windows inside the region at or above the threshold ${calls.threshold.toFixed(3)}`}>
+      {' '}
+      · heatmap: {Math.round(calls.cancerFraction * 100)}% of {calls.windows} windows called cancer (mean {calls.meanProbability.toFixed(2)})
+    </span>
   );
 }
 
@@ -79,7 +96,8 @@ export function MeasurePanel() {
               <li key={m.id} data-testid="measure-item">
                 <span>
                   {label}: <strong>{getMeasurementLabel(m, mpp)}</strong>
-                </span>{' '}
+                </span>
+                {m.kind === 'area' && <AreaCallsText points={m.points} />}{' '}
                 <button type="button" className="small ghost" aria-label={`Remove ${label}`} onClick={() => useMeasureStore.getState().remove(m.id)}>
                   ×
                 </button>

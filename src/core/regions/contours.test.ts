@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { getCancerRegions, getClippedRing, getMaxDiameter, getPolygonArea, getRegionSizeFilter, getRegionsGeoJson, getRingArea } from './contours.ts';
+import { getCancerRegions, getClippedRing, getMaxDiameter, getPolygonArea, getRegionSizeFilter, getRegionsGeoJson, getRingArea, getValuesInside } from './contours.ts';
 import type { ProbabilityRaster } from './raster.ts';
 import { getRasterRgba } from './raster-image.ts';
 
@@ -135,5 +135,37 @@ describe('cancer regions from a raster', () => {
     }
     expect(cut.totalAreaPx2).toBeLessThan(free.totalAreaPx2);
     expect(cut.totalAreaPx2).toBeLessThanOrEqual(35 * 25);
+  });
+});
+
+describe('raster values inside a polygon', () => {
+  it('counts the cells whose centres lie inside (holes left out), their mean and those at or above a threshold', () => {
+    // 4 x 3 cells of 10 px from (100, 200); cell (1, 1) without a value
+    const values = Float32Array.from([0.1, 0.2, 0.9, 0.8, 0.3, Number.NaN, 0.7, 0.6, 0.5, 0.4, 0.95, 0.05]);
+    const raster: ProbabilityRaster = { width: 4, height: 3, originX: 100, originY: 200, cellPx: 10, values };
+    const all: [number, number][] = [
+      [100, 200],
+      [140, 200],
+      [140, 230],
+      [100, 230],
+    ];
+    expect(getValuesInside(raster, [all], 0.5)).toEqual({ cells: 11, mean: expect.closeTo(5.5 / 11, 6), atOrAbove: 6 });
+    // the right half (cell centres x = 125, 135) minus a hole around the centre of cell (2, 1), 0.7
+    const right: [number, number][] = [
+      [120, 200],
+      [140, 200],
+      [140, 230],
+      [120, 230],
+    ];
+    const hole: [number, number][] = [
+      [122, 212],
+      [128, 212],
+      [128, 218],
+      [122, 218],
+    ];
+    const r = getValuesInside(raster, [right, hole], 0.5);
+    expect(r.cells).toBe(5);
+    expect(r.atOrAbove).toBe(4);
+    expect(r.mean).toBeCloseTo((0.9 + 0.8 + 0.6 + 0.95 + 0.05) / 5, 6);
   });
 });

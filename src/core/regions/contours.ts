@@ -194,6 +194,14 @@ export function getRingBounds(ring: readonly (readonly [number, number])[]): { x
 
 /** Mean of the finite raster values whose cell centres lie in the polygon (NaN when none does). */
 export function getMeanInside(raster: ProbabilityRaster, rings: [number, number][][]): number {
+  return getValuesInside(raster, rings).mean;
+}
+
+/**
+ * The raster cells whose centres lie inside `rings` (first ring the outline, then holes) and hold
+ * a value: how many, their mean, and how many are at or above `threshold` (when given).
+ */
+export function getValuesInside(raster: ProbabilityRaster, rings: [number, number][][], threshold?: number): { cells: number; mean: number; atOrAbove: number } {
   const { width, height, originX, originY, cellPx, values } = raster;
   const { x0, y0, x1, y1 } = getRingBounds(rings[0]);
   const c0 = Math.max(0, Math.floor((x0 - originX) / cellPx));
@@ -202,15 +210,17 @@ export function getMeanInside(raster: ProbabilityRaster, rings: [number, number]
   const r1 = Math.min(height - 1, Math.floor((y1 - originY) / cellPx));
   let sum = 0;
   let n = 0;
+  let above = 0;
   for (let r = r0; r <= r1; r++) {
     for (let c = c0; c <= c1; c++) {
       const v = values[r * width + c];
       if (!Number.isFinite(v) || !isInside(originX + (c + 0.5) * cellPx, originY + (r + 0.5) * cellPx, rings)) continue;
       sum += v;
       n++;
+      if (threshold !== undefined && v >= threshold) above++;
     }
   }
-  return n ? sum / n : Number.NaN;
+  return { cells: n, mean: n ? sum / n : Number.NaN, atOrAbove: above };
 }
 
 /** A size filter with both minimums set to `minAreaUm2`, in level-0 px^2 of a slide at `mpp` um/px (none when mpp is unknown). */
