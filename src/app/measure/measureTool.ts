@@ -114,8 +114,11 @@ export function startMeasureTool(): void {
     const m = useMeasureStore.getState();
     if (e.key === 'm' || e.key === 'M') {
       if (useSlideStore.getState().meta) m.setTool(m.tool === 'line' ? null : 'line');
-    } else if (e.key === 'Enter' && m.tool === 'area') m.finish();
-    else if (e.key === 'Escape') {
+    } else if (e.key === 'Enter' && m.tool === 'area' && m.draft.length > 0) {
+      // not also a click on the focused tool button
+      e.preventDefault();
+      m.finish();
+    } else if (e.key === 'Escape') {
       if (m.draft.length > 0) m.cancel();
       else if (m.tool) m.setTool(null);
     }
