@@ -424,7 +424,7 @@ describe('viewer', () => {
       rmSync(dir, { recursive: true, force: true });
     }
   });
-  it('(9) the ruler and the area: a line in µm and a polygon in mm² (0.499 µm/px CMU-1), drag still pans, Esc, QuPath export, another slide clears them', async () => {
+  it('(9) the ruler and the area: a line in µm and a polygon in mm² (0.499 µm/px CMU-1), drag still pans, Esc, QuPath export, another slide clears them, they come back with their slide', async () => {
     const s = await openApp(browser, app, { query: 'demo=0&orientations=1' });
     const tmp = mkdtempSync(join(tmpdir(), 'fusescope-ruler-'));
     try {
@@ -534,6 +534,11 @@ describe('viewer', () => {
       await waitForSlide(s.page, 'B4.jpg');
       expect((await measure()).items).toHaveLength(0);
       expect(await s.page.getByTestId('measure-item').count()).toBe(0);
+      // and come back when it is opened again (kept on this computer)
+      await s.page.getByTestId('file-input').setInputFiles(CMU);
+      await waitForSlide(s.page, 'CMU-1-Small-Region.svs');
+      const back = await measure();
+      expect(back.items.map((m) => [m.kind, m.points])).toEqual(afterArea.items.map((m) => [m.kind, m.points]));
     } finally {
       await s.close();
       rmSync(tmp, { recursive: true, force: true });

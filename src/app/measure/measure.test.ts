@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { getAreaLabel, getAreaPx, getLengthLabel, getMeasurementLabel, getMeasurementsGeoJson, getPathLengthPx } from './measure';
+import { getAreaLabel, getAreaPx, getLengthLabel, getMeasurementLabel, getMeasurementsGeoJson, getPathLengthPx, getSavedMeasurementsText, parseSavedMeasurements } from './measure';
 
 const square = [
   { x: 0, y: 0 },
@@ -45,5 +45,22 @@ describe('measurements', () => {
     expect(json.features[1].geometry).toEqual({ type: 'Polygon', coordinates: [[[0, 0], [1000, 0], [1000, 2000], [0, 2000], [0, 0]]] });
     expect(json.features[1].properties).toMatchObject({ name: 'Area 1', measurements: { 'Area px^2': 2_000_000, 'Area µm^2': 125_000, 'Perimeter µm': 1500 } });
     expect(JSON.parse(getMeasurementsGeoJson([{ id: 1, kind: 'line', points: [{ x: 0, y: 0 }, { x: 3, y: 4 }] }], null)).features[0].properties.measurements).toEqual({ 'Length px': 5 });
+  });
+});
+
+describe('measurements kept per slide', () => {
+  it('read back what was saved, and nothing from a value that is not theirs', () => {
+    const items = [
+      { id: 3, kind: 'line' as const, points: [{ x: 1, y: 2 }, { x: 3, y: 4 }] },
+      { id: 4, kind: 'area' as const, points: square },
+    ];
+    expect(parseSavedMeasurements(getSavedMeasurementsText(items))).toEqual(items.map(({ kind, points }) => ({ kind, points })));
+    expect(parseSavedMeasurements(null)).toEqual([]);
+    expect(parseSavedMeasurements('not json')).toEqual([]);
+    expect(parseSavedMeasurements('{"fusescope":"st-registration","items":[]}')).toEqual([]);
+    // a broken item is dropped, the others kept
+    expect(parseSavedMeasurements('{"fusescope":"measurements","items":[{"kind":"area","points":[{"x":0,"y":0}]},{"kind":"line","points":[{"x":0,"y":0},{"x":1,"y":"a"}]},{"kind":"line","points":[{"x":0,"y":0},{"x":5,"y":0}]}]}')).toEqual([
+      { kind: 'line', points: [{ x: 0, y: 0 }, { x: 5, y: 0 }] },
+    ]);
   });
 });

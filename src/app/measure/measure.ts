@@ -64,6 +64,29 @@ export function getMeasurementLabel(m: { kind: MeasureKind; points: Point[] }, m
   return m.kind === 'line' ? getLengthLabel(getPathLengthPx(m.points), mpp) : getAreaLabel(getAreaPx(m.points), mpp);
 }
 
+/** Measurements read back from storage (their ids dropped), or [] where the value is not a list of them. */
+export function parseSavedMeasurements(text: string | null): Omit<Measurement, 'id'>[] {
+  if (!text) return [];
+  try {
+    const v = JSON.parse(text) as { fusescope?: string; items?: unknown };
+    if (v.fusescope !== 'measurements' || !Array.isArray(v.items)) return [];
+    const isPoint = (p: unknown): p is Point => typeof p === 'object' && p !== null && Number.isFinite((p as Point).x) && Number.isFinite((p as Point).y);
+    return v.items.flatMap((m: unknown) => {
+      const { kind, points } = (m ?? {}) as { kind?: unknown; points?: unknown };
+      if ((kind !== 'line' && kind !== 'area') || !Array.isArray(points) || !points.every(isPoint)) return [];
+      if (points.length < (kind === 'line' ? 2 : 3)) return [];
+      return [{ kind, points: points.map((p) => ({ x: p.x, y: p.y })) }];
+    });
+  } catch {
+    return [];
+  }
+}
+
+/** What is stored for a slide's measurements. */
+export function getSavedMeasurementsText(items: Measurement[]): string {
+  return JSON.stringify({ fusescope: 'measurements', version: 1, items: items.map(({ kind, points }) => ({ kind, points })) });
+}
+
 /**
  * The measurements as QuPath GeoJSON (File > Import objects): annotations in level-0 pixels named
  * "Ruler N" (LineString) or "Area N" (Polygon), with the measurements QuPath's own line and

@@ -26,6 +26,8 @@ export interface MeasureState {
   cancel(): void;
   remove(id: number): void;
   clear(): void;
+  /** replace the measurements (those saved with a slide), with fresh ids */
+  restore(items: Omit<Measurement, 'id'>[]): void;
 }
 
 let nextId = 1;
@@ -56,4 +58,5 @@ export const useMeasureStore = create<MeasureState>()((set, get) => ({
   cancel: () => set({ draft: [], cursor: null }),
   remove: (id) => set((s) => ({ items: s.items.filter((m) => m.id !== id) })),
   clear: () => set({ items: [], draft: [], cursor: null }),
+  restore: (items) => set({ items: items.map((m) => ({ ...m, id: nextId++ })), draft: [], cursor: null }),
 }));

@@ -11,7 +11,7 @@ import { addOverlayClickListener, useOverlayStore } from '../../overlay/overlayS
 import { getImagePoint } from '../../overlay/viewState';
 import { useSlideStore } from '../stores/slideStore';
 import { useViewerStore } from '../stores/viewerStore';
-import { getMeasurementLabel, type Point } from './measure';
+import { getMeasurementLabel, getSavedMeasurementsText, parseSavedMeasurements, type Point } from './measure';
 import { useMeasureStore } from './measureStore';
 
 const LAYER_IDS = { halo: 'measure-halo', path: 'measure-paths', labels: 'measure-labels' } as const;
@@ -77,6 +77,19 @@ function getPointerImagePoint(e: PointerEvent): Point | null {
   return getImagePoint(vs, e.clientX - r.left, e.clientY - r.top);
 }
 
+function getStorage(): Storage | null {
+  try {
+    return window.localStorage;
+  } catch {
+    return null;
+  }
+}
+
+/** Measurements are kept on this computer per slide (name and size), like the ST registration. */
+function getStorageKey(meta: { name: string; width: number; height: number } | null): string | null {
+  return meta ? `fusescope:measurements:${meta.name}|${meta.width}|${meta.height}` : null;
+}
+
 function isTyping(e: KeyboardEvent): boolean {
   const t = e.target as HTMLElement | null;
   return !!t && (t.tagName === 'INPUT' || t.tagName === 'TEXTAREA' || t.tagName === 'SELECT' || t.isContentEditable);
@@ -125,16 +138,31 @@ export function startMeasureTool(): void {
   });
   useMeasureStore.subscribe((s, prev) => {
     if (s.items !== prev.items || s.draft !== prev.draft || s.cursor !== prev.cursor || s.tool !== prev.tool) pushLayers();
+    if (s.items !== prev.items) {
+      const key = getStorageKey(useSlideStore.getState().meta);
+      const storage = getStorage();
+      try {
+        if (key && storage) {
+          if (s.items.length) storage.setItem(key, getSavedMeasurementsText(s.items));
+          else storage.removeItem(key);
+        }
+      } catch {
+        // storage full or disabled: the export still works
+      }
+    }
     if (s.tool !== prev.tool && (s.tool === null) !== (prev.tool === null)) {
       listen(s.tool !== null);
       useViewerStore.getState().viewer?.element.classList.toggle('measuring', s.tool !== null);
     }
   });
-  // sizes follow the um/px (set by the user, calibrated from the spots); shapes belong to their slide
+  // sizes follow the um/px (set by the user, calibrated from the spots); shapes belong to their
+  // slide, and come back when it is opened again
   useSlideStore.subscribe((s, prev) => {
-    const id = (m: typeof s.meta) => (m ? `${m.name}|${m.width}|${m.height}` : '');
-    if (id(s.meta) !== id(prev.meta)) {
-      useMeasureStore.getState().clear();
+    const key = getStorageKey(s.meta);
+    if (key !== getStorageKey(prev.meta)) {
+      const saved = key ? parseSavedMeasurements(getStorage()?.getItem(key) ?? null) : [];
+      // restoring writes the same items back under the new slide's key
+      useMeasureStore.getState().restore(saved);
       if (!s.meta) useMeasureStore.getState().setTool(null);
       pushLayers();
     } else if (s.meta?.mpp !== prev.meta?.mpp) pushLayers();
