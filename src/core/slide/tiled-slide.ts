@@ -47,6 +47,14 @@ export abstract class TiledSlide implements SlideSource {
     this.tileCache.clear();
   }
 
+  /** The part of the level a grid tile covers: its origin and size, cropped at the level's edge. */
+  protected getTileRect(level: number, col: number, row: number): { x: number; y: number; w: number; h: number } {
+    const l = this.meta.levels[level];
+    const x = col * l.tileWidth;
+    const y = row * l.tileHeight;
+    return { x, y, w: Math.min(l.tileWidth, l.width - x), h: Math.min(l.tileHeight, l.height - y) };
+  }
+
   protected checkLevel(level: number): SlideLevel {
     const l = this.meta.levels[level];
     if (!Number.isInteger(level) || !l) {

@@ -167,11 +167,8 @@ export class ImageSlide extends TiledSlide {
   }
 
   protected async decodeTile(level: number, col: number, row: number): Promise<RgbaImage> {
-    const { width, height } = this.meta.levels[level];
-    const side = this.meta.tileWidth;
-    const x = col * side;
-    const y = row * side;
-    const tile = await this.readStored(level, x, y, Math.min(side, width - x), Math.min(side, height - y));
+    const { x, y, w, h } = this.getTileRect(level, col, row);
+    const tile = await this.readStored(level, x, y, w, h);
     this.toRgba(new Uint32Array(tile.data.buffer, tile.data.byteOffset, tile.data.length >> 2));
     return tile;
   }

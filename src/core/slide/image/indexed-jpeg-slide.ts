@@ -126,11 +126,7 @@ export class IndexedJpegSlide extends TiledSlide {
   }
 
   protected async decodeTile(level: number, col: number, row: number, signal?: AbortSignal): Promise<RgbaImage> {
-    const l = this.meta.levels[level];
-    const x = col * TILE;
-    const y = row * TILE;
-    const w = Math.min(TILE, l.width - x);
-    const h = Math.min(TILE, l.height - y);
+    const { x, y, w, h } = this.getTileRect(level, col, row);
     if (level === 0) return this.decodeRect(x, y, w, h);
     if (level >= this.memoryLevel) return crop(await this.loadKept(level, signal), x, y, w, h);
     // the full-resolution block under the tile cut out as one JPEG (one decode instead of 4^level),

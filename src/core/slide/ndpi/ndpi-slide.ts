@@ -255,11 +255,7 @@ export class NdpiSlide extends TiledSlide {
   }
 
   protected async decodeTile(level: number, col: number, row: number, signal?: AbortSignal): Promise<RgbaImage> {
-    const l = this.meta.levels[level];
-    const x = col * l.tileWidth;
-    const y = row * l.tileHeight;
-    const w = Math.min(l.tileWidth, l.width - x);
-    const h = Math.min(l.tileHeight, l.height - y);
+    const { x, y, w, h } = this.getTileRect(level, col, row);
     if (this.isCut(level)) {
       const cut = await (await this.loadCutter(level, signal)).extractWithMargin(x, y, w, h, signal);
       let img: RgbaImage;

@@ -132,11 +132,7 @@ export class SyntheticLevelsSlide extends TiledSlide {
   }
 
   protected async decodeTile(level: number, col: number, row: number, signal?: AbortSignal): Promise<RgbaImage> {
-    const l = this.meta.levels[level];
-    const x = col * TILE;
-    const y = row * TILE;
-    const w = Math.min(TILE, l.width - x);
-    const h = Math.min(TILE, l.height - y);
+    const { x, y, w, h } = this.getTileRect(level, col, row);
     if (level >= this.keptLevel) return crop(await this.loadKept(level, signal), x, y, w, h);
     // halved from the level above's 2w x 2h block
     const above = this.meta.levels[level - 1];
