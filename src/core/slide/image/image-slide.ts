@@ -22,6 +22,28 @@ import { type RgbaImage, SlideError, type SlideMetadata } from '../types.ts';
  */
 export const IMAGE_TILE = 512;
 
+/**
+ * The metadata of a plain image (ImageSlide, IndexedJpegSlide): its halving levels in `tile` px
+ * tiles, um/px only when the user gave it, no associated images; `properties` adds to the defaults.
+ */
+export function getPlainImageMeta(name: string, format: string, sizes: { width: number; height: number }[], tile: number, mpp: number | undefined, properties: Record<string, string> = {}): SlideMetadata {
+  return {
+    format: 'image',
+    name,
+    width: sizes[0].width,
+    height: sizes[0].height,
+    levels: makeLevels(sizes.map((s) => ({ width: s.width, height: s.height, tileWidth: tile, tileHeight: tile }))),
+    tileWidth: tile,
+    tileHeight: tile,
+    mpp: mpp ?? null,
+    mppSource: mpp !== undefined ? 'user' : 'none',
+    objective: null,
+    associated: [],
+    compression: format,
+    properties: { 'openslide.vendor': 'image', 'image.format': format, ...properties },
+  };
+}
+
 export interface ImageSlideOptions {
   codec: ImageCodec;
   mpp?: number;
@@ -89,22 +111,7 @@ export class ImageSlide extends TiledSlide {
     const tile = opts.tileSize ?? IMAGE_TILE;
     const sizes = getHalvingSizes(size.width, size.height, tile);
     const pyramid: (RgbaImage | null)[] = sizes.map((_, i) => (i === 0 ? base : null));
-    const levels = makeLevels(sizes.map((p) => ({ width: p.width, height: p.height, tileWidth: tile, tileHeight: tile })));
-    const meta: SlideMetadata = {
-      format: 'image',
-      name: src.name,
-      width: size.width,
-      height: size.height,
-      levels,
-      tileWidth: tile,
-      tileHeight: tile,
-      mpp: opts.mpp ?? null,
-      mppSource: opts.mpp !== undefined ? 'user' : 'none',
-      objective: null,
-      associated: [],
-      compression: format,
-      properties: { 'openslide.vendor': 'image', 'image.format': format },
-    };
+    const meta = getPlainImageMeta(src.name, format, sizes, tile, opts.mpp);
     const slide = new ImageSlide(pyramid, meta, frame, opts.stripBytes ?? 8 << 20, opts.cacheBytes);
     // level 1 is halved from the frame at once, strip by strip (other reads are served between the
     // strips): the viewer's first tiles and the model's patches both need it, and both ask for it

@@ -15,7 +15,8 @@ import { JpegIndex, type JpegLayout } from '../../image/jpeg-index.ts';
 import { crop } from '../../image/rgba.ts';
 import type { ByteSource } from '../bytes/byte-source.ts';
 import { getHalvedImage, getHalvingSizes, loadHalvedInPieces } from '../pyramid/halving.ts';
-import { makeLevels, TiledSlide } from '../tiled-slide.ts';
+import { TiledSlide } from '../tiled-slide.ts';
+import { getPlainImageMeta } from './image-slide.ts';
 import { type RgbaImage, SlideError, type SlideMetadata } from '../types.ts';
 
 /** Above this many pixels a baseline JPEG is opened through its index (see loadSlide). */
@@ -76,21 +77,7 @@ export class IndexedJpegSlide extends TiledSlide {
       if (e instanceof DOMException && e.name === 'AbortError') throw e;
       throw new SlideError(src.name, `is a JPEG image whose compressed data cannot be read (${e instanceof Error ? e.message : String(e)}).`, 'The file is probably truncated or corrupt.');
     }
-    const meta: SlideMetadata = {
-      format: 'image',
-      name: src.name,
-      width: layout.width,
-      height: layout.height,
-      levels: makeLevels(sizes.map((s) => ({ ...s, tileWidth: TILE, tileHeight: TILE }))),
-      tileWidth: TILE,
-      tileHeight: TILE,
-      mpp: opts.mpp ?? null,
-      mppSource: opts.mpp !== undefined ? 'user' : 'none',
-      objective: null,
-      associated: [],
-      compression: 'jpeg',
-      properties: { 'openslide.vendor': 'image', 'image.format': 'jpeg', 'image.access': 'indexed' },
-    };
+    const meta = getPlainImageMeta(src.name, 'jpeg', sizes, TILE, opts.mpp, { 'image.access': 'indexed' });
     return new IndexedJpegSlide(index, opts.codec, meta, memoryLevel, opts.cacheBytes);
   }
 
