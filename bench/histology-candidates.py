@@ -12,6 +12,7 @@ import torch.nn as nn
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "models", "train"))
 from histo_net import HistoNet  # noqa: E402
+from pm_net import PMNet  # noqa: E402
 
 
 class PlainNet(nn.Module):
@@ -79,6 +80,8 @@ def main() -> None:
     export(PlainNet(), 64, os.path.join(out, "plain-32-64-128-192-64px.onnx"))
     export(PlainNet((16, 32, 64, 128)), 64, os.path.join(out, "plain-16-32-64-128-64px.onnx"))
     export(PlainNet((32, 64, 128, 192)), 32, os.path.join(out, "plain-32-64-128-192-32px.onnx"))
+    # the WASM-friendly student of models/train/pm_net.py (no 3x3, no depthwise convolutions)
+    export(PMNet(), 64, os.path.join(out, "pmnet-64px.onnx"))
     export(GemmProbe(), 64, os.path.join(out, "probe-gemm-1024.onnx"))
 
 

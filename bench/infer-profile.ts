@@ -4,7 +4,8 @@
  * Chromium's onnxruntime-web (WASM, threads), same model, batch and real input, same command.
  * Prints ms per batch for each op kind in both runtimes and their ratio. Default model:
  * models/default/histology.onnx. bench/histology-candidates.py writes untrained candidates (plain 3x3
- * nets, cut MobileNetV2s) and a large-GEMM probe, the ceiling of the ratio for any architecture here.
+ * nets, cut MobileNetV2s) and a large-GEMM probe, the ceiling of the ratio for any architecture here (time
+ * it with `bench/infer.ts --model`: the profiler slows node's runs, so these wall times are not the ratio).
  */
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';

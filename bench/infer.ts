@@ -15,6 +15,8 @@
  * Performance.getMetrics: TaskDuration, ScriptDuration); `--profile` adds a CPU profile of the page's
  * main thread, its self time grouped by script (OpenSeadragon, deck.gl, the app, ...).
  * `--batch N` (repeatable) times the encoder ratio at other batch sizes (default 32, the app's);
+ * `--model PATH` (repeatable) times other encoder ONNX files (same input and outputs, e.g. the untrained
+ * candidates of bench/histology-candidates.py) by the same protocol instead of the default package's.
  * `--no-b4` / `--no-encoder` skip a part. `--preview` times the production build (vite build + preview:
  * React's production build, bundled modules) instead of the dev server that `npm start` runs.
  * `--settle MS` (default 1000): before load(), the page is left to settle after its model loaded:
@@ -56,6 +58,8 @@ const VARIANTS = argv.flatMap((a, i) => (argv[i - 1] === '--variant' ? [a] : [])
 if (VARIANTS.length === 0) VARIANTS.push('');
 for (let i = 0; i < argv.length - 1; i++) if (argv[i] === '--batch') BATCHES.push(Number(argv[i + 1]));
 if (BATCHES.length === 0) BATCHES.push(32);
+/** encoder ONNX files for the ratio (`--model PATH`, repeatable; default the default package's) */
+const MODELS = argv.flatMap((a, i) => (argv[i - 1] === '--model' ? [a] : []));
 const B4_ROUNDS = argv.includes('--b4-rounds') ? Number(argv[argv.indexOf('--b4-rounds') + 1]) : 1;
 
 const median = (v: number[]) => {
@@ -71,7 +75,12 @@ const browser = await launchBrowser();
 try {
   if (webgpu) await printAdapter();
   // (1) encoder throughput, node and browser alternating
-  if (!SKIP_ENCODER) for (const batch of BATCHES) await runEncoderRatio(batch);
+  if (!SKIP_ENCODER) {
+    for (const batch of BATCHES) {
+      if (MODELS.length === 0) await runEncoderRatio(batch);
+      for (const path of MODELS) await runEncoderRatio(batch, path);
+    }
+  }
   // (2) time to the first complete fused spot map on a HER2ST section
   if (!SKIP_B4) await runSectionBench();
 } finally {
@@ -97,12 +106,14 @@ async function printAdapter(): Promise<void> {
   }
 }
 
-async function runEncoderRatio(BATCH: number): Promise<void> {
+async function runEncoderRatio(BATCH: number, modelPath?: string): Promise<void> {
   const patches = await getRealPatches(manifest, BATCH);
-  const modelBytes = new Uint8Array(readFileSync(resolve(REPO_ROOT, 'models/default/histology.onnx')));
+  const modelBytes = new Uint8Array(readFileSync(modelPath ?? resolve(REPO_ROOT, 'models/default/histology.onnx')));
   const page = await openEncoderPage(browser, app.url);
+  if (modelPath) console.log(`encoder model: ${modelPath}`);
   const webArgs = {
-    modelUrl: '/models/default/histology.onnx',
+    modelUrl: modelPath ? '' : '/models/default/histology.onnx',
+    modelBase64: modelPath ? Buffer.from(modelBytes).toString('base64') : undefined,
     patchPx: P,
     batch: BATCH,
     iterations: ITER,
