@@ -500,6 +500,44 @@ describe('in-browser inference', () => {
     }
   });
 
+  it('a Visium HD binned_outputs folder (fixture): 16 um bins summed into 96 um squares on a blank canvas at the file\'s um/px, gene scores equal to the CLI', async () => {
+    const folder = resolve(REPO_ROOT, 'tests/fixtures/st/visium_hd/binned_outputs');
+    const p = await openApp(browser, app, { query: 'demo=0&backend=wasm' });
+    try {
+      await p.page.waitForFunction(() => Boolean((window as unknown as { fusescope?: { whenIdle?: unknown } }).fusescope?.whenIdle));
+      await dropPaths(p.page, [folder]);
+      await expect.poll(() => p.page.getByTestId('st-apply').isVisible(), { timeout: 60_000 }).toBe(true);
+      expect(await p.page.getByTestId('st-rec-platform').textContent()).toContain('visium-hd');
+      const card = (await p.page.getByTestId('st-recognised').textContent()) ?? '';
+      expect(card).toMatch(/summed into 9 bins of 96 um/);
+      expect(card).toMatch(/other bin sizes not read: square_008um/);
+      await p.page.getByTestId('st-apply').click();
+      await p.page.waitForFunction(() => (window as unknown as { fusescope: { model: { getState(): { spotsMs: number | null } } } }).fusescope.model.getState().spotsMs !== null, null, { timeout: 120_000 });
+      await p.page.evaluate(() => (window as unknown as { fusescope: { whenIdle(): Promise<void> } }).fusescope.whenIdle());
+      const meta = await p.page.evaluate(() => (window as unknown as { fusescope: { slide: { getState(): { meta: { format: string; mpp: number | null; mppSource: string } } } } }).fusescope.slide.getState().meta);
+      // the 96 um grid pitch gives the fixture's 0.2737 um/px back
+      expect(meta).toMatchObject({ format: 'blank', mppSource: 'st-pitch' });
+      expect(meta.mpp!).toBeCloseTo(0.2737, 4);
+      const rows = await getScores(p.page);
+      const out = join(tmp, 'hd-gene.csv');
+      expect(await runPredict(['--st', folder, '--out', out])).toBe(0);
+      const cli = readCsv(out);
+      expect(rows.length).toBe(9);
+      expect(rows.length).toBe(cli.size);
+      for (const r of rows) {
+        const c = cli.get(r.spot_id);
+        expect(r.spot_id).toMatch(/^s_096um_\d{5}_\d{5}-1$/);
+        expect(c).toBeDefined();
+        // the CLI writes positions to 2 decimals
+        expect(Math.abs(Number(c![1]) - r.x)).toBeLessThanOrEqual(0.005);
+        expect(Math.abs(Number(c![2]) - r.y)).toBeLessThanOrEqual(0.005);
+        expect(Math.abs((r.gene ?? Number.NaN) - Number(c![4]))).toBeLessThanOrEqual(1e-3);
+      }
+    } finally {
+      await p.close();
+    }
+  });
+
   it('?st=<url>&st=<url> with no slide: the same blank canvas and gene-only scores', async () => {
     const files = await startFileServer({ 'D1.tsv.gz': resolve(HER2ST_DIR, 'counts/D1.tsv.gz'), 'D1_selection.tsv': resolve(HER2ST_DIR, 'spots/D1_selection.tsv') }, { ranges: false });
     const p = await openApp(browser, app, { query: `demo=0&backend=wasm&st=${encodeURIComponent(files.url('D1.tsv.gz'))}&st=${encodeURIComponent(files.url('D1_selection.tsv'))}` });

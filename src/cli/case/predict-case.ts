@@ -27,6 +27,8 @@ export interface PredictCaseInput {
   mpp?: number;
   stScale?: number;
   section?: string;
+  /** Visium HD: side of the summed bins in um (default 96) */
+  hdBinUm?: number;
   /** views averaged by the histology head; `userViews` says whether the user chose them */
   views: 1 | 2 | 4 | 8;
   userViews?: boolean;
@@ -64,7 +66,7 @@ export async function runPredictCase(model: FuseModel, input: PredictCaseInput, 
     else if (input.slide) slide = await loadCliSlide(input.slide);
     const files = await loadNodeStFiles(input.st);
     // gene-only (no slide): legacy ST counts alone are placed by their XxY ids, in array units
-    let st = await loadStDataset(files, { slideMpp: slide?.meta.mpp ?? input.mpp ?? null, section: input.section, allowArrayPositions: !slide });
+    let st = await loadStDataset(files, { slideMpp: slide?.meta.mpp ?? input.mpp ?? null, section: input.section, hdBinUm: input.hdBinUm, allowArrayPositions: !slide });
     // positions come in full-resolution pixels; a Space Ranger hires/lowres PNG opened as the slide needs its frame
     const image = slide ? st.images?.find((im) => im.file.split('/').pop() === slide?.meta.name) : undefined;
     if (image && image.name !== st.frame.name) {

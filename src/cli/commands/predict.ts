@@ -12,7 +12,7 @@ import { runPredictCase } from '../case/predict-case.ts';
 import { getDefaultModelDir, parseOrientations, parsePositive } from '../model-options.ts';
 
 export const PREDICT_USAGE =
-  'usage: fusescope predict [--slide <slide>] --st <ST files or folder...> [--model <dir>] [--mpp <um/px>] [--st-scale <k>] [--section <name>] [--orientations 1|2|4|8] [--batch <n>] --out scores.csv';
+  'usage: fusescope predict [--slide <slide>] --st <ST files or folder...> [--model <dir>] [--mpp <um/px>] [--st-scale <k>] [--section <name>] [--hd-bin-um <um>] [--orientations 1|2|4|8] [--batch <n>] --out scores.csv';
 
 /** `--st a b c --out x` -> `--st a --st b --st c --out x` so parseArgs can collect the list. */
 export function expandListOption(argv: string[], name: string): string[] {
@@ -40,6 +40,7 @@ export async function run(argv: string[]): Promise<number> {
       mpp: { type: 'string' },
       'st-scale': { type: 'string' },
       section: { type: 'string' },
+      'hd-bin-um': { type: 'string' },
       orientations: { type: 'string' },
       batch: { type: 'string' },
       out: { type: 'string', short: 'o' },
@@ -54,6 +55,7 @@ export async function run(argv: string[]): Promise<number> {
   const batchSize = parsePositive('batch', v.batch);
   const userViews = parseOrientations(v.orientations);
   const stScale = parsePositive('st-scale', v['st-scale']);
+  const hdBinUm = parsePositive('hd-bin-um', v['hd-bin-um']);
   const t0 = performance.now();
   const log = (s: string) => process.stderr.write(`${s}\n`);
 
@@ -65,7 +67,7 @@ export async function run(argv: string[]): Promise<number> {
   try {
     const r = await runPredictCase(
       model,
-      { slide: v.slide, st: v.st, mpp: userMpp, stScale, section: v.section, views, userViews: userViews !== undefined, batchSize },
+      { slide: v.slide, st: v.st, mpp: userMpp, stScale, section: v.section, hdBinUm, views, userViews: userViews !== undefined, batchSize },
       log,
     );
     await writeFile(v.out, r.csv);

@@ -4,6 +4,7 @@
  * writes spot_id,x,y,value (raw counts; x, y in slide level-0 pixels of the chosen frame).
  */
 import { getCommandArgs, isHelpAsked } from '../args.ts';
+import { parsePositive } from '../model-options.ts';
 import { writeFile } from 'node:fs/promises';
 import { loadNodeStFiles } from '../../core/st/files/node.ts';
 import { getGeneIndex, getGeneValues } from '../../core/st/genes.ts';
@@ -13,7 +14,7 @@ import { getCsvField } from '../../core/st/text/delimited.ts';
 import type { StDataset, StFrameName } from '../../core/st/types.ts';
 
 export const ST_USAGE =
-  'usage: fusescope st <files or folders...> [--json] [--gene SYMBOL[,SYMBOL...] [--out values.csv]] [--frame fullres|hires|lowres] [--mpp UM_PER_PX] [--section NAME] [--all-spots]';
+  'usage: fusescope st <files or folders...> [--json] [--gene SYMBOL[,SYMBOL...] [--out values.csv]] [--frame fullres|hires|lowres] [--mpp UM_PER_PX] [--section NAME] [--hd-bin-um UM] [--all-spots]';
 
 const FRAMES: StFrameName[] = ['fullres', 'hires', 'lowres'];
 
@@ -69,6 +70,7 @@ export async function run(argv: string[]): Promise<number> {
       frame: { type: 'string' },
       mpp: { type: 'string' },
       section: { type: 'string' },
+      'hd-bin-um': { type: 'string' },
       'all-spots': { type: 'boolean' },
     },
     ST_USAGE,
@@ -85,7 +87,7 @@ export async function run(argv: string[]): Promise<number> {
   }
   if (v.out && !v.gene) throw new Error('--out needs --gene (which gene to write)');
   const files = await loadNodeStFiles(parsed.positionals);
-  const ds = await loadStDataset(files, { targetFrame: frame, slideMpp, section: v.section, includeOffTissue: v['all-spots'] === true });
+  const ds = await loadStDataset(files, { targetFrame: frame, slideMpp, section: v.section, hdBinUm: parsePositive('hd-bin-um', v['hd-bin-um']), includeOffTissue: v['all-spots'] === true });
   if (v.gene) {
     const genes = v.gene.split(',').map((g) => g.trim()).filter(Boolean);
     const csv = getGeneCsv(ds, genes);

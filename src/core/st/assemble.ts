@@ -22,6 +22,8 @@ export interface RawStParts {
   platform: StPlatform;
   /** platform whose spot geometry (pitch, diameter) applies when it differs (AnnData from Visium) */
   geometryPlatform?: StPlatform;
+  /** spot geometry of this dataset when it is not the platform's fixed one (Visium HD: the bin size) */
+  geometry?: { pitchUm: number; diameterUm: number };
   format: StFormatId;
   /** rows follow `ids` */
   matrix: CsrMatrix;
@@ -98,7 +100,7 @@ export function getAssembledDataset(parts: RawStParts, opts: LoadStOptions = {})
     y = y.map((v) => v * scale);
   }
 
-  const geometry = PLATFORM_GEOMETRY[parts.geometryPlatform ?? parts.platform];
+  const geometry = parts.geometry ?? PLATFORM_GEOMETRY[parts.geometryPlatform ?? parts.platform];
   let diameterPx = Number.NaN;
   let diameterSource: StDiameterSource = 'unknown';
   if (parts.spotDiameterFullres && Number.isFinite(parts.spotDiameterFullres)) {

@@ -42,7 +42,7 @@ export interface GeneTable {
   duplicates: string[];
 }
 
-export type StPlatform = 'visium' | 'legacy-st' | 'anndata' | 'csv';
+export type StPlatform = 'visium' | 'visium-hd' | 'legacy-st' | 'anndata' | 'csv';
 
 /** How the files were read (one per loader in the format registry, src/core/st/detect.ts). */
 export type StFormatId = 'visium-h5' | 'visium-mex' | 'visium-spots' | 'anndata' | 'legacy-st' | 'csv-wide' | 'csv-long';
@@ -101,6 +101,11 @@ export interface LoadStOptions {
   slideMpp?: number | null;
   /** keep spots that are not under tissue (flagged inTissue = 0); default false: they are dropped */
   includeOffTissue?: boolean;
+  /**
+   * Visium HD: side in um of the square bins the native bins are summed into (default 96, the
+   * default model's field of view; the native size, e.g. 8, keeps the native bins)
+   */
+  hdBinUm?: number;
   /** legacy ST / several samples dropped together: which section (e.g. 'B4') to load */
   section?: string;
   onProgress?: (fraction: number, message: string) => void;

@@ -7,7 +7,7 @@ import { getBrowserStFiles } from './files/browser.ts';
 import { loadStDataset } from './load.ts';
 import { type LoadStOptions, StError, type StDataset } from './types.ts';
 
-export type StWorkerOptions = Pick<LoadStOptions, 'targetFrame' | 'slideMpp' | 'includeOffTissue' | 'section'>;
+export type StWorkerOptions = Pick<LoadStOptions, 'targetFrame' | 'slideMpp' | 'includeOffTissue' | 'section' | 'hdBinUm'>;
 
 export interface StWorkerRequest {
   type: 'load';

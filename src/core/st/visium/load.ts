@@ -2,6 +2,8 @@
  * 10x Visium (Space Ranger outs/): a count matrix (filtered_feature_bc_matrix.h5, or the MEX
  * folder) joined by barcode to spatial/tissue_positions(_list).csv, with scalefactors_json.json
  * and the hires / lowres PNGs. A spatial folder without a matrix loads as spots only.
+ * Visium HD (binned_outputs/square_XXXum/, positions in tissue_positions.parquet): one bin size is
+ * read and its bins are summed into `hdBinUm` squares (hd-bins.ts).
  */
 import { getAssembledDataset } from '../assemble.ts';
 import { loadJoinedAnnotations } from '../annotations.ts';
@@ -10,10 +12,12 @@ import type { StFormat } from '../format.ts';
 import { getGeneTable } from '../genes.ts';
 import type { ReadProgress } from '../hdf5/read.ts';
 import { getCsrRows } from '../matrix.ts';
-import { type AnnotationColumn, type CsrMatrix, StError, type StFormatId } from '../types.ts';
+import { type AnnotationColumn, type CsrMatrix, type LoadStOptions, StError, type StFormatId, type StPlatform } from '../types.ts';
 import { readTenxH5 } from './h5.ts';
+import { getHdBinUmFromPath, getSummedHdBins, HD_DEFAULT_BIN_UM } from './hd-bins.ts';
 import { loadMexMatrix } from './mex.ts';
-import { getFrameScales, loadVisiumImages, loadVisiumPositions, loadVisiumScalefactors, type VisiumScalefactors } from './spatial.ts';
+import { loadVisiumParquetPositions } from './parquet.ts';
+import { getFrameScales, loadVisiumImages, loadVisiumPositions, loadVisiumScalefactors, type VisiumPositions, type VisiumScalefactors } from './spatial.ts';
 
 interface MexGroup {
   dir: string;
@@ -46,6 +50,50 @@ async function getTenxH5Items(set: StFileSet): Promise<StClassifiedFile[]> {
   return out.sort((a, b) => rankMatrixName(a.label) - rankMatrixName(b.label));
 }
 
+/** the square_XXXum folder of a file ('' when it is in none) */
+function getSquareDir(label: string): string {
+  const m = /(?:^|\/)(square_\d{3}um)(?:\/|$)/i.exec(label);
+  return m ? m[1].toLowerCase() : '';
+}
+
+interface HdChoice {
+  /** the square_XXXum folder read ('' for loose files) */
+  dir: string;
+  positions: StClassifiedFile;
+  /** native bin side in um (from the folder name, else the scalefactors' bin_size_um, read later) */
+  nativeUm: number | null;
+  /** the other bin sizes that were dropped and are not read */
+  others: string[];
+}
+
+/**
+ * Which Visium HD bin size to read when several were dropped (binned_outputs/ holds square_002um,
+ * square_008um and square_016um): the largest native size that divides the wanted size (fewest bins
+ * to read, identical sums: Space Ranger's bins nest), else the largest one below it, else the
+ * smallest. 2 um bins (about 11 million per slide) are refused: too many for a browser tab.
+ */
+function getHdChoice(set: StFileSet, opts: LoadStOptions): HdChoice {
+  const items = set.of('positions-parquet');
+  const want = opts.hdBinUm ?? HD_DEFAULT_BIN_UM;
+  const sized = items.map((positions) => ({ positions, dir: getSquareDir(positions.label), nativeUm: getHdBinUmFromPath(positions.label) }));
+  const known = sized.filter((c) => c.nativeUm !== null) as { positions: StClassifiedFile; dir: string; nativeUm: number }[];
+  let pick = sized[0];
+  if (known.length) {
+    const divides = known.filter((c) => c.nativeUm <= want && want % c.nativeUm === 0).sort((a, b) => b.nativeUm - a.nativeUm);
+    const below = known.filter((c) => c.nativeUm <= want).sort((a, b) => b.nativeUm - a.nativeUm);
+    const smallest = [...known].sort((a, b) => a.nativeUm - b.nativeUm);
+    pick = divides[0] ?? below[0] ?? smallest[0];
+    if (pick.nativeUm !== null && pick.nativeUm < 8) {
+      throw new StError(
+        pick.positions.label,
+        `holds Visium HD ${pick.nativeUm} um bins (about 11 million per slide), too many to read here.`,
+        'Drop binned_outputs/square_008um or square_016um instead (FuseScope sums them into larger bins itself).',
+      );
+    }
+  }
+  return { dir: pick.dir, positions: pick.positions, nativeUm: pick.nativeUm, others: sized.filter((c) => c !== pick).map((c) => c.dir || c.positions.label) };
+}
+
 export const visiumFormat: StFormat = {
   id: 'visium',
   async detect(set) {
@@ -57,12 +105,15 @@ export const visiumFormat: StFormat = {
   async load(set, opts, progress) {
     const files: { name: string; role: string }[] = [];
     const warnings: string[] = [];
-    const h5Items = await getTenxH5Items(set);
-    const mexGroups = getMexGroups(set).sort((a, b) => rankMatrixName(a.dir) - rankMatrixName(b.dir));
     const positionsItems = set.of('positions');
-    if (!positionsItems.length && set.of('positions-parquet').length) {
-      throw new StError(set.of('positions-parquet')[0].label, 'is a Parquet positions file (Space Ranger 3 / Visium HD), which FuseScope does not read.', 'Give the tissue_positions.csv of a Visium (55 um spot) run.');
-    }
+    const hd = !positionsItems.length && set.of('positions-parquet').length ? getHdChoice(set, opts) : null;
+    /** Visium HD: only the files of the chosen square_XXXum folder */
+    const inHdDir = (label: string) => !hd || getSquareDir(label) === hd.dir;
+    const h5Items = (await getTenxH5Items(set)).filter((i) => inHdDir(i.label));
+    const mexGroups = getMexGroups(set)
+      .filter((g) => inHdDir(g.matrix.label))
+      .sort((a, b) => rankMatrixName(a.dir) - rankMatrixName(b.dir));
+    if (hd?.others.length) warnings.push(`Visium HD: read ${hd.dir || hd.positions.label}; other bin sizes not read: ${hd.others.join(', ')}.`);
 
     // 1. the count matrix
     let matrix: CsrMatrix | null = null;
@@ -99,20 +150,28 @@ export const visiumFormat: StFormat = {
     progress.report(0.8, 'Reading spot positions');
 
     // 2. positions
-    if (!positionsItems.length) {
+    if (!positionsItems.length && !hd) {
       throw new StError(
         matrixLabel,
         'has a count matrix but no spot positions (no spatial coordinates).',
         'Add the spatial/ folder of the same Space Ranger run (tissue_positions.csv or tissue_positions_list.csv, and scalefactors_json.json).',
       );
     }
-    const posItem = positionsItems.sort((a, b) => rankMatrixName(a.label) - rankMatrixName(b.label))[0];
-    if (positionsItems.length > 1) warnings.push(`Several positions files; using ${posItem.label}.`);
-    const pos = await loadVisiumPositions(posItem.file);
-    files.push({ name: posItem.label, role: `positions (Space Ranger ${pos.layout === 'sr1' ? '1, no header' : '2+, header'}; full-resolution pixels)` });
+    let posItem: StClassifiedFile;
+    let pos: VisiumPositions;
+    if (hd) {
+      posItem = hd.positions;
+      pos = await loadVisiumParquetPositions(posItem.file, progress.signal);
+      files.push({ name: posItem.label, role: 'positions (Visium HD bins, Parquet; full-resolution pixels)' });
+    } else {
+      posItem = positionsItems.sort((a, b) => rankMatrixName(a.label) - rankMatrixName(b.label))[0];
+      if (positionsItems.length > 1) warnings.push(`Several positions files; using ${posItem.label}.`);
+      pos = await loadVisiumPositions(posItem.file);
+      files.push({ name: posItem.label, role: `positions (Space Ranger ${pos.layout === 'sr1' ? '1, no header' : '2+, header'}; full-resolution pixels)` });
+    }
 
-    // 3. scalefactors and images
-    const sfItem = set.of('scalefactors')[0];
+    // 3. scalefactors and images (Visium HD: those of the chosen bin folder)
+    const sfItem = set.of('scalefactors').find((i) => inHdDir(i.label)) ?? set.of('scalefactors')[0];
     let sf: VisiumScalefactors | null = null;
     if (sfItem) {
       sf = await loadVisiumScalefactors(sfItem.file);
@@ -121,7 +180,10 @@ export const visiumFormat: StFormat = {
       warnings.push('No scalefactors_json.json: positions stay in full-resolution pixels and the spot diameter comes from the platform (55 um).');
     }
     const frameScales = getFrameScales(sf);
-    const imageItems = [...set.of('image-hires').map((i) => ({ file: i.file, frame: 'hires' as const })), ...set.of('image-lowres').map((i) => ({ file: i.file, frame: 'lowres' as const }))];
+    const imageItems = [
+      ...set.of('image-hires').filter((i) => inHdDir(i.label) || set.of('image-hires').length === 1).map((i) => ({ file: i.file, frame: 'hires' as const })),
+      ...set.of('image-lowres').filter((i) => inHdDir(i.label) || set.of('image-lowres').length === 1).map((i) => ({ file: i.file, frame: 'lowres' as const })),
+    ];
     const images = await loadVisiumImages(imageItems, frameScales);
     for (const im of images) files.push({ name: im.file, role: `${im.name} image (${im.width} x ${im.height} px)` });
 
@@ -164,12 +226,41 @@ export const visiumFormat: StFormat = {
       matrix = { nRows: pos.ids.length, nCols: 0, indptr: new Int32Array(pos.ids.length + 1), indices: new Int32Array(0), data: new Float32Array(0) };
       warnings.push('No count matrix among the files (filtered_feature_bc_matrix.h5 or its MEX folder): spots only, no gene values.');
     }
-    const ids = Array.from(posRows, (p) => pos.ids[p]);
-    const inTissue = Uint8Array.from(posRows, (p) => pos.inTissue[p]);
-    const annotations: Record<string, AnnotationColumn> = {
+    let ids = Array.from(posRows, (p) => pos.ids[p]);
+    let inTissue: Uint8Array = Uint8Array.from(posRows, (p) => pos.inTissue[p]);
+    let annotations: Record<string, AnnotationColumn> = {
       array_row: { kind: 'numeric', values: Float64Array.from(posRows, (p) => pos.arrayRow[p]) },
       array_col: { kind: 'numeric', values: Float64Array.from(posRows, (p) => pos.arrayCol[p]) },
     };
+    let x: Float64Array = Float64Array.from(posRows, (p) => pos.x[p]);
+    let y: Float64Array = Float64Array.from(posRows, (p) => pos.y[p]);
+    let platform: StPlatform = 'visium';
+    let geometry: { pitchUm: number; diameterUm: number } | undefined;
+    let spotDiameterFullres = sf?.spot_diameter_fullres;
+    if (hd) {
+      // 5. Visium HD: sum the native bins into hdBinUm squares
+      platform = 'visium-hd';
+      const nativeUm = hd.nativeUm ?? sf?.bin_size_um;
+      if (!nativeUm || !(nativeUm > 0)) {
+        throw new StError(posItem.label, 'is a Visium HD positions file, but neither its folder (square_XXXum) nor scalefactors_json.json (bin_size_um) gives the bin size.', 'Drop the whole square_008um (or square_016um) folder of binned_outputs/.');
+      }
+      const want = opts.hdBinUm ?? HD_DEFAULT_BIN_UM;
+      const factor = Math.max(1, Math.round(want / nativeUm));
+      const binUm = factor * nativeUm;
+      if (binUm !== want) warnings.push(`Visium HD: ${want} um is not a multiple of the ${nativeUm} um bins; summed into ${binUm} um bins.`);
+      // Space Ranger's spot_diameter_fullres of a binned output is the bin side in full-resolution pixels
+      const nativePx = sf?.spot_diameter_fullres ?? (sf?.microns_per_pixel ? nativeUm / sf.microns_per_pixel : undefined);
+      spotDiameterFullres = nativePx ? nativePx * factor : undefined;
+      geometry = { pitchUm: binUm, diameterUm: binUm };
+      if (factor > 1) {
+        progress.report(0.9, `Summing ${nativeUm} um bins into ${binUm} um bins`);
+        const nBefore = ids.length;
+        const summed = getSummedHdBins({ x, y, inTissue, arrayRow: Int32Array.from(posRows, (p) => pos.arrayRow[p]), arrayCol: Int32Array.from(posRows, (p) => pos.arrayCol[p]), matrix }, factor, binUm);
+        ({ ids, x, y, inTissue, annotations } = summed);
+        matrix = summed.matrix;
+        files.push({ name: `${binUm} um bins`, role: `${nBefore} bins of ${nativeUm} um summed into ${ids.length} bins of ${binUm} um (${factor} x ${factor})` });
+      }
+    }
     const tables = set.of('table');
     if (tables.length) await loadJoinedAnnotations(tables, ids, { annotations, files, warnings }, opts.includeOffTissue ? undefined : inTissue);
     const { genes, warnings: gw } = getGeneTable(symbols, geneIds);
@@ -177,20 +268,21 @@ export const visiumFormat: StFormat = {
     progress.report(0.95, 'Placing spots');
     return getAssembledDataset(
       {
-        platform: 'visium',
+        platform,
+        geometry,
         format,
         matrix,
         genes,
         ids,
-        x: Float64Array.from(posRows, (p) => pos.x[p]),
-        y: Float64Array.from(posRows, (p) => pos.y[p]),
+        x,
+        y,
         inTissue,
         annotations,
         files,
         warnings,
         frameScales,
         frameSource: sfItem ? { file: sfItem.label, kind: 'scalefactors' } : { file: 'spatial/scalefactors_json.json', kind: 'missing' },
-        spotDiameterFullres: sf?.spot_diameter_fullres,
+        spotDiameterFullres,
         images,
       },
       opts,

@@ -11,8 +11,8 @@ export interface VisiumPositions {
   /** full-resolution pixels: x = pxl_col_in_fullres, y = pxl_row_in_fullres */
   x: Float64Array;
   y: Float64Array;
-  /** 'sr1' (tissue_positions_list.csv, no header) or 'sr2' (tissue_positions.csv, header) */
-  layout: 'sr1' | 'sr2';
+  /** 'sr1' (tissue_positions_list.csv, no header), 'sr2' (tissue_positions.csv, header), 'hd-parquet' (Visium HD tissue_positions.parquet) */
+  layout: 'sr1' | 'sr2' | 'hd-parquet';
 }
 
 const SR_COLUMNS = ['barcode', 'in_tissue', 'array_row', 'array_col', 'pxl_row_in_fullres', 'pxl_col_in_fullres'];
@@ -68,6 +68,9 @@ export interface VisiumScalefactors {
   tissue_lowres_scalef?: number;
   fiducial_diameter_fullres?: number;
   regist_target_img_scalef?: number;
+  /** Visium HD binned outputs: the bin side in um and the full-resolution image's um per pixel */
+  bin_size_um?: number;
+  microns_per_pixel?: number;
 }
 
 export async function loadVisiumScalefactors(file: StFile): Promise<VisiumScalefactors> {

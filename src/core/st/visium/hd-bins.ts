@@ -1,0 +1,194 @@
+/**
+ * Visium HD square bins summed into coarser squares, by Space Ranger's own rule: native bin
+ * (array_row r, array_col c) of side s belongs to the bin (floor(r / f), floor(c / f)) of side f x s
+ * (that is how Space Ranger builds square_008um and square_016um from the 2 um bins). FuseScope's
+ * models were trained on spots of about 100 um (legacy ST) and read a 96 um field of view, so an HD
+ * run is scored on 96 um bins by default; `binUm` equal to the native size keeps the native bins.
+ */
+import { createIndptr } from '../matrix.ts';
+import type { AnnotationColumn, CsrMatrix } from '../types.ts';
+
+/** Default side of the summed bins: the default model's field of view (64 px at 1.5 um/px). */
+export const HD_DEFAULT_BIN_UM = 96;
+
+/** Native bin side in um from a Space Ranger binned-output path (`.../square_008um/...`), or null. */
+export function getHdBinUmFromPath(path: string): number | null {
+  const m = /(?:^|\/)square_(\d{3})um(?:\/|$)/i.exec(path);
+  return m ? Number(m[1]) : null;
+}
+
+export interface HdBins {
+  ids: string[];
+  /** centres in full-resolution pixels */
+  x: Float64Array;
+  y: Float64Array;
+  inTissue: Uint8Array;
+  /** rows follow `ids` */
+  matrix: CsrMatrix;
+  annotations: Record<string, AnnotationColumn>;
+}
+
+export interface HdBinInput {
+  /** native bins (rows of `matrix`) */
+  x: Float64Array;
+  y: Float64Array;
+  inTissue: Uint8Array;
+  arrayRow: Int32Array;
+  arrayCol: Int32Array;
+  matrix: CsrMatrix;
+}
+
+/**
+ * Least-squares affine from array (col, row) to full-resolution pixels over every bin:
+ * [x, y] = [a0 + a1 col + a2 row, b0 + b1 col + b2 row]. Only its linear part is used (the pixel
+ * step of one bin along each array axis), so a mildly non-linear image registration still places
+ * each summed bin from its own members.
+ */
+export function getHdGridStep(inp: Pick<HdBinInput, 'x' | 'y' | 'arrayRow' | 'arrayCol'>): { xPerCol: number; xPerRow: number; yPerCol: number; yPerRow: number } {
+  const n = inp.x.length;
+  let sc = 0;
+  let sr = 0;
+  for (let i = 0; i < n; i++) {
+    sc += inp.arrayCol[i];
+    sr += inp.arrayRow[i];
+  }
+  const mc = sc / n;
+  const mr = sr / n;
+  let mx = 0;
+  let my = 0;
+  for (let i = 0; i < n; i++) {
+    mx += inp.x[i];
+    my += inp.y[i];
+  }
+  mx /= n;
+  my /= n;
+  let cc = 0;
+  let rr = 0;
+  let cr = 0;
+  let xc = 0;
+  let xr = 0;
+  let yc = 0;
+  let yr = 0;
+  for (let i = 0; i < n; i++) {
+    const c = inp.arrayCol[i] - mc;
+    const r = inp.arrayRow[i] - mr;
+    const dx = inp.x[i] - mx;
+    const dy = inp.y[i] - my;
+    cc += c * c;
+    rr += r * r;
+    cr += c * r;
+    xc += dx * c;
+    xr += dx * r;
+    yc += dy * c;
+    yr += dy * r;
+  }
+  const det = cc * rr - cr * cr;
+  if (!(Math.abs(det) > 0)) return { xPerCol: Number.NaN, xPerRow: Number.NaN, yPerCol: Number.NaN, yPerRow: Number.NaN };
+  return {
+    xPerCol: (xc * rr - xr * cr) / det,
+    xPerRow: (xr * cc - xc * cr) / det,
+    yPerCol: (yc * rr - yr * cr) / det,
+    yPerRow: (yr * cc - yc * cr) / det,
+  };
+}
+
+/**
+ * Sum native bins into bins of `factor` x `factor`. Counts are summed gene by gene; the centre of a
+ * summed bin is the mean over its members of each member's centre moved by the grid step to the
+ * summed bin's centre (exact on an affine grid, unbiased at the tissue edge where a bin has few
+ * members). A summed bin is under tissue when any member is. Ids follow Space Ranger's naming
+ * (`s_096um_00012_00034-1`). Annotations: its array_row, array_col and `native_bins_in_tissue`
+ * (members under tissue, in bins of the size that was read).
+ */
+export function getSummedHdBins(inp: HdBinInput, factor: number, binUm: number): HdBins {
+  const n = inp.x.length;
+  const f = Math.max(1, Math.round(factor));
+  const step = getHdGridStep(inp);
+  const key = new Float64Array(n);
+  let maxC = 0;
+  for (let i = 0; i < n; i++) maxC = Math.max(maxC, Math.floor(inp.arrayCol[i] / f));
+  const width = maxC + 1;
+  for (let i = 0; i < n; i++) key[i] = Math.floor(inp.arrayRow[i] / f) * width + Math.floor(inp.arrayCol[i] / f);
+  const order = Int32Array.from({ length: n }, (_, i) => i).sort((a, b) => key[a] - key[b] || a - b);
+  // groups of equal key
+  const starts: number[] = [];
+  for (let k = 0; k < n; k++) if (k === 0 || key[order[k]] !== key[order[k - 1]]) starts.push(k);
+  starts.push(n);
+  const m = starts.length - 1;
+  const { matrix } = inp;
+  const nCols = matrix.nCols;
+  const ids: string[] = new Array(m);
+  const x = new Float64Array(m);
+  const y = new Float64Array(m);
+  const inTissue = new Uint8Array(m);
+  const rowAnn = new Float64Array(m);
+  const colAnn = new Float64Array(m);
+  const binsIn = new Float64Array(m);
+  const scratch = new Float64Array(nCols);
+  const touched = new Int32Array(nCols);
+  const seen = new Uint8Array(nCols);
+  // a summed bin stores at most what its members stored
+  const nnzIn = Number(matrix.indptr[matrix.nRows]);
+  const outIdx = new Int32Array(nnzIn);
+  const outVal = new Float32Array(nnzIn);
+  let nnz = 0;
+  const indptr = createIndptr(m, nnzIn);
+  const pad = (v: number, w: number) => String(v).padStart(w, '0');
+  const um = pad(Math.round(binUm), 3);
+  for (let g = 0; g < m; g++) {
+    const R = Math.floor(key[order[starts[g]]] / width);
+    const C = key[order[starts[g]]] - R * width;
+    const rc = R * f + (f - 1) / 2;
+    const cc = C * f + (f - 1) / 2;
+    let sx = 0;
+    let sy = 0;
+    let t = 0;
+    let nt = 0;
+    for (let k = starts[g]; k < starts[g + 1]; k++) {
+      const i = order[k];
+      const dc = cc - inp.arrayCol[i];
+      const dr = rc - inp.arrayRow[i];
+      sx += inp.x[i] + step.xPerCol * dc + step.xPerRow * dr;
+      sy += inp.y[i] + step.yPerCol * dc + step.yPerRow * dr;
+      if (inp.inTissue[i]) nt++;
+      for (let p = matrix.indptr[i]; p < matrix.indptr[i + 1]; p++) {
+        const j = matrix.indices[p];
+        if (!seen[j]) {
+          seen[j] = 1;
+          touched[t++] = j;
+        }
+        scratch[j] += matrix.data[p];
+      }
+    }
+    const cnt = starts[g + 1] - starts[g];
+    x[g] = sx / cnt;
+    y[g] = sy / cnt;
+    inTissue[g] = nt > 0 ? 1 : 0;
+    rowAnn[g] = R;
+    colAnn[g] = C;
+    binsIn[g] = nt;
+    ids[g] = `s_${um}um_${pad(R, 5)}_${pad(C, 5)}-1`;
+    const cols = touched.subarray(0, t).sort();
+    for (const j of cols) {
+      if (scratch[j] !== 0) {
+        outIdx[nnz] = j;
+        outVal[nnz++] = scratch[j];
+      }
+      scratch[j] = 0;
+      seen[j] = 0;
+    }
+    indptr[g + 1] = nnz;
+  }
+  return {
+    ids,
+    x,
+    y,
+    inTissue,
+    matrix: { nRows: m, nCols, indptr, indices: outIdx.slice(0, nnz), data: outVal.slice(0, nnz) },
+    annotations: {
+      array_row: { kind: 'numeric', values: rowAnn },
+      array_col: { kind: 'numeric', values: colAnn },
+      native_bins_in_tissue: { kind: 'numeric', values: binsIn },
+    },
+  };
+}
