@@ -41,10 +41,11 @@ function rankMatrixName(label: string): number {
   return (/filtered/i.test(label) ? 0 : /raw/i.test(label) ? 2 : 1) * 1000 + label.length;
 }
 
-async function getTenxH5Items(set: StFileSet): Promise<StClassifiedFile[]> {
+/** the 10x matrices among the HDF5 files (`keep`: only those files are opened to look) */
+async function getTenxH5Items(set: StFileSet, keep: (label: string) => boolean = () => true): Promise<StClassifiedFile[]> {
   const out: StClassifiedFile[] = [];
   for (const item of set.of('hdf5')) {
-    if (/\.h5ad$/i.test(item.file.name)) continue;
+    if (/\.h5ad$/i.test(item.file.name) || !keep(item.label)) continue;
     if ((await set.getHdf5Content(item)) === 'tenx') out.push(item);
   }
   return out.sort((a, b) => rankMatrixName(a.label) - rankMatrixName(b.label));
@@ -109,7 +110,8 @@ export const visiumFormat: StFormat = {
     const hd = !positionsItems.length && set.of('positions-parquet').length ? getHdChoice(set, opts) : null;
     /** Visium HD: only the files of the chosen square_XXXum folder */
     const inHdDir = (label: string) => !hd || getSquareDir(label) === hd.dir;
-    const h5Items = (await getTenxH5Items(set)).filter((i) => inHdDir(i.label));
+    // Visium HD: the other bin sizes' matrices (2 um: gigabytes) are not even opened
+    const h5Items = await getTenxH5Items(set, inHdDir);
     const mexGroups = getMexGroups(set)
       .filter((g) => inHdDir(g.matrix.label))
       .sort((a, b) => rankMatrixName(a.dir) - rankMatrixName(b.dir));
