@@ -196,6 +196,14 @@ export function readH5Numeric<T extends Int32Array | Float32Array | Float64Array
   return out;
 }
 
+/** Entries [start, end) of a 1-D numeric dataset into `out` at 0 (64-bit integers narrowed as in readH5Numeric). */
+export function readH5RangeInto(ds: Dataset, start: number, end: number, out: Int32Array | Float32Array | Float64Array, what: string): void {
+  if (end <= start) return;
+  const v = ds.slice([[start, end]]);
+  if (v === null) throw new StError(what, `could not be read at entries ${start}-${end}.`, 'The file is truncated or inconsistent.');
+  copyInto(out, 0, v, what);
+}
+
 /** Read rows [r0, r1) of a 2-D dataset (row-major, flattened). */
 export function readH5Rows(ds: Dataset, r0: number, r1: number, what: string): ArrayLike<number> {
   const v = ds.slice([[r0, r1], []]);

@@ -5,8 +5,8 @@
  * i.e. exactly CSR for spots x features. Also the Cell Ranger 2 layout /<genome>/{barcodes, data,
  * indices, indptr, shape, genes, gene_names}. Only 'Gene Expression' features are kept.
  */
-import type { Group } from 'h5wasm';
-import { getCanonicalCsr, getCsrColumns } from '../matrix.ts';
+import type { Dataset, Group } from 'h5wasm';
+import { createIndptr, getCanonicalCsr, getCsrColumns } from '../matrix.ts';
 import {
   expectLength,
   getH5AttrString,
@@ -15,7 +15,9 @@ import {
   getH5Shape,
   type ReadProgress,
   readH5Numeric,
+  readH5RangeInto,
   readH5Strings,
+  throwIfAborted,
 } from '../hdf5/read.ts';
 import { StError, type CsrMatrix } from '../types.ts';
 
@@ -41,7 +43,124 @@ export function getTenxMatrixGroup(root: Group): { group: Group; layout: 'v3' | 
   return null;
 }
 
-export function readTenxH5(root: Group, label: string, progress: ReadProgress = {}): TenxMatrix {
+/**
+ * Barcodes summed into fewer rows while the matrix is read (Visium HD bins into larger squares):
+ * `rowOf[b]` is barcode b's output row, or -1 to leave it out. Only the summed matrix is ever held.
+ */
+export interface TenxRowSum {
+  rowOf: Int32Array;
+  nRows: number;
+  /** output rows per block (default: as many as a 64 MB accumulator holds); tests set it small */
+  blockRows?: number;
+}
+
+/** at most this many accumulator cells (float32) per block of output rows: 64 MB */
+const SUM_BLOCK_CELLS = 1 << 24;
+
+/**
+ * The summed matrix, read block by block: the output rows are taken in blocks whose dense
+ * accumulator (rows x features) fits SUM_BLOCK_CELLS; a block's member barcodes are read as runs
+ * of consecutive barcodes (Space Ranger sorts them by array row, then column, so a block of bins
+ * is a few runs), their counts added in, and the block's non-zero cells emitted in row-major order
+ * (a canonical CSR: sorted columns, no duplicates).
+ */
+function readSummedRows(dataDs: Dataset, indicesDs: Dataset, indptr: Float64Array, nFeatures: number, sum: TenxRowSum, label: string, progress: ReadProgress): CsrMatrix {
+  const { rowOf, nRows } = sum;
+  const members = Int32Array.from({ length: rowOf.length }, (_, b) => b)
+    .filter((b) => rowOf[b] >= 0)
+    .sort((a, b) => rowOf[a] - rowOf[b] || a - b);
+  const blockRows = sum.blockRows ?? Math.max(1, Math.floor(SUM_BLOCK_CELLS / Math.max(1, nFeatures)));
+  const acc = new Float32Array(Math.min(nRows, blockRows) * nFeatures);
+  const seen = new Uint8Array(acc.length);
+  let touched = new Int32Array(1 << 16);
+  let outIdx = new Int32Array(1 << 16);
+  let outVal = new Float32Array(1 << 16);
+  let nnz = 0;
+  const indptrOut = createIndptr(nRows, 0);
+  let rowsDone = 0;
+  let readBuf = { data: new Float32Array(0), indices: new Int32Array(0) };
+  const nnzIn = indptr[indptr.length - 1];
+  let nnzRead = 0;
+  for (let k = 0; k < members.length; ) {
+    throwIfAborted(progress.signal);
+    const r0 = rowOf[members[k]];
+    const rEnd = Math.min(nRows, r0 + blockRows);
+    let k2 = k;
+    while (k2 < members.length && rowOf[members[k2]] < rEnd) k2++;
+    const block = members.slice(k, k2).sort();
+    let nTouched = 0;
+    for (let i = 0; i < block.length; ) {
+      // a run of consecutive barcodes
+      let j = i + 1;
+      while (j < block.length && block[j] === block[j - 1] + 1) j++;
+      const p0 = indptr[block[i]];
+      const p1 = indptr[block[j - 1] + 1];
+      const n = p1 - p0;
+      if (readBuf.data.length < n) readBuf = { data: new Float32Array(n), indices: new Int32Array(n) };
+      readH5RangeInto(dataDs, p0, p1, readBuf.data, `${label} data`);
+      readH5RangeInto(indicesDs, p0, p1, readBuf.indices, `${label} indices`);
+      for (let q = i; q < j; q++) {
+        const b = block[q];
+        const base = (rowOf[b] - r0) * nFeatures;
+        for (let p = indptr[b] - p0; p < indptr[b + 1] - p0; p++) {
+          const g = readBuf.indices[p];
+          if (g < 0 || g >= nFeatures) throw new StError(label, `has a feature index ${g} outside 0-${nFeatures - 1}.`, 'The file is inconsistent.');
+          const cell = base + g;
+          if (!seen[cell]) {
+            seen[cell] = 1;
+            if (nTouched === touched.length) {
+              const t = new Int32Array(touched.length * 2);
+              t.set(touched);
+              touched = t;
+            }
+            touched[nTouched++] = cell;
+          }
+          acc[cell] += readBuf.data[p];
+        }
+      }
+      nnzRead += n;
+      progress.onChunk?.(Math.min(1, nnzRead / Math.max(1, nnzIn)));
+      i = j;
+    }
+    const cells = touched.subarray(0, nTouched).sort();
+    if (nnz + nTouched > outIdx.length) {
+      const cap = Math.max(outIdx.length * 2, nnz + nTouched);
+      const oi = new Int32Array(cap);
+      oi.set(outIdx.subarray(0, nnz));
+      const ov = new Float32Array(cap);
+      ov.set(outVal.subarray(0, nnz));
+      outIdx = oi;
+      outVal = ov;
+    }
+    let c = 0;
+    for (let r = r0; r < rEnd; r++) {
+      const rowEnd = (r - r0 + 1) * nFeatures;
+      while (c < nTouched && cells[c] < rowEnd) {
+        const cell = cells[c++];
+        if (acc[cell] !== 0) {
+          outIdx[nnz] = cell - (r - r0) * nFeatures;
+          outVal[nnz++] = acc[cell];
+        }
+        acc[cell] = 0;
+        seen[cell] = 0;
+      }
+      indptrOut[r + 1] = nnz;
+    }
+    // rows without members (none here: every output row has one) keep the running count
+    for (let r = rowsDone + 1; r <= r0; r++) indptrOut[r] = indptrOut[rowsDone];
+    rowsDone = rEnd;
+    k = k2;
+  }
+  for (let r = rowsDone + 1; r <= nRows; r++) indptrOut[r] = indptrOut[rowsDone];
+  if (nnz >= 2 ** 31) throw new StError(label, 'sums into more than 2^31 stored values.', 'Sum the bins into larger squares.');
+  return { nRows, nCols: nFeatures, indptr: indptrOut, indices: outIdx.slice(0, nnz), data: outVal.slice(0, nnz) };
+}
+
+/**
+ * Read a 10x matrix. `sumRows`, given the file's barcodes, says how to sum them into fewer rows
+ * (see TenxRowSum); the full matrix is then never held.
+ */
+export function readTenxH5(root: Group, label: string, progress: ReadProgress = {}, sumRows?: (barcodes: string[]) => TenxRowSum): TenxMatrix {
   const found = getTenxMatrixGroup(root);
   if (!found) throw new StError(label, 'is not a 10x feature-barcode matrix (no /matrix group with indptr and features).', '');
   const { group, layout } = found;
@@ -87,15 +206,22 @@ export function readTenxH5(root: Group, label: string, progress: ReadProgress = 
     throw new StError(label, `has fewer stored values than indptr says (${nnz}).`, 'The file is truncated or inconsistent.');
   }
   const p0 = progress.onChunk;
-  const data = readH5Numeric(dataDs, Float32Array, `${label} data`, { signal: progress.signal, onChunk: (f) => p0?.(f * 0.4) });
-  const indices = readH5Numeric(indicesDs, Int32Array, `${label} indices`, { signal: progress.signal, onChunk: (f) => p0?.(0.4 + f * 0.6) });
-  let matrix: CsrMatrix = getCanonicalCsr({
-    nRows: nBarcodes,
-    nCols: nFeatures,
-    indptr,
-    indices: indices.length > nnz ? indices.subarray(0, nnz) : indices,
-    data: data.length > nnz ? data.subarray(0, nnz) : data,
-  });
+  let matrix: CsrMatrix;
+  const sum = sumRows?.(barcodes);
+  if (sum) {
+    if (sum.rowOf.length !== nBarcodes) throw new Error(`readTenxH5: ${sum.rowOf.length} row assignments for ${nBarcodes} barcodes`);
+    matrix = readSummedRows(dataDs, indicesDs, indptr64, nFeatures, sum, label, progress);
+  } else {
+    const data = readH5Numeric(dataDs, Float32Array, `${label} data`, { signal: progress.signal, onChunk: (f) => p0?.(f * 0.4) });
+    const indices = readH5Numeric(indicesDs, Int32Array, `${label} indices`, { signal: progress.signal, onChunk: (f) => p0?.(0.4 + f * 0.6) });
+    matrix = getCanonicalCsr({
+      nRows: nBarcodes,
+      nCols: nFeatures,
+      indptr,
+      indices: indices.length > nnz ? indices.subarray(0, nnz) : indices,
+      data: data.length > nnz ? data.subarray(0, nnz) : data,
+    });
+  }
 
   const droppedFeatures: Record<string, number> = {};
   if (types?.some((t) => t !== 'Gene Expression')) {

@@ -17,25 +17,25 @@ export function getHdBinUmFromPath(path: string): number | null {
   return m ? Number(m[1]) : null;
 }
 
-export interface HdBins {
+/** Native bins grouped into summed squares: the geometry of the squares and each bin's square. */
+export interface HdBinGroups {
+  /** per native bin (input order): its summed square (row of the summed matrix) */
+  rowOf: Int32Array;
   ids: string[];
   /** centres in full-resolution pixels */
   x: Float64Array;
   y: Float64Array;
   inTissue: Uint8Array;
-  /** rows follow `ids` */
-  matrix: CsrMatrix;
   annotations: Record<string, AnnotationColumn>;
 }
 
 export interface HdBinInput {
-  /** native bins (rows of `matrix`) */
+  /** native bins */
   x: Float64Array;
   y: Float64Array;
   inTissue: Uint8Array;
   arrayRow: Int32Array;
   arrayCol: Int32Array;
-  matrix: CsrMatrix;
 }
 
 /**
@@ -93,14 +93,14 @@ export function getHdGridStep(inp: Pick<HdBinInput, 'x' | 'y' | 'arrayRow' | 'ar
 }
 
 /**
- * Sum native bins into bins of `factor` x `factor`. Counts are summed gene by gene; the centre of a
- * summed bin is the mean over its members of each member's centre moved by the grid step to the
- * summed bin's centre (exact on an affine grid, unbiased at the tissue edge where a bin has few
- * members). A summed bin is under tissue when any member is. Ids follow Space Ranger's naming
- * (`s_096um_00012_00034-1`). Annotations: its array_row, array_col and `native_bins_in_tissue`
+ * Group native bins into squares of `factor` x `factor` bins. The centre of a square is the mean
+ * over its members of each member's centre moved by the grid step to the square's centre (exact on
+ * an affine grid, unbiased at the tissue edge where a square has few members). A square is under
+ * tissue when any member is. Squares are ordered by (row, column); ids follow Space Ranger's naming
+ * (`s_096um_00012_00034-1`). Annotations: array_row, array_col and `native_bins_in_tissue`
  * (members under tissue, in bins of the size that was read).
  */
-export function getSummedHdBins(inp: HdBinInput, factor: number, binUm: number): HdBins {
+export function getHdBinGroups(inp: HdBinInput, factor: number, binUm: number): HdBinGroups {
   const n = inp.x.length;
   const f = Math.max(1, Math.round(factor));
   const step = getHdGridStep(inp);
@@ -110,13 +110,11 @@ export function getSummedHdBins(inp: HdBinInput, factor: number, binUm: number):
   const width = maxC + 1;
   for (let i = 0; i < n; i++) key[i] = Math.floor(inp.arrayRow[i] / f) * width + Math.floor(inp.arrayCol[i] / f);
   const order = Int32Array.from({ length: n }, (_, i) => i).sort((a, b) => key[a] - key[b] || a - b);
-  // groups of equal key
   const starts: number[] = [];
   for (let k = 0; k < n; k++) if (k === 0 || key[order[k]] !== key[order[k - 1]]) starts.push(k);
   starts.push(n);
   const m = starts.length - 1;
-  const { matrix } = inp;
-  const nCols = matrix.nCols;
+  const rowOf = new Int32Array(n);
   const ids: string[] = new Array(m);
   const x = new Float64Array(m);
   const y = new Float64Array(m);
@@ -124,15 +122,6 @@ export function getSummedHdBins(inp: HdBinInput, factor: number, binUm: number):
   const rowAnn = new Float64Array(m);
   const colAnn = new Float64Array(m);
   const binsIn = new Float64Array(m);
-  const scratch = new Float64Array(nCols);
-  const touched = new Int32Array(nCols);
-  const seen = new Uint8Array(nCols);
-  // a summed bin stores at most what its members stored
-  const nnzIn = Number(matrix.indptr[matrix.nRows]);
-  const outIdx = new Int32Array(nnzIn);
-  const outVal = new Float32Array(nnzIn);
-  let nnz = 0;
-  const indptr = createIndptr(m, nnzIn);
   const pad = (v: number, w: number) => String(v).padStart(w, '0');
   const um = pad(Math.round(binUm), 3);
   for (let g = 0; g < m; g++) {
@@ -142,23 +131,15 @@ export function getSummedHdBins(inp: HdBinInput, factor: number, binUm: number):
     const cc = C * f + (f - 1) / 2;
     let sx = 0;
     let sy = 0;
-    let t = 0;
     let nt = 0;
     for (let k = starts[g]; k < starts[g + 1]; k++) {
       const i = order[k];
+      rowOf[i] = g;
       const dc = cc - inp.arrayCol[i];
       const dr = rc - inp.arrayRow[i];
       sx += inp.x[i] + step.xPerCol * dc + step.xPerRow * dr;
       sy += inp.y[i] + step.yPerCol * dc + step.yPerRow * dr;
       if (inp.inTissue[i]) nt++;
-      for (let p = matrix.indptr[i]; p < matrix.indptr[i + 1]; p++) {
-        const j = matrix.indices[p];
-        if (!seen[j]) {
-          seen[j] = 1;
-          touched[t++] = j;
-        }
-        scratch[j] += matrix.data[p];
-      }
     }
     const cnt = starts[g + 1] - starts[g];
     x[g] = sx / cnt;
@@ -168,8 +149,53 @@ export function getSummedHdBins(inp: HdBinInput, factor: number, binUm: number):
     colAnn[g] = C;
     binsIn[g] = nt;
     ids[g] = `s_${um}um_${pad(R, 5)}_${pad(C, 5)}-1`;
-    const cols = touched.subarray(0, t).sort();
-    for (const j of cols) {
+  }
+  return {
+    rowOf,
+    ids,
+    x,
+    y,
+    inTissue,
+    annotations: {
+      array_row: { kind: 'numeric', values: rowAnn },
+      array_col: { kind: 'numeric', values: colAnn },
+      native_bins_in_tissue: { kind: 'numeric', values: binsIn },
+    },
+  };
+}
+
+/**
+ * Rows of an in-memory CSR summed into `nRows` rows (`rowOf[r]`: the output row of row r), gene by
+ * gene; a canonical CSR (sorted columns). A 10x h5 is summed while it is read instead
+ * (readTenxH5's `sumRows`), so that its full matrix is never held.
+ */
+export function getSummedCsrRows(matrix: CsrMatrix, rowOf: Int32Array, nRows: number): CsrMatrix {
+  const order = Int32Array.from({ length: matrix.nRows }, (_, i) => i).sort((a, b) => rowOf[a] - rowOf[b] || a - b);
+  const nCols = matrix.nCols;
+  const scratch = new Float64Array(nCols);
+  const touched = new Int32Array(nCols);
+  const seen = new Uint8Array(nCols);
+  // a summed row stores at most what its members stored
+  const nnzIn = Number(matrix.indptr[matrix.nRows]);
+  const outIdx = new Int32Array(nnzIn);
+  const outVal = new Float32Array(nnzIn);
+  let nnz = 0;
+  const indptr = createIndptr(nRows, nnzIn);
+  let k = 0;
+  for (let g = 0; g < nRows; g++) {
+    let t = 0;
+    for (; k < order.length && rowOf[order[k]] === g; k++) {
+      const i = order[k];
+      for (let p = Number(matrix.indptr[i]); p < Number(matrix.indptr[i + 1]); p++) {
+        const j = matrix.indices[p];
+        if (!seen[j]) {
+          seen[j] = 1;
+          touched[t++] = j;
+        }
+        scratch[j] += matrix.data[p];
+      }
+    }
+    for (const j of touched.subarray(0, t).sort()) {
       if (scratch[j] !== 0) {
         outIdx[nnz] = j;
         outVal[nnz++] = scratch[j];
@@ -179,16 +205,5 @@ export function getSummedHdBins(inp: HdBinInput, factor: number, binUm: number):
     }
     indptr[g + 1] = nnz;
   }
-  return {
-    ids,
-    x,
-    y,
-    inTissue,
-    matrix: { nRows: m, nCols, indptr, indices: outIdx.slice(0, nnz), data: outVal.slice(0, nnz) },
-    annotations: {
-      array_row: { kind: 'numeric', values: rowAnn },
-      array_col: { kind: 'numeric', values: colAnn },
-      native_bins_in_tissue: { kind: 'numeric', values: binsIn },
-    },
-  };
+  return { nRows, nCols, indptr, indices: outIdx.slice(0, nnz), data: outVal.slice(0, nnz) };
 }

@@ -2,11 +2,14 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createBytesStFile } from '../files/bytes.ts';
+import { loadHdf5 } from '../hdf5/read.ts';
 import { loadNodeStFiles } from '../files/node.ts';
 import { loadStDataset } from '../load.ts';
 import { getMppFromSpotPitch } from '../pitch.ts';
 import { getStSummary } from '../summary.ts';
 import type { StDataset } from '../types.ts';
+import { readTenxH5 } from './h5.ts';
+import { getHdBinGroups, getSummedCsrRows } from './hd-bins.ts';
 
 /** made by tests/fixtures/st/visium_hd/make_visium_hd.sh (Space Ranger 3 binned_outputs layout) */
 const HD = resolve(__dirname, '../../../../tests/fixtures/st/visium_hd');
@@ -81,5 +84,30 @@ describe('Visium HD (binned_outputs, tissue_positions.parquet)', () => {
     await expect(loadStDataset(twoUm)).rejects.toThrow(/2 um bins .*too many to read here\. Drop binned_outputs\/square_008um or square_016um/);
     const cut = [createBytesStFile('tissue_positions.parquet', new Uint8Array(parquet.subarray(0, 5000)), 'square_008um/spatial/tissue_positions.parquet')];
     await expect(loadStDataset(cut)).rejects.toThrow(/tissue_positions\.parquet: is not a Parquet file .*truncated/);
+  });
+
+  it('summing while the h5 is read (block by block, in any barcode order) equals summing the whole matrix in memory', async () => {
+    const native = await loadStDataset(await loadNodeStFiles([`${BINNED}/square_008um`]), { hdBinUm: 8 });
+    const num = (name: string) => {
+      const a = native.spots.annotations[name];
+      return a.kind === 'numeric' ? Int32Array.from(a.values) : new Int32Array(0);
+    };
+    const g = getHdBinGroups({ x: native.spots.x, y: native.spots.y, inTissue: native.spots.inTissue, arrayRow: num('array_row'), arrayCol: num('array_col') }, 12, 96);
+    const inMemory = getSummedCsrRows(native.matrix, g.rowOf, g.ids.length);
+    const ids = new Map(native.spots.ids.map((id, i) => [id, i]));
+    const h5 = (await loadHdf5(createBytesStFile('filtered_feature_bc_matrix.h5', new Uint8Array(readFileSync(`${BINNED}/square_008um/filtered_feature_bc_matrix.h5`))))).file;
+    for (const blockRows of [1, 2, 4, 1000]) {
+      const m = readTenxH5(h5, 'fixture.h5', {}, (barcodes) => ({ rowOf: Int32Array.from(barcodes, (b) => g.rowOf[ids.get(b) ?? -1] ?? -1), nRows: g.ids.length, blockRows }));
+      expect(m.matrix.nRows).toBe(inMemory.nRows);
+      expect(Array.from(m.matrix.indptr)).toEqual(Array.from(inMemory.indptr));
+      expect(Array.from(m.matrix.indices)).toEqual(Array.from(inMemory.indices));
+      expect(Array.from(m.matrix.data)).toEqual(Array.from(inMemory.data));
+    }
+    // and both equal the numpy reference
+    expected.bins.forEach((b, i) => {
+      const row = new Array(inMemory.nCols).fill(0);
+      for (let p = Number(inMemory.indptr[i]); p < Number(inMemory.indptr[i + 1]); p++) row[inMemory.indices[p]] = inMemory.data[p];
+      expect(row).toEqual(b.counts);
+    });
   });
 });

@@ -14,7 +14,7 @@ import type { ReadProgress } from '../hdf5/read.ts';
 import { getCsrRows } from '../matrix.ts';
 import { type AnnotationColumn, type CsrMatrix, type LoadStOptions, StError, type StFormatId, type StPlatform } from '../types.ts';
 import { readTenxH5 } from './h5.ts';
-import { getHdBinUmFromPath, getSummedHdBins, HD_DEFAULT_BIN_UM } from './hd-bins.ts';
+import { getHdBinGroups, getHdBinUmFromPath, getSummedCsrRows, HD_DEFAULT_BIN_UM, type HdBinGroups } from './hd-bins.ts';
 import { loadMexMatrix } from './mex.ts';
 import { loadVisiumParquetPositions } from './parquet.ts';
 import { getFrameScales, loadVisiumImages, loadVisiumPositions, loadVisiumScalefactors, type VisiumPositions, type VisiumScalefactors } from './spatial.ts';
@@ -95,6 +95,45 @@ function getHdChoice(set: StFileSet, opts: LoadStOptions): HdChoice {
   return { dir: pick.dir, positions: pick.positions, nativeUm: pick.nativeUm, others: sized.filter((c) => c !== pick).map((c) => c.dir || c.positions.label) };
 }
 
+/**
+ * The matrix's barcodes that have a position (`rows`: matrix rows, `posRows`: their positions), with
+ * a warning for matrix barcodes without a position and for in-tissue positions without counts.
+ */
+function getBarcodeJoin(
+  barcodes: string[],
+  pos: VisiumPositions,
+  posIndex: Map<string, number>,
+  posLabel: string,
+  matrixLabel: string,
+  warnings: string[],
+): { rows: Int32Array; posRows: Int32Array } {
+  const keepRows: number[] = [];
+  const keepPos: number[] = [];
+  barcodes.forEach((b, r) => {
+    const p = posIndex.get(b);
+    if (p !== undefined) {
+      keepRows.push(r);
+      keepPos.push(p);
+    }
+  });
+  if (keepRows.length === 0) {
+    throw new StError(
+      posLabel,
+      `shares no barcode with ${matrixLabel} (${barcodes.length} barcodes in the matrix, e.g. ${barcodes[0] ?? '-'}; ${pos.ids.length} in the positions, e.g. ${pos.ids[0] ?? '-'}).`,
+      'The matrix and the spatial folder come from different runs; use both from the same Space Ranger outs/ folder.',
+    );
+  }
+  const missing = barcodes.length - keepRows.length;
+  if (missing > 0) {
+    const ex = barcodes.filter((b) => !posIndex.has(b)).slice(0, 3).join(', ');
+    warnings.push(`Partial load: ${missing} of ${barcodes.length} matrix barcodes have no position in ${posLabel} and were left out (e.g. ${ex}); ${keepRows.length} spots were used.`);
+  }
+  const inMatrix = new Set(barcodes);
+  const orphan = pos.ids.filter((id, i) => pos.inTissue[i] && !inMatrix.has(id)).length;
+  if (orphan > 0) warnings.push(`${orphan} in-tissue spots of ${posLabel} have no counts in ${matrixLabel} and were not loaded.`);
+  return { rows: Int32Array.from(keepRows), posRows: Int32Array.from(keepPos) };
+}
+
 export const visiumFormat: StFormat = {
   id: 'visium',
   async detect(set) {
@@ -104,8 +143,10 @@ export const visiumFormat: StFormat = {
     return 0;
   },
   async load(set, opts, progress) {
-    const files: { name: string; role: string }[] = [];
     const warnings: string[] = [];
+    // file roles in the order the panel lists them: matrix, positions, scalefactors, images, the rest
+    const matrixFiles: { name: string; role: string }[] = [];
+    const spatialFiles: { name: string; role: string }[] = [];
     const positionsItems = set.of('positions');
     const hd = !positionsItems.length && set.of('positions-parquet').length ? getHdChoice(set, opts) : null;
     /** Visium HD: only the files of the chosen square_XXXum folder */
@@ -116,68 +157,35 @@ export const visiumFormat: StFormat = {
       .filter((g) => inHdDir(g.matrix.label))
       .sort((a, b) => rankMatrixName(a.dir) - rankMatrixName(b.dir));
     if (hd?.others.length) warnings.push(`Visium HD: read ${hd.dir || hd.positions.label}; other bin sizes not read: ${hd.others.join(', ')}.`);
-
-    // 1. the count matrix
-    let matrix: CsrMatrix | null = null;
-    let barcodes: string[] = [];
-    let symbols: string[] = [];
-    let geneIds: string[] = [];
-    let format: StFormatId = 'visium-spots';
-    let matrixLabel = '';
-    const rp: ReadProgress = { signal: progress.signal, onChunk: (f) => progress.report(0.05 + 0.75 * f, 'Reading the count matrix') };
-    if (h5Items.length) {
-      const item = h5Items[0];
-      matrixLabel = item.label;
-      progress.report(0.05, `Reading ${item.label}`);
-      const m = readTenxH5(await set.openHdf5(item), item.label, rp);
-      ({ matrix, barcodes, symbols } = m);
-      geneIds = m.ids;
-      format = 'visium-h5';
-      files.push({ name: item.label, role: `count matrix (10x HDF5 ${m.layout}${m.softwareVersion ? `, ${m.softwareVersion}` : ''})` });
-      for (const [t, n] of Object.entries(m.droppedFeatures)) warnings.push(`${n} '${t}' features left out (only Gene Expression is kept).`);
-      const others = [...h5Items.slice(1).map((i) => i.label), ...mexGroups.map((g) => g.dir || g.matrix.label)];
-      if (others.length) warnings.push(`Other matrices ignored: ${others.join(', ')}.`);
-    } else if (mexGroups.length) {
-      const g = mexGroups[0];
-      matrixLabel = g.matrix.label;
-      progress.report(0.05, `Reading ${g.matrix.label}`);
-      const m = await loadMexMatrix({ matrix: g.matrix.file, barcodes: g.barcodes.file, features: g.features.file }, { signal: progress.signal });
-      ({ matrix, barcodes, symbols } = m);
-      geneIds = m.ids;
-      format = 'visium-mex';
-      files.push({ name: g.matrix.label, role: 'count matrix (MEX)' }, { name: g.barcodes.label, role: 'barcodes' }, { name: g.features.label, role: 'features' });
-      for (const [t, n] of Object.entries(m.droppedFeatures)) warnings.push(`${n} '${t}' features left out (only Gene Expression is kept).`);
-      if (mexGroups.length > 1) warnings.push(`Other matrices ignored: ${mexGroups.slice(1).map((x) => x.dir).join(', ')}.`);
-    }
-    progress.report(0.8, 'Reading spot positions');
-
-    // 2. positions
-    if (!positionsItems.length && !hd) {
+    if (!positionsItems.length && !hd && (h5Items.length || mexGroups.length)) {
       throw new StError(
-        matrixLabel,
+        h5Items[0]?.label ?? mexGroups[0].matrix.label,
         'has a count matrix but no spot positions (no spatial coordinates).',
         'Add the spatial/ folder of the same Space Ranger run (tissue_positions.csv or tissue_positions_list.csv, and scalefactors_json.json).',
       );
     }
+
+    // 1. positions
+    progress.report(0.02, 'Reading spot positions');
     let posItem: StClassifiedFile;
     let pos: VisiumPositions;
     if (hd) {
       posItem = hd.positions;
       pos = await loadVisiumParquetPositions(posItem.file, progress.signal);
-      files.push({ name: posItem.label, role: 'positions (Visium HD bins, Parquet; full-resolution pixels)' });
+      spatialFiles.push({ name: posItem.label, role: 'positions (Visium HD bins, Parquet; full-resolution pixels)' });
     } else {
       posItem = positionsItems.sort((a, b) => rankMatrixName(a.label) - rankMatrixName(b.label))[0];
       if (positionsItems.length > 1) warnings.push(`Several positions files; using ${posItem.label}.`);
       pos = await loadVisiumPositions(posItem.file);
-      files.push({ name: posItem.label, role: `positions (Space Ranger ${pos.layout === 'sr1' ? '1, no header' : '2+, header'}; full-resolution pixels)` });
+      spatialFiles.push({ name: posItem.label, role: `positions (Space Ranger ${pos.layout === 'sr1' ? '1, no header' : '2+, header'}; full-resolution pixels)` });
     }
 
-    // 3. scalefactors and images (Visium HD: those of the chosen bin folder)
+    // 2. scalefactors and images (Visium HD: those of the chosen bin folder)
     const sfItem = set.of('scalefactors').find((i) => inHdDir(i.label)) ?? set.of('scalefactors')[0];
     let sf: VisiumScalefactors | null = null;
     if (sfItem) {
       sf = await loadVisiumScalefactors(sfItem.file);
-      files.push({ name: sfItem.label, role: 'scalefactors' });
+      spatialFiles.push({ name: sfItem.label, role: 'scalefactors' });
     } else {
       warnings.push('No scalefactors_json.json: positions stay in full-resolution pixels and the spot diameter comes from the platform (55 um).');
     }
@@ -187,79 +195,119 @@ export const visiumFormat: StFormat = {
       ...set.of('image-lowres').filter((i) => inHdDir(i.label) || set.of('image-lowres').length === 1).map((i) => ({ file: i.file, frame: 'lowres' as const })),
     ];
     const images = await loadVisiumImages(imageItems, frameScales);
-    for (const im of images) files.push({ name: im.file, role: `${im.name} image (${im.width} x ${im.height} px)` });
+    for (const im of images) spatialFiles.push({ name: im.file, role: `${im.name} image (${im.width} x ${im.height} px)` });
 
-    // 4. join matrix barcodes to positions
-    const posIndex = new Map(pos.ids.map((id, i) => [id, i]));
-    let rows: Int32Array;
-    let posRows: Int32Array;
-    if (matrix) {
-      const keepRows: number[] = [];
-      const keepPos: number[] = [];
-      barcodes.forEach((b, r) => {
-        const p = posIndex.get(b);
-        if (p !== undefined) {
-          keepRows.push(r);
-          keepPos.push(p);
-        }
-      });
-      if (keepRows.length === 0) {
-        throw new StError(
-          posItem.label,
-          `shares no barcode with ${matrixLabel} (${barcodes.length} barcodes in the matrix, e.g. ${barcodes[0] ?? '-'}; ${pos.ids.length} in the positions, e.g. ${pos.ids[0] ?? '-'}).`,
-          'The matrix and the spatial folder come from different runs; use both from the same Space Ranger outs/ folder.',
-        );
-      }
-      const missing = barcodes.length - keepRows.length;
-      if (missing > 0) {
-        const ex = barcodes.filter((b) => !posIndex.has(b)).slice(0, 3).join(', ');
-        warnings.push(
-          `Partial load: ${missing} of ${barcodes.length} matrix barcodes have no position in ${posItem.label} and were left out (e.g. ${ex}); ${keepRows.length} spots were used.`,
-        );
-      }
-      const inMatrix = new Set(barcodes);
-      const orphan = pos.ids.filter((id, i) => pos.inTissue[i] && !inMatrix.has(id)).length;
-      if (orphan > 0) warnings.push(`${orphan} in-tissue spots of ${posItem.label} have no counts in ${matrixLabel} and were not loaded.`);
-      rows = Int32Array.from(keepRows);
-      posRows = Int32Array.from(keepPos);
-      matrix = getCsrRows(matrix, rows);
-    } else {
-      posRows = Int32Array.from(pos.ids, (_, i) => i);
-      matrix = { nRows: pos.ids.length, nCols: 0, indptr: new Int32Array(pos.ids.length + 1), indices: new Int32Array(0), data: new Float32Array(0) };
-      warnings.push('No count matrix among the files (filtered_feature_bc_matrix.h5 or its MEX folder): spots only, no gene values.');
-    }
-    let ids = Array.from(posRows, (p) => pos.ids[p]);
-    let inTissue: Uint8Array = Uint8Array.from(posRows, (p) => pos.inTissue[p]);
-    let annotations: Record<string, AnnotationColumn> = {
-      array_row: { kind: 'numeric', values: Float64Array.from(posRows, (p) => pos.arrayRow[p]) },
-      array_col: { kind: 'numeric', values: Float64Array.from(posRows, (p) => pos.arrayCol[p]) },
-    };
-    let x: Float64Array = Float64Array.from(posRows, (p) => pos.x[p]);
-    let y: Float64Array = Float64Array.from(posRows, (p) => pos.y[p]);
-    let platform: StPlatform = 'visium';
-    let geometry: { pitchUm: number; diameterUm: number } | undefined;
-    let spotDiameterFullres = sf?.spot_diameter_fullres;
+    // Visium HD: the bin size read and the squares its bins are summed into
+    let hdSum: { nativeUm: number; factor: number; binUm: number } | null = null;
     if (hd) {
-      // 5. Visium HD: sum the native bins into hdBinUm squares
-      platform = 'visium-hd';
       const nativeUm = hd.nativeUm ?? sf?.bin_size_um;
       if (!nativeUm || !(nativeUm > 0)) {
         throw new StError(posItem.label, 'is a Visium HD positions file, but neither its folder (square_XXXum) nor scalefactors_json.json (bin_size_um) gives the bin size.', 'Drop the whole square_008um (or square_016um) folder of binned_outputs/.');
       }
       const want = opts.hdBinUm ?? HD_DEFAULT_BIN_UM;
       const factor = Math.max(1, Math.round(want / nativeUm));
-      const binUm = factor * nativeUm;
-      if (binUm !== want) warnings.push(`Visium HD: ${want} um is not a multiple of the ${nativeUm} um bins; summed into ${binUm} um bins.`);
+      hdSum = { nativeUm, factor, binUm: factor * nativeUm };
+      if (hdSum.binUm !== want) warnings.push(`Visium HD: ${want} um is not a multiple of the ${nativeUm} um bins; summed into ${hdSum.binUm} um bins.`);
+    }
+    /** positions of the matrix's barcodes (a warning for each kind of mismatch) */
+    const posIndex = new Map(pos.ids.map((id, i) => [id, i]));
+    const getJoin = (barcodes: string[], matrixLabel: string) => getBarcodeJoin(barcodes, pos, posIndex, posItem.label, matrixLabel, warnings);
+    /** the bins' groups into summed squares, over the given positions */
+    const getGroups = (posRows: Int32Array) => {
+      if (!hdSum) throw new Error('not a Visium HD run');
+      const at = <T extends Int32Array | Float64Array | Uint8Array>(Out: { from(a: ArrayLike<number>): T }, v: ArrayLike<number>) => Out.from(Array.from(posRows, (p) => v[p]));
+      return getHdBinGroups({ x: at(Float64Array, pos.x), y: at(Float64Array, pos.y), inTissue: at(Uint8Array, pos.inTissue), arrayRow: at(Int32Array, pos.arrayRow), arrayCol: at(Int32Array, pos.arrayCol) }, hdSum.factor, hdSum.binUm);
+    };
+
+    // 3. the count matrix (a Visium HD 10x h5 is summed into squares while it is read)
+    let matrix: CsrMatrix | null = null;
+    let posRows: Int32Array | null = null;
+    let groups: HdBinGroups | null = null;
+    let symbols: string[] = [];
+    let geneIds: string[] = [];
+    let format: StFormatId = 'visium-spots';
+    const rp: ReadProgress = { signal: progress.signal, onChunk: (f) => progress.report(0.1 + 0.75 * f, 'Reading the count matrix') };
+    if (h5Items.length) {
+      const item = h5Items[0];
+      progress.report(0.1, `Reading ${item.label}`);
+      const summing = hdSum && hdSum.factor > 1;
+      const m = readTenxH5(
+        await set.openHdf5(item),
+        item.label,
+        rp,
+        summing
+          ? (barcodes) => {
+              const join = getJoin(barcodes, item.label);
+              posRows = join.posRows;
+              groups = getGroups(join.posRows);
+              const rowOf = new Int32Array(barcodes.length).fill(-1);
+              join.rows.forEach((r, k) => {
+                rowOf[r] = (groups as HdBinGroups).rowOf[k];
+              });
+              return { rowOf, nRows: groups.ids.length };
+            }
+          : undefined,
+      );
+      ({ matrix, symbols } = m);
+      if (!summing) {
+        const join = getJoin(m.barcodes, item.label);
+        posRows = join.posRows;
+        matrix = getCsrRows(m.matrix, join.rows);
+      }
+      geneIds = m.ids;
+      format = 'visium-h5';
+      matrixFiles.push({ name: item.label, role: `count matrix (10x HDF5 ${m.layout}${m.softwareVersion ? `, ${m.softwareVersion}` : ''})` });
+      for (const [t, n] of Object.entries(m.droppedFeatures)) warnings.push(`${n} '${t}' features left out (only Gene Expression is kept).`);
+      const others = [...h5Items.slice(1).map((i) => i.label), ...mexGroups.map((g) => g.dir || g.matrix.label)];
+      if (others.length) warnings.push(`Other matrices ignored: ${others.join(', ')}.`);
+    } else if (mexGroups.length) {
+      const g = mexGroups[0];
+      progress.report(0.1, `Reading ${g.matrix.label}`);
+      const m = await loadMexMatrix({ matrix: g.matrix.file, barcodes: g.barcodes.file, features: g.features.file }, { signal: progress.signal });
+      symbols = m.symbols;
+      geneIds = m.ids;
+      const join = getJoin(m.barcodes, g.matrix.label);
+      posRows = join.posRows;
+      matrix = getCsrRows(m.matrix, join.rows);
+      format = 'visium-mex';
+      matrixFiles.push({ name: g.matrix.label, role: 'count matrix (MEX)' }, { name: g.barcodes.label, role: 'barcodes' }, { name: g.features.label, role: 'features' });
+      for (const [t, n] of Object.entries(m.droppedFeatures)) warnings.push(`${n} '${t}' features left out (only Gene Expression is kept).`);
+      if (mexGroups.length > 1) warnings.push(`Other matrices ignored: ${mexGroups.slice(1).map((x) => x.dir).join(', ')}.`);
+    }
+    progress.report(0.88, 'Placing spots');
+    const files = [...matrixFiles, ...spatialFiles];
+
+    // 4. the spots: the matrix's barcodes at their positions, or every position without a matrix
+    if (!matrix || !posRows) {
+      posRows = Int32Array.from(pos.ids, (_, i) => i);
+      matrix = { nRows: pos.ids.length, nCols: 0, indptr: new Int32Array(pos.ids.length + 1), indices: new Int32Array(0), data: new Float32Array(0) };
+      warnings.push('No count matrix among the files (filtered_feature_bc_matrix.h5 or its MEX folder): spots only, no gene values.');
+    }
+    const rows: Int32Array = posRows;
+    let ids = Array.from(rows, (p) => pos.ids[p]);
+    let inTissue: Uint8Array = Uint8Array.from(rows, (p) => pos.inTissue[p]);
+    let annotations: Record<string, AnnotationColumn> = {
+      array_row: { kind: 'numeric', values: Float64Array.from(rows, (p) => pos.arrayRow[p]) },
+      array_col: { kind: 'numeric', values: Float64Array.from(rows, (p) => pos.arrayCol[p]) },
+    };
+    let x: Float64Array = Float64Array.from(rows, (p) => pos.x[p]);
+    let y: Float64Array = Float64Array.from(rows, (p) => pos.y[p]);
+    let platform: StPlatform = 'visium';
+    let geometry: { pitchUm: number; diameterUm: number } | undefined;
+    let spotDiameterFullres = sf?.spot_diameter_fullres;
+    if (hdSum) {
+      // 5. Visium HD: the bins summed into squares (read summed from an h5; summed here otherwise)
+      const { nativeUm, factor, binUm } = hdSum;
+      platform = 'visium-hd';
       // Space Ranger's spot_diameter_fullres of a binned output is the bin side in full-resolution pixels
       const nativePx = sf?.spot_diameter_fullres ?? (sf?.microns_per_pixel ? nativeUm / sf.microns_per_pixel : undefined);
       spotDiameterFullres = nativePx ? nativePx * factor : undefined;
       geometry = { pitchUm: binUm, diameterUm: binUm };
       if (factor > 1) {
-        progress.report(0.9, `Summing ${nativeUm} um bins into ${binUm} um bins`);
-        const nBefore = ids.length;
-        const summed = getSummedHdBins({ x, y, inTissue, arrayRow: Int32Array.from(posRows, (p) => pos.arrayRow[p]), arrayCol: Int32Array.from(posRows, (p) => pos.arrayCol[p]), matrix }, factor, binUm);
-        ({ ids, x, y, inTissue, annotations } = summed);
-        matrix = summed.matrix;
+        const nBefore = rows.length;
+        const g: HdBinGroups = groups ?? getGroups(rows);
+        if (!groups) matrix = getSummedCsrRows(matrix, g.rowOf, g.ids.length);
+        ({ ids, x, y, inTissue, annotations } = g);
         files.push({ name: `${binUm} um bins`, role: `${nBefore} bins of ${nativeUm} um summed into ${ids.length} bins of ${binUm} um (${factor} x ${factor})` });
       }
     }
