@@ -56,6 +56,8 @@ export interface TenxRowSum {
 
 /** at most this many accumulator cells (float32) per block of output rows: 64 MB */
 const SUM_BLOCK_CELLS = 1 << 24;
+/** at most this many stored values per read (unless one barcode has more): 8 MB of buffers */
+const SUM_READ_VALUES = 1 << 20;
 
 /**
  * The summed matrix, read block by block: the output rows are taken in blocks whose dense
@@ -73,8 +75,10 @@ function readSummedRows(dataDs: Dataset, indicesDs: Dataset, indptr: Float64Arra
   const acc = new Float32Array(Math.min(nRows, blockRows) * nFeatures);
   const seen = new Uint8Array(acc.length);
   let touched = new Int32Array(1 << 16);
-  let outIdx = new Int32Array(1 << 16);
-  let outVal = new Float32Array(1 << 16);
+  // the sum stores at most what was read, and at most every cell: allocated once when that is known small
+  const bound = Math.min(indptr[indptr.length - 1], nRows * nFeatures);
+  let outIdx = new Int32Array(bound <= 1 << 27 ? bound : 1 << 20);
+  let outVal = new Float32Array(outIdx.length);
   let nnz = 0;
   const indptrOut = createIndptr(nRows, 0);
   let rowsDone = 0;
@@ -90,9 +94,9 @@ function readSummedRows(dataDs: Dataset, indicesDs: Dataset, indptr: Float64Arra
     const block = members.slice(k, k2).sort();
     let nTouched = 0;
     for (let i = 0; i < block.length; ) {
-      // a run of consecutive barcodes
+      // a run of consecutive barcodes, at most SUM_READ_VALUES stored values (or one barcode)
       let j = i + 1;
-      while (j < block.length && block[j] === block[j - 1] + 1) j++;
+      while (j < block.length && block[j] === block[j - 1] + 1 && indptr[block[j] + 1] - indptr[block[i]] <= SUM_READ_VALUES) j++;
       const p0 = indptr[block[i]];
       const p1 = indptr[block[j - 1] + 1];
       const n = p1 - p0;
@@ -124,7 +128,7 @@ function readSummedRows(dataDs: Dataset, indicesDs: Dataset, indptr: Float64Arra
     }
     const cells = touched.subarray(0, nTouched).sort();
     if (nnz + nTouched > outIdx.length) {
-      const cap = Math.max(outIdx.length * 2, nnz + nTouched);
+      const cap = Math.max(Math.ceil(outIdx.length * 1.5), nnz + nTouched);
       const oi = new Int32Array(cap);
       oi.set(outIdx.subarray(0, nnz));
       const ov = new Float32Array(cap);
@@ -153,7 +157,9 @@ function readSummedRows(dataDs: Dataset, indicesDs: Dataset, indptr: Float64Arra
   }
   for (let r = rowsDone + 1; r <= nRows; r++) indptrOut[r] = indptrOut[rowsDone];
   if (nnz >= 2 ** 31) throw new StError(label, 'sums into more than 2^31 stored values.', 'Sum the bins into larger squares.');
-  return { nRows, nCols: nFeatures, indptr: indptrOut, indices: outIdx.slice(0, nnz), data: outVal.slice(0, nnz) };
+  // a copy only when much of the buffers is unused (a copy is a second transient output)
+  const fit = <T extends Int32Array | Float32Array>(a: T): T => (nnz >= 0.75 * a.length ? (a.subarray(0, nnz) as T) : (a.slice(0, nnz) as T));
+  return { nRows, nCols: nFeatures, indptr: indptrOut, indices: fit(outIdx), data: fit(outVal) };
 }
 
 /**
