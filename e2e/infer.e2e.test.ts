@@ -511,6 +511,13 @@ describe('in-browser inference', () => {
       const card = (await p.page.getByTestId('st-recognised').textContent()) ?? '';
       expect(card).toMatch(/summed into 9 bins of 96 um/);
       expect(card).toMatch(/other bin sizes not read: square_008um/);
+      // another bin size: the files are read again, and the card says what smaller bins mean for the models
+      expect(await p.page.getByTestId('st-rec-hd-bin').inputValue()).toBe('96');
+      await p.page.getByTestId('st-rec-hd-bin').selectOption('32');
+      await expect.poll(async () => (await p.page.getByTestId('st-recognised').textContent()) ?? '', { timeout: 60_000 }).toMatch(/summed into \d+ bins of 32 um \(2 x 2\)/);
+      expect(await p.page.getByTestId('st-recognised').textContent()).toMatch(/on 32 um bins their scores are less reliable/);
+      await p.page.getByTestId('st-rec-hd-bin').selectOption('96');
+      await expect.poll(async () => (await p.page.getByTestId('st-recognised').textContent()) ?? '', { timeout: 60_000 }).toMatch(/summed into 9 bins of 96 um/);
       await p.page.getByTestId('st-apply').click();
       await p.page.waitForFunction(() => (window as unknown as { fusescope: { model: { getState(): { spotsMs: number | null } } } }).fusescope.model.getState().spotsMs !== null, null, { timeout: 120_000 });
       await p.page.evaluate(() => (window as unknown as { fusescope: { whenIdle(): Promise<void> } }).fusescope.whenIdle());

@@ -4,7 +4,7 @@ import { DeckOverlayHost } from '../../overlay/DeckOverlayHost';
 import { addOverlayClickListener, useOverlayStore } from '../../overlay/overlayStore';
 import { SPOT_LAYER_ID } from '../../overlay/spotLayer';
 import { getScreenPoint } from '../../overlay/viewState';
-import { applyPending, cancelPending, cancelStLoad, saveRegistration } from './loadSt';
+import { applyPending, cancelPending, cancelStLoad, getHdBinChoices, loadPendingWithHdBin, saveRegistration } from './loadSt';
 import { exposeStStoresForTests } from './stDebug';
 import { startLandmarkLayer } from './landmarkLayer';
 import { StLegend } from './StLegend';
@@ -193,6 +193,7 @@ function StRecognisedDialog() {
   const pending = useStStore((s) => s.pending);
   if (!pending) return null;
   const s = pending.summary;
+  const hd = pending.dataset.hdBins;
   const noCounts = s.genes === 0;
   // the no-counts note above already says it (with what to do)
   const warnings = [...pending.notes, ...s.warnings.filter((w) => !(noCounts && w.startsWith('No count matrix')))];
@@ -218,6 +219,20 @@ function StRecognisedDialog() {
         </dd>
         <dt>Spot size</dt>
         <dd>{s.spotDiameterPx != null ? `${s.spotDiameterPx.toFixed(1)} px (${s.diameterSource})` : 'unknown'}</dd>
+        {hd ? (
+          <>
+            <dt>Bins</dt>
+            <dd>
+              <select aria-label="Visium HD bin size" data-testid="st-rec-hd-bin" value={hd.binUm} onChange={(e) => void loadPendingWithHdBin(Number(e.target.value))}>
+                {getHdBinChoices(hd.nativeUm).map((um) => (
+                  <option key={um} value={um}>
+                    {um} um{um === hd.nativeUm ? ' (as read)' : ` (${um / hd.nativeUm} x ${um / hd.nativeUm} bins)`}
+                  </option>
+                ))}
+              </select>
+            </dd>
+          </>
+        ) : null}
       </dl>
       <h4 className="subhead">Files</h4>
       <ul className="st-files" data-testid="st-rec-files">

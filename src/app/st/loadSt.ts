@@ -88,7 +88,7 @@ export function startEarlyStParse(files: Promise<File[]>): EarlyStParse {
  * Parse ST files and show them as "recognised" (pending) for Apply / Cancel. `early`: the same
  * files' parse started before the slide was open (used when the spots go to the full-resolution frame).
  */
-export async function loadStFiles(files: File[], early?: EarlyStParse): Promise<boolean> {
+export async function loadStFiles(files: File[], early?: EarlyStParse, options: { hdBinUm?: number } = {}): Promise<boolean> {
   const store = useStStore.getState();
   current?.abort();
   const ac = new AbortController();
@@ -123,12 +123,13 @@ export async function loadStFiles(files: File[], early?: EarlyStParse): Promise<
       loadStFromFiles(files, {
         targetFrame,
         slideMpp,
+        hdBinUm: options.hdBinUm,
         signal: ac.signal,
         onProgress: (fraction, message) => {
           if (stillCurrent()) useStStore.getState().setLoading({ id, label, fraction, message });
         },
       });
-    let ds = early && targetFrame === 'fullres' ? getStDatasetWithSlideMpp(await early.dataset, slideMpp) : await parse();
+    let ds = early && targetFrame === 'fullres' && options.hdBinUm === undefined ? getStDatasetWithSlideMpp(await early.dataset, slideMpp) : await parse();
     if (!stillCurrent()) return false;
     if (slide && targetFrame === 'fullres' && ds.images?.length) {
       const s = slide;
@@ -140,7 +141,10 @@ export async function loadStFiles(files: File[], early?: EarlyStParse): Promise<
     }
     notes.push(...getFitNotes(ds, slide));
     useStStore.getState().setLoading(null);
-    useStStore.getState().setPending({ dataset: ds, summary: getStSummary(ds), fileNames: files.map((f) => f.name), notes });
+    if (ds.hdBins && ds.hdBins.binUm < HD_MODEL_MIN_UM) {
+      notes.push(`The models were trained on spots of about 100 um (they read a 96 um field): on ${ds.hdBins.binUm} um bins their scores are less reliable, and every bin is scored.`);
+    }
+    useStStore.getState().setPending({ dataset: ds, summary: getStSummary(ds), fileNames: files.map((f) => f.name), notes, files });
     return true;
   } catch (err) {
     if (!stillCurrent() || isAbort(err)) return false;
@@ -168,6 +172,23 @@ function getFitNotes(ds: StDataset, slide: { width: number; height: number; name
   }
   if (fit.inside < fit.total) return [`${fit.total - fit.inside} of ${fit.total} spots fall outside the slide.`];
   return [];
+}
+
+/** below this bin side, the recognition card says the models' scores are less reliable */
+const HD_MODEL_MIN_UM = 48;
+
+/** Visium HD bin sides the card offers: the native size and its multiples up to 128 um */
+export function getHdBinChoices(nativeUm: number): number[] {
+  const out: number[] = [];
+  for (const um of [8, 16, 24, 32, 48, 64, 96, 128]) if (um >= nativeUm && um % nativeUm === 0) out.push(um);
+  return out;
+}
+
+/** Read the pending Visium HD files again, summed into squares of another side. */
+export async function loadPendingWithHdBin(binUm: number): Promise<void> {
+  const { pending } = useStStore.getState();
+  if (!pending?.dataset.hdBins || pending.dataset.hdBins.binUm === binUm) return;
+  await loadStFiles(pending.files, undefined, { hdBinUm: binUm });
 }
 
 export function cancelStLoad(): void {

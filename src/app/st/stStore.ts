@@ -38,6 +38,8 @@ export interface StPending {
   fileNames: string[];
   /** notes the app adds (frame chosen, image opened as slide, spots outside the slide, ...) */
   notes: string[];
+  /** the dropped files, to read them again with another Visium HD bin size */
+  files: File[];
 }
 
 export interface RegistrationParams {

@@ -24,6 +24,8 @@ export interface RawStParts {
   geometryPlatform?: StPlatform;
   /** spot geometry of this dataset when it is not the platform's fixed one (Visium HD: the bin size) */
   geometry?: { pitchUm: number; diameterUm: number };
+  /** Visium HD: the bin size read and the side of the summed squares */
+  hdBins?: { nativeUm: number; binUm: number };
   format: StFormatId;
   /** rows follow `ids` */
   matrix: CsrMatrix;
@@ -139,6 +141,7 @@ export function getAssembledDataset(parts: RawStParts, opts: LoadStOptions = {})
     spotDiameterFullres: parts.spotDiameterFullres,
     diameterSource,
     spotDiameterUm: geometry?.diameterUm,
+    ...(parts.hdBins ? { hdBins: parts.hdBins } : {}),
   };
 }
 

@@ -158,8 +158,8 @@ function readSummedRows(dataDs: Dataset, indicesDs: Dataset, indptr: Float64Arra
   for (let r = rowsDone + 1; r <= nRows; r++) indptrOut[r] = indptrOut[rowsDone];
   if (nnz >= 2 ** 31) throw new StError(label, 'sums into more than 2^31 stored values.', 'Sum the bins into larger squares.');
   // a copy only when much of the buffers is unused (a copy is a second transient output)
-  const fit = <T extends Int32Array | Float32Array>(a: T): T => (nnz >= 0.75 * a.length ? (a.subarray(0, nnz) as T) : (a.slice(0, nnz) as T));
-  return { nRows, nCols: nFeatures, indptr: indptrOut, indices: fit(outIdx), data: fit(outVal) };
+  const trimmed = <T extends Int32Array | Float32Array>(a: T): T => (nnz >= 0.75 * a.length ? (a.subarray(0, nnz) as T) : (a.slice(0, nnz) as T));
+  return { nRows, nCols: nFeatures, indptr: indptrOut, indices: trimmed(outIdx), data: trimmed(outVal) };
 }
 
 /**

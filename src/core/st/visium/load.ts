@@ -320,6 +320,7 @@ export const visiumFormat: StFormat = {
       {
         platform,
         geometry,
+        hdBins: hdSum ? { nativeUm: hdSum.nativeUm, binUm: hdSum.binUm } : undefined,
         format,
         matrix,
         genes,
