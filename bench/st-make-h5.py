@@ -2,11 +2,7 @@
 """Write a synthetic Space Ranger-style filtered_feature_bc_matrix.h5 (+ spatial/ folder) for the
 ST parse benchmark. Not committed: bench/st-parse.mjs runs this into a temp dir.
 
-Schema: 10x Genomics feature-barcode matrix HDF5, matrix format version 2 (Cell Ranger >= 3 /
-Space Ranger >= 1, unchanged in Space Ranger 3): /matrix/{barcodes, data(int32), indices(int64),
-indptr(int64), shape(int32)}, /matrix/features/{_all_tag_keys, feature_type, genome, id, name};
-CSC with one column per barcode. Datasets gzip level 1 in 80,000-element chunks (10x's
-H5_COMPRESSION_LEVEL and CHUNK_SIZE).
+Schema: bench/tenx_h5.py (10x Genomics feature-barcode matrix HDF5, matrix format version 2).
 
 usage: st-make-h5.py OUT_DIR [N_SPOTS] [N_GENES] [DENSITY]
 """
@@ -14,8 +10,10 @@ import json
 import os
 import sys
 
-import h5py
 import numpy as np
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from tenx_h5 import write_tenx_h5  # noqa: E402
 
 out = sys.argv[1]
 n_spots = int(sys.argv[2]) if len(sys.argv) > 2 else 5000
@@ -52,26 +50,9 @@ for s in range(n_spots):
 indices = np.concatenate(ind_chunks)
 data = np.concatenate(dat_chunks)
 
-kw = dict(compression='gzip', compression_opts=1, chunks=(80000,), maxshape=(None,))
-with h5py.File(os.path.join(out, 'filtered_feature_bc_matrix.h5'), 'w') as f:
-    f.attrs['filetype'] = 'matrix'
-    f.attrs['version'] = np.int64(2)
-    f.attrs['software_version'] = 'spaceranger-3.0.0 (synthetic)'
-    f.attrs['chemistry_description'] = 'Visium V1 Slide'
-    f.attrs['library_ids'] = np.array([b'bench'], dtype='S5')
-    f.attrs['original_gem_groups'] = np.array([1], dtype=np.int64)
-    m = f.create_group('matrix')
-    m.create_dataset('barcodes', data=np.array([b.encode() for b in barcodes], dtype='S18'), **kw)
-    m.create_dataset('data', data=data, **kw)
-    m.create_dataset('indices', data=indices, **kw)
-    m.create_dataset('indptr', data=indptr, **kw)
-    m.create_dataset('shape', data=np.array([n_genes, n_spots], dtype=np.int32))
-    ft = m.create_group('features')
-    ft.create_dataset('_all_tag_keys', data=np.array([b'genome'], dtype='S6'))
-    ft.create_dataset('feature_type', data=np.array([b'Gene Expression'] * n_genes, dtype='S15'), **kw)
-    ft.create_dataset('genome', data=np.array([b'GRCh38'] * n_genes, dtype='S6'), **kw)
-    ft.create_dataset('id', data=np.array([('ENSG%011d' % (i + 1)).encode() for i in range(n_genes)], dtype='S15'), **kw)
-    ft.create_dataset('name', data=np.array([('GENE%d' % (i + 1)).encode() for i in range(n_genes)], dtype='S9'), **kw)
+write_tenx_h5(os.path.join(out, 'filtered_feature_bc_matrix.h5'), barcodes,
+              ['ENSG%011d' % (i + 1) for i in range(n_genes)], ['GENE%d' % (i + 1) for i in range(n_genes)],
+              indptr, indices, data, 'spaceranger-3.0.0 (synthetic)')
 
 # positions on a Visium-like hex grid, all in tissue (Space Ranger 2+ header format)
 with open(os.path.join(out, 'spatial', 'tissue_positions.csv'), 'w') as fh:

@@ -2,7 +2,7 @@
 """Write a synthetic Visium HD binned output (square_016um) for the HD benchmark (bench/visium-hd.ts);
 not committed: the bench runs this into a temp dir.
 
-OUT_DIR/square_016um/filtered_feature_bc_matrix.h5 -- the 10x matrix HDF5 schema of st-make-h5.py
+OUT_DIR/square_016um/filtered_feature_bc_matrix.h5 -- the 10x matrix HDF5 of bench/tenx_h5.py
     (matrix format version 2, gzip level 1 in 80,000-element chunks, as Space Ranger writes it),
     barcodes s_016um_RRRRR_CCCCC-1 in Space Ranger's order (by row, then column)
 OUT_DIR/square_016um/spatial/positions.json -- the positions table, turned into
@@ -18,8 +18,10 @@ import json
 import os
 import sys
 
-import h5py
 import numpy as np
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from tenx_h5 import write_tenx_h5  # noqa: E402
 
 out = os.path.join(sys.argv[1], 'square_016um')
 rows = int(sys.argv[2]) if len(sys.argv) > 2 else 250
@@ -45,23 +47,8 @@ indices = np.concatenate(idx_parts)
 data = np.concatenate(val_parts)
 rr, cc = np.divmod(np.arange(n), cols)
 barcodes = ['s_016um_%05d_%05d-1' % (r, c) for r, c in zip(rr, cc)]
-kw = dict(compression='gzip', compression_opts=1, chunks=(80000,), maxshape=(None,))
-with h5py.File(os.path.join(out, 'filtered_feature_bc_matrix.h5'), 'w') as f:
-    f.attrs['filetype'] = 'matrix'
-    f.attrs['version'] = np.int64(2)
-    f.attrs['software_version'] = 'spaceranger-3.1.0 (synthetic)'
-    g = f.create_group('matrix')
-    g.create_dataset('barcodes', data=np.array([b.encode() for b in barcodes], dtype='S21'), **kw)
-    g.create_dataset('data', data=data, **kw)
-    g.create_dataset('indices', data=indices, **kw)
-    g.create_dataset('indptr', data=indptr, **kw)
-    g.create_dataset('shape', data=np.array([n_genes, n], dtype=np.int32))
-    ft = g.create_group('features')
-    ft.create_dataset('_all_tag_keys', data=np.array([b'genome'], dtype='S6'))
-    ft.create_dataset('feature_type', data=np.array([b'Gene Expression'] * n_genes, dtype='S15'), **kw)
-    ft.create_dataset('genome', data=np.array([b'GRCh38'] * n_genes, dtype='S6'), **kw)
-    ft.create_dataset('id', data=np.array([('ENSG%011d' % i).encode() for i in range(n_genes)], dtype='S15'), **kw)
-    ft.create_dataset('name', data=np.array([('G%05d' % i).encode() for i in range(n_genes)], dtype='S6'), **kw)
+write_tenx_h5(os.path.join(out, 'filtered_feature_bc_matrix.h5'), barcodes, ['ENSG%011d' % i for i in range(n_genes)],
+              ['G%05d' % i for i in range(n_genes)], indptr, indices, data, 'spaceranger-3.1.0 (synthetic)')
 x = 1000.0 + (cc + 0.5) * 16 / mpp
 y = 1000.0 + (rr + 0.5) * 16 / mpp
 with open(os.path.join(out, 'spatial', 'positions.json'), 'w') as fh:

@@ -7,7 +7,7 @@ import { parquetMetadata, parquetRead } from 'hyparquet';
 import { compressors } from 'hyparquet-compressors';
 import { getFileLabel } from '../text/delimited.ts';
 import { StError, type StFile } from '../types.ts';
-import type { VisiumPositions } from './spatial.ts';
+import { createVisiumPositions, type VisiumPositions } from './spatial.ts';
 
 const HD_COLUMNS = ['barcode', 'in_tissue', 'array_row', 'array_col', 'pxl_row_in_fullres', 'pxl_col_in_fullres'] as const;
 
@@ -38,12 +38,8 @@ export async function loadVisiumParquetPositions(file: StFile, signal?: AbortSig
   if (missing.length) {
     throw new StError(label, `has no column ${missing.join(', ')} (it has ${names.join(', ')}).`, `A Space Ranger positions file has the columns ${HD_COLUMNS.join(', ')}.`);
   }
-  const ids: string[] = new Array(n);
-  const inTissue = new Uint8Array(n);
-  const arrayRow = new Int32Array(n);
-  const arrayCol = new Int32Array(n);
-  const x = new Float64Array(n);
-  const y = new Float64Array(n);
+  const out = createVisiumPositions(n, 'hd-parquet');
+  const { ids, inTissue, arrayRow, arrayCol, x, y } = out;
   let bad = '';
   const put = (name: string, rowStart: number, values: ArrayLike<unknown>) => {
     for (let i = 0; i < values.length; i++) {
@@ -81,5 +77,5 @@ export async function loadVisiumParquetPositions(file: StFile, signal?: AbortSig
     throw new StError(label, `cannot be read as Parquet (${(err as Error).message}).`, 'Copy spatial/tissue_positions.parquet from the Space Ranger output again.');
   }
   if (bad) throw new StError(label, `has a value that is not a number (${bad}).`, 'The positions file must hold numbers in every column after the barcode.');
-  return { ids, inTissue, arrayRow, arrayCol, x, y, layout: 'hd-parquet' };
+  return out;
 }

@@ -17,6 +17,11 @@ export interface VisiumPositions {
 
 const SR_COLUMNS = ['barcode', 'in_tissue', 'array_row', 'array_col', 'pxl_row_in_fullres', 'pxl_col_in_fullres'];
 
+/** An empty positions table of n rows, to be filled by a reader. */
+export function createVisiumPositions(n: number, layout: VisiumPositions['layout']): VisiumPositions {
+  return { ids: new Array(n), inTissue: new Uint8Array(n), arrayRow: new Int32Array(n), arrayCol: new Int32Array(n), x: new Float64Array(n), y: new Float64Array(n), layout };
+}
+
 export async function loadVisiumPositions(file: StFile): Promise<VisiumPositions> {
   const label = getFileLabel(file);
   const lines = await loadTextLines(file);
@@ -36,12 +41,8 @@ export async function loadVisiumPositions(file: StFile): Promise<VisiumPositions
   }
   const body = hasHeader ? lines.slice(1) : lines;
   const n = body.length;
-  const ids: string[] = new Array(n);
-  const inTissue = new Uint8Array(n);
-  const arrayRow = new Int32Array(n);
-  const arrayCol = new Int32Array(n);
-  const x = new Float64Array(n);
-  const y = new Float64Array(n);
+  const out = createVisiumPositions(n, hasHeader ? 'sr2' : 'sr1');
+  const { ids, inTissue, arrayRow, arrayCol, x, y } = out;
   for (let i = 0; i < n; i++) {
     const f = splitFields(body[i], d);
     ids[i] = f[col[0]].trim();
@@ -59,7 +60,7 @@ export async function loadVisiumPositions(file: StFile): Promise<VisiumPositions
     x[i] = px;
     y[i] = py;
   }
-  return { ids, inTissue, arrayRow, arrayCol, x, y, layout: hasHeader ? 'sr2' : 'sr1' };
+  return out;
 }
 
 export interface VisiumScalefactors {
