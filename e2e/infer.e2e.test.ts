@@ -525,6 +525,15 @@ describe('in-browser inference', () => {
       // the 96 um grid pitch gives the fixture's 0.2737 um/px back
       expect(meta).toMatchObject({ format: 'blank', mppSource: 'st-pitch' });
       expect(meta.mpp!).toBeCloseTo(0.2737, 4);
+      // square bins are drawn as squares of their side, turned by the fixture's 2 degree grid angle
+      const layer = await p.page.evaluate(() => {
+        const fs = window as unknown as { fusescope: { overlay: { getState(): { layers: Record<string, { layer: { constructor: { layerName: string }; props: { radius: number; angle: number } } }> } } } };
+        const l = fs.fusescope.overlay.getState().layers['st-spots'].layer;
+        return { kind: l.constructor.layerName, radius: l.props.radius, angle: l.props.angle };
+      });
+      expect(layer.kind).toBe('ColumnLayer');
+      expect(layer.radius).toBeCloseTo(96 / 0.2737 / 2, 3);
+      expect(layer.angle).toBeCloseTo(2, 6);
       const rows = await getScores(p.page);
       const out = join(tmp, 'hd-gene.csv');
       expect(await runPredict(['--st', folder, '--out', out])).toBe(0);

@@ -2,8 +2,10 @@
  * The spot layer: one ScatterplotLayer over binary (typed-array) attributes, circles at their
  * physical size (radiusUnits 'common' = level-0 pixels in the OrthographicView), filled or
  * outlined. Binary data keeps 100,000 spots interactive: no per-spot objects, no accessors.
+ * Square bins (Visium HD) are drawn as squares of their side instead: a flat ColumnLayer whose
+ * disk is a square, turned by the bin grid's angle on the image.
  */
-import { ScatterplotLayer } from '@deck.gl/layers';
+import { ColumnLayer, ScatterplotLayer } from '@deck.gl/layers';
 
 export interface SpotLayerProps {
   id?: string;
@@ -20,13 +22,51 @@ export interface SpotLayerProps {
   /** outline width in screen pixels */
   lineWidthPx?: number;
   pickable?: boolean;
+  /** 'square': square bins of side `diameterPx` (default 'circle') */
+  shape?: 'circle' | 'square';
+  /** squares: the bin grid's angle on the image, degrees */
+  angleDeg?: number;
 }
+
+/** a square inscribed in the unit circle's bounding box: half side = radius */
+const SQUARE: [number, number][] = [
+  [-1, -1],
+  [1, -1],
+  [1, 1],
+  [-1, 1],
+];
 
 export const SPOT_LAYER_ID = 'st-spots';
 
-export function createSpotLayer(p: SpotLayerProps): ScatterplotLayer {
+export function createSpotLayer(p: SpotLayerProps): ScatterplotLayer | ColumnLayer {
   const n = p.positions.length / 2;
   const outline = p.mode === 'outline';
+  if (p.shape === 'square') {
+    return new ColumnLayer({
+      id: p.id ?? SPOT_LAYER_ID,
+      data: {
+        length: n,
+        attributes: {
+          getPosition: { value: p.positions, size: 2 },
+          getFillColor: { value: p.colours, size: 4 },
+          getLineColor: { value: p.colours, size: 4 },
+        },
+      },
+      vertices: SQUARE,
+      diskResolution: SQUARE.length,
+      radiusUnits: 'common',
+      radius: p.diameterPx / 2,
+      angle: p.angleDeg ?? 0,
+      extruded: false,
+      filled: !outline,
+      stroked: outline,
+      lineWidthUnits: 'pixels',
+      getLineWidth: p.lineWidthPx ?? 2,
+      opacity: p.opacity,
+      visible: p.visible,
+      pickable: p.pickable ?? true,
+    });
+  }
   return new ScatterplotLayer({
     id: p.id ?? SPOT_LAYER_ID,
     data: {

@@ -128,6 +128,8 @@ export function startStView(): () => void {
         opacity: s.display.opacity,
         mode: s.display.mode,
         visible: s.display.visible,
+        shape: view.dataset.hdBins ? 'square' : 'circle',
+        angleDeg: view.dataset.hdBins?.angleDeg,
       }),
       10,
     );

@@ -25,7 +25,7 @@ export interface RawStParts {
   /** spot geometry of this dataset when it is not the platform's fixed one (Visium HD: the bin size) */
   geometry?: { pitchUm: number; diameterUm: number };
   /** Visium HD: the bin size read and the side of the summed squares */
-  hdBins?: { nativeUm: number; binUm: number };
+  hdBins?: { nativeUm: number; binUm: number; angleDeg: number };
   format: StFormatId;
   /** rows follow `ids` */
   matrix: CsrMatrix;

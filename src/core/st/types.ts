@@ -91,8 +91,8 @@ export interface StDataset {
   diameterSource?: StDiameterSource;
   /** the platform's spot diameter in um (Visium 55, legacy ST 100), when the platform is known */
   spotDiameterUm?: number;
-  /** Visium HD: the bin size read and the side of the squares they were summed into (um) */
-  hdBins?: { nativeUm: number; binUm: number };
+  /** Visium HD: the bin size read, the side of the squares they were summed into (um), and the bin grid's angle on the full-resolution image (degrees, x towards y) */
+  hdBins?: { nativeUm: number; binUm: number; angleDeg: number };
 }
 
 /** Options of `loadStDataset` (src/core/st/load.ts) and of the worker client. */

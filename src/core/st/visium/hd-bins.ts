@@ -92,6 +92,14 @@ export function getHdGridStep(inp: Pick<HdBinInput, 'x' | 'y' | 'arrayRow' | 'ar
   };
 }
 
+/** The bin grid's angle on the image in degrees (its columns' direction, from +x towards +y); 0 when it cannot be fitted. */
+export function getHdGridAngle(inp: Pick<HdBinInput, 'x' | 'y' | 'arrayRow' | 'arrayCol'>): number {
+  if (inp.x.length < 3 || inp.arrayCol.length !== inp.x.length) return 0;
+  const s = getHdGridStep(inp);
+  const a = (Math.atan2(s.yPerCol, s.xPerCol) * 180) / Math.PI;
+  return Number.isFinite(a) ? a : 0;
+}
+
 /**
  * Group native bins into squares of `factor` x `factor` bins. The centre of a square is the mean
  * over its members of each member's centre moved by the grid step to the square's centre (exact on

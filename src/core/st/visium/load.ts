@@ -14,7 +14,7 @@ import type { ReadProgress } from '../hdf5/read.ts';
 import { getCsrRows } from '../matrix.ts';
 import { type AnnotationColumn, type CsrMatrix, type LoadStOptions, StError, type StFormatId, type StPlatform } from '../types.ts';
 import { readTenxH5 } from './h5.ts';
-import { getHdBinGroups, getHdBinUmFromPath, getSummedCsrRows, HD_DEFAULT_BIN_UM, type HdBinGroups } from './hd-bins.ts';
+import { getHdBinGroups, getHdBinUmFromPath, getHdGridAngle, getSummedCsrRows, HD_DEFAULT_BIN_UM, type HdBinGroups } from './hd-bins.ts';
 import { loadMexMatrix } from './mex.ts';
 import { loadVisiumParquetPositions } from './parquet.ts';
 import { getFrameScales, loadVisiumImages, loadVisiumPositions, loadVisiumScalefactors, type VisiumPositions, type VisiumScalefactors } from './spatial.ts';
@@ -49,6 +49,11 @@ async function getTenxH5Items(set: StFileSet, keep: (label: string) => boolean =
     if ((await set.getHdf5Content(item)) === 'tenx') out.push(item);
   }
   return out.sort((a, b) => rankMatrixName(a.label) - rankMatrixName(b.label));
+}
+
+/** a numeric annotation column as integers (array_row / array_col) */
+function num(col: AnnotationColumn | undefined): Int32Array {
+  return col?.kind === 'numeric' ? Int32Array.from(col.values) : new Int32Array(0);
 }
 
 /** the square_XXXum folder of a file ('' when it is in none) */
@@ -320,7 +325,7 @@ export const visiumFormat: StFormat = {
       {
         platform,
         geometry,
-        hdBins: hdSum ? { nativeUm: hdSum.nativeUm, binUm: hdSum.binUm } : undefined,
+        hdBins: hdSum ? { nativeUm: hdSum.nativeUm, binUm: hdSum.binUm, angleDeg: getHdGridAngle({ x, y, arrayRow: num(annotations.array_row), arrayCol: num(annotations.array_col) }) } : undefined,
         format,
         matrix,
         genes,
