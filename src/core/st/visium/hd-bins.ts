@@ -111,7 +111,9 @@ export function getHdGridAngle(inp: Pick<HdBinInput, 'x' | 'y' | 'arrayRow' | 'a
 export function getHdBinGroups(inp: HdBinInput, factor: number, binUm: number): HdBinGroups {
   const n = inp.x.length;
   const f = Math.max(1, Math.round(factor));
-  const step = getHdGridStep(inp);
+  const fitted = getHdGridStep(inp);
+  // a grid of one row or column has no fitted step: squares are then centred on their members' mean
+  const step = [fitted.xPerCol, fitted.xPerRow, fitted.yPerCol, fitted.yPerRow].every(Number.isFinite) ? fitted : { xPerCol: 0, xPerRow: 0, yPerCol: 0, yPerRow: 0 };
   const key = new Float64Array(n);
   let maxC = 0;
   for (let i = 0; i < n; i++) maxC = Math.max(maxC, Math.floor(inp.arrayCol[i] / f));

@@ -110,4 +110,18 @@ describe('Visium HD (binned_outputs, tissue_positions.parquet)', () => {
       expect(row).toEqual(b.counts);
     });
   });
+
+  it('a cancelled read stops with an AbortError; a grid of one row still gets finite centres', async () => {
+    const ac = new AbortController();
+    ac.abort();
+    await expect(loadStDataset(await loadNodeStFiles([`${BINNED}/square_008um`]), { signal: ac.signal })).rejects.toMatchObject({ name: 'AbortError' });
+    const g = getHdBinGroups(
+      { x: Float64Array.of(10, 40, 70), y: Float64Array.of(5, 5, 5), inTissue: Uint8Array.of(1, 1, 1), arrayRow: Int32Array.of(0, 0, 0), arrayCol: Int32Array.of(0, 1, 2) },
+      2,
+      16,
+    );
+    expect(g.ids).toEqual(['s_016um_00000_00000-1', 's_016um_00000_00001-1']);
+    expect(Array.from(g.x)).toEqual([25, 70]);
+    expect(Array.from(g.y)).toEqual([5, 5]);
+  });
 });

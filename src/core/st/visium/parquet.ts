@@ -5,6 +5,7 @@
  */
 import { parquetMetadata, parquetRead } from 'hyparquet';
 import { compressors } from 'hyparquet-compressors';
+import { throwIfAborted } from '../hdf5/read.ts';
 import { getFileLabel } from '../text/delimited.ts';
 import { StError, type StFile } from '../types.ts';
 import { createVisiumPositions, type VisiumPositions } from './spatial.ts';
@@ -67,15 +68,16 @@ export async function loadVisiumParquetPositions(file: StFile, signal?: AbortSig
       file: buffer,
       columns: [...HD_COLUMNS],
       compressors,
+      // (hyparquet calls this from a promise callback: a throw here would be an unhandled rejection)
       onChunk: (chunk) => {
-        if (signal?.aborted) throw signal.reason ?? new DOMException('Aborted', 'AbortError');
-        put(chunk.columnName, chunk.rowStart, chunk.columnData as ArrayLike<unknown>);
+        if (!signal?.aborted) put(chunk.columnName, chunk.rowStart, chunk.columnData as ArrayLike<unknown>);
       },
     });
   } catch (err) {
-    if ((err as Error).name === 'AbortError') throw err;
+    throwIfAborted(signal);
     throw new StError(label, `cannot be read as Parquet (${(err as Error).message}).`, 'Copy spatial/tissue_positions.parquet from the Space Ranger output again.');
   }
+  throwIfAborted(signal);
   if (bad) throw new StError(label, `has a value that is not a number (${bad}).`, 'The positions file must hold numbers in every column after the barcode.');
   return out;
 }
