@@ -192,7 +192,7 @@ export const visiumFormat: StFormat = {
       sf = await loadVisiumScalefactors(sfItem.file);
       spatialFiles.push({ name: sfItem.label, role: 'scalefactors' });
     } else {
-      warnings.push('No scalefactors_json.json: positions stay in full-resolution pixels and the spot diameter comes from the platform (55 um).');
+      warnings.push(`No scalefactors_json.json: positions stay in full-resolution pixels and the spot diameter comes from ${hd ? 'the bin size and the spot grid' : 'the platform (55 um)'}.`);
     }
     const frameScales = getFrameScales(sf);
     const imageItems = [
