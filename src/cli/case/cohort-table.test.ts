@@ -22,7 +22,17 @@ describe('getCohortTable', () => {
     ]);
   });
 
+  it('a Visium HD case: hd_bin_um is the side of the summed bins', () => {
+    const t = getCohortTable('case,st,hd_bin_um\nhd,binned_outputs,48\nst,B1.tsv.gz,\n', 'cases.csv', '/d');
+    expect(t.cases.map((c) => [c.name, c.st, c.hdBinUm])).toEqual([
+      ['hd', ['/d/binned_outputs'], 48],
+      ['st', ['/d/B1.tsv.gz'], undefined],
+    ]);
+    expect(t.extraColumns).toEqual([]);
+  });
+
   it.each([
+    ['case,st,hd_bin_um\nA,a,-8\n', /line 2: hd_bin_um of case 'A' must be a positive number, got '-8'/],
     ['slide,st\na.svs,\n', /cases\.csv: no 'case' column \(the header has slide, st\)/],
     ['case,patient\nA,1\n', /neither a 'slide' nor an 'st' column/],
     ['case,slide\nA,a.svs\na,b.svs\n', /cases\.csv line 3: case 'a' is also on line 2; case names must be unique/],

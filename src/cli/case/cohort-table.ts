@@ -5,7 +5,7 @@
  * - `case` (or `id`, `case_id`, `sample`): unique name, also the stem of the case's output files;
  * - `slide`: the slide or image; `st`: ST files or folders, several separated by `;`;
  *   a row needs at least one of the two;
- * - optional `mpp`, `st_scale`, `section`, `labels` (spot labels for `evaluate`: a table, or a
+ * - optional `mpp`, `st_scale`, `section`, `hd_bin_um` (Visium HD: side of the summed bins), `labels` (spot labels for `evaluate`: a table, or a
  *   pathologist's QuPath GeoJSON), `annotations` (QuPath GeoJSON the slide's heatmap is measured
  *   against, as `heatmap --annotations`), `positive` (the classes counted as cancer, separated
  *   by `;` or `,`);
@@ -24,6 +24,7 @@ export interface CohortCase {
   mpp?: number;
   stScale?: number;
   section?: string;
+  hdBinUm?: number;
   labels?: string;
   annotations?: string;
   positive?: string[];
@@ -44,6 +45,7 @@ const KNOWN: Record<string, string[]> = {
   mpp: ['mpp', 'um_per_px'],
   st_scale: ['st_scale'],
   section: ['section'],
+  hd_bin_um: ['hd_bin_um'],
   labels: ['labels'],
   annotations: ['annotations', 'geojson'],
   positive: ['positive'],
@@ -75,7 +77,7 @@ export function getCohortTable(text: string, tableName: string, baseDir: string)
     else extraIdx.push(i);
   });
   if (col.case === undefined) {
-    throw new CohortTableError(`${tableName}: no 'case' column (the header has ${header.join(', ')}). The first line must name the columns: case, slide, st, and optionally mpp, st_scale, section, labels, annotations, positive.`);
+    throw new CohortTableError(`${tableName}: no 'case' column (the header has ${header.join(', ')}). The first line must name the columns: case, slide, st, and optionally mpp, st_scale, section, hd_bin_um, labels, annotations, positive.`);
   }
   if (col.slide === undefined && col.st === undefined) throw new CohortTableError(`${tableName}: neither a 'slide' nor an 'st' column: nothing to score.`);
   const path = (p: string) => (isAbsolute(p) ? p : resolve(baseDir, p));
@@ -118,6 +120,7 @@ export function getCohortTable(text: string, tableName: string, baseDir: string)
       mpp: num('mpp'),
       stScale: num('st_scale'),
       section: get('section') || undefined,
+      hdBinUm: num('hd_bin_um'),
       labels: labels ? path(labels) : undefined,
       annotations: annotations ? path(annotations) : undefined,
       positive: positive.length ? positive : undefined,

@@ -43,7 +43,7 @@ export interface CaseRecord {
   status: 'done' | 'failed';
   /** what the inputs, model and options were (a rerun skips a done case with the same) */
   fingerprint: string;
-  inputs: { slide: string | null; st: string[]; labels: string | null; annotations: string | null; mpp: number | null; stScale: number | null; section: string | null };
+  inputs: { slide: string | null; st: string[]; labels: string | null; annotations: string | null; mpp: number | null; stScale: number | null; section: string | null; hdBinUm: number | null };
   extra: Record<string, string>;
   outputs: string[];
   predict: {
@@ -170,7 +170,7 @@ async function runCase(
     case: c.name,
     status: 'failed',
     fingerprint: opts.fingerprint,
-    inputs: { slide: c.slide ?? null, st: c.st, labels: c.labels ?? null, annotations: c.annotations ?? null, mpp: c.mpp ?? null, stScale: c.stScale ?? null, section: c.section ?? null },
+    inputs: { slide: c.slide ?? null, st: c.st, labels: c.labels ?? null, annotations: c.annotations ?? null, mpp: c.mpp ?? null, stScale: c.stScale ?? null, section: c.section ?? null, hdBinUm: c.hdBinUm ?? null },
     extra: c.extra,
     outputs: [],
     predict: null,
@@ -188,7 +188,7 @@ async function runCase(
   try {
     if (c.slide && heatmap && c.st.length > 0) slide = await loadCliSlide(c.slide);
     if (c.st.length > 0) {
-      const p = await runPredictCase(model, { slide: c.slide, openSlide: slide, st: c.st, mpp: c.mpp, stScale: c.stScale, section: c.section, views: opts.views, userViews: opts.userViews, batchSize: opts.batchSize }, log);
+      const p = await runPredictCase(model, { slide: c.slide, openSlide: slide, st: c.st, mpp: c.mpp, stScale: c.stScale, section: c.section, hdBinUm: c.hdBinUm, views: opts.views, userViews: opts.userViews, batchSize: opts.batchSize }, log);
       await writeAtomic(out('.scores.csv'), p.csv);
       record.outputs.push(basename(out('.scores.csv')));
       record.warnings.push(...p.warnings);

@@ -15,7 +15,7 @@ import { parsePositive } from '../model-options.ts';
 import { expandListOption } from './predict.ts';
 
 export const MARKERS_USAGE =
-  'usage: fusescope markers --scores <predict output .csv> --st <ST files or folder...> [--section <name>] [--labels <labels .tsv> [--positive "a,b"]] [--top <n>] [--min-fraction <0-1>] [--out markers.csv] [--json]';
+  'usage: fusescope markers --scores <predict output .csv> --st <ST files or folder...> [--section <name>] [--hd-bin-um <um>] [--labels <labels .tsv> [--positive "a,b"]] [--top <n>] [--min-fraction <0-1>] [--out markers.csv] [--json]';
 
 export async function run(argv: string[]): Promise<number> {
   const parsed = getCommandArgs(
@@ -24,6 +24,7 @@ export async function run(argv: string[]): Promise<number> {
       scores: { type: 'string' },
       st: { type: 'string', multiple: true },
       section: { type: 'string' },
+      'hd-bin-um': { type: 'string' },
       labels: { type: 'string' },
       positive: { type: 'string' },
       top: { type: 'string' },
@@ -44,7 +45,7 @@ export async function run(argv: string[]): Promise<number> {
     if (!(minFraction >= 0 && minFraction <= 1)) throw new Error(`--min-fraction must be a number in [0, 1], got '${v['min-fraction']}'`);
   }
   const log = (s: string) => process.stderr.write(`${s}\n`);
-  const ds = await loadStDataset(await loadNodeStFiles(v.st), { section: v.section, allowArrayPositions: true });
+  const ds = await loadStDataset(await loadNodeStFiles(v.st), { section: v.section, hdBinUm: parsePositive('hd-bin-um', v['hd-bin-um']), allowArrayPositions: true });
   const labels = v.labels ? { bytes: new Uint8Array(await readFile(v.labels)), name: basename(v.labels), positive: v.positive?.split(',').filter((p) => p.trim() !== '') } : undefined;
   const m = getCaseMarkers(ds, { scoresCsv: await readFile(v.scores, 'utf8'), scoresName: basename(v.scores), labels }, { top: top === undefined ? 20 : Math.round(top), minFraction });
   log(`markers: ${m.nIn} ${m.groupDetail} (${m.nOut}); ${m.tested} genes detected in >= ${((minFraction ?? 0.1) * 100).toFixed(0)}% of either group, ranked by Mann-Whitney AUC on log1p CP10k`);
