@@ -9,6 +9,14 @@ const ST_EXT = /\.(h5|hdf5|h5ad|mtx|mtx\.gz|tsv|tsv\.gz|csv|csv\.gz|txt|txt\.gz|
 /** images that belong to a Space Ranger spatial/ folder (not the slide) */
 const SPATIAL_IMAGE = /(^|\/)(tissue_hires_image\.png|tissue_lowres_image\.png|detected_tissue_image\.jpg|aligned_fiducials\.jpg|aligned_tissue_image\.jpg|cytassist_image\.tiff?)$/i;
 const JUNK = /(^|\/)(\.DS_Store|Thumbs\.db|desktop\.ini|\._[^/]*)$/i;
+/** Space Ranger's feature slices and molecule table: not count matrices the viewer reads */
+const SPACERANGER_OTHER = /(^|\/)(feature_slice\.h5|molecule_info\.h5)$/i;
+/**
+ * Visium HD cell segmentation outlines (segmented_outputs/*.geojson: hundreds of thousands of
+ * cells, not a pathologist's annotations): left out when they come with ST files (a whole outs/
+ * folder dropped), read as annotations when dropped on their own.
+ */
+const SEGMENTATION = /(^|\/)(segmented_outputs\/[^/]*\.geojson|[^/]*(cell|nucleus)_segmentations\.geojson)$/i;
 
 export type DroppedKind = 'slide' | 'st' | 'annotations' | 'unknown' | 'junk';
 
@@ -16,7 +24,7 @@ export type DroppedKind = 'slide' | 'st' | 'annotations' | 'unknown' | 'junk';
 const GEOJSON_HEAD = /"type"\s*:\s*"(FeatureCollection|Feature)"/;
 
 export function getDroppedKindByName(path: string): DroppedKind {
-  if (JUNK.test(path)) return 'junk';
+  if (JUNK.test(path) || SPACERANGER_OTHER.test(path)) return 'junk';
   if (SPATIAL_IMAGE.test(path)) return 'st';
   if (/\.geojson$/i.test(path)) return 'annotations';
   // tiles of a DZI pyramid (<name>_files/<level>/<col>_<row>.jpeg)
@@ -51,7 +59,12 @@ export interface RoutedDrop {
 /** Split dropped files (names are relative paths for folder drops) into slide and ST inputs. */
 export async function getRoutedDrop(files: File[]): Promise<RoutedDrop> {
   const out: RoutedDrop = { slide: [], st: [], annotations: [], unknown: [], ignored: [] };
+  const segmentation: File[] = [];
   for (const f of files) {
+    if (SEGMENTATION.test(f.name)) {
+      segmentation.push(f);
+      continue;
+    }
     let kind = getDroppedKindByName(f.name);
     // a .json that holds GeoJSON features is annotations (Space Ranger's scalefactors_json.json is not)
     if (kind === 'st' && /\.json$/i.test(f.name) && GEOJSON_HEAD.test(new TextDecoder().decode(await f.slice(0, 4096).arrayBuffer()))) kind = 'annotations';
@@ -62,6 +75,8 @@ export async function getRoutedDrop(files: File[]): Promise<RoutedDrop> {
     else if (kind === 'unknown') out.unknown.push(f);
     else out.ignored.push(f.name);
   }
+  if (out.st.length) out.ignored.push(...segmentation.map((f) => f.name));
+  else out.annotations.push(...segmentation);
   // a folder with several images and ST files: only the largest image is the slide; other
   // images (e.g. a thumbnail next to the slide) go with the ST files, which report them
   const dzi = out.slide.some((f) => /\.dzi$/i.test(f.name));

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { applyAffine, getAffineFromLandmarks } from '../../core/st/registration';
-import { getDroppedKindByContent, getDroppedKindByName } from './dropRouting';
+import { getDroppedKindByContent, getDroppedKindByName, getRoutedDrop } from './dropRouting';
 import { getLandmarkResiduals } from './RegistrationSection';
 import { getDisplaySpots, getRegistrationAffine, getRegistrationFile, getRegistrationFromJson, getRegistrationKey, getSavedRegistration } from './registration';
 import { EMPTY_REGISTRATION } from './stStore';
@@ -77,7 +77,26 @@ describe('drop routing', () => {
     expect(getDroppedKindByName('spatial/tissue_hires_image.png')).toBe('st');
     expect(getDroppedKindByName('spatial/scalefactors_json.json')).toBe('st');
     expect(getDroppedKindByName('.DS_Store')).toBe('junk');
+    // Space Ranger's molecule table is not a count matrix
+    expect(getDroppedKindByName('outs/molecule_info.h5')).toBe('junk');
+    expect(getDroppedKindByName('outs/binned_outputs/square_008um/spatial/tissue_positions.parquet')).toBe('st');
+    expect(getDroppedKindByName('Tumor annotations.geojson')).toBe('annotations');
     expect(getDroppedKindByName('README')).toBe('unknown');
+  });
+
+  it('a whole Visium HD outs/ folder: the cell segmentation outlines are left out; dropped alone they are annotations', async () => {
+    const f = (name: string) => new File(['{}'], name);
+    const outs = await getRoutedDrop([
+      f('outs/binned_outputs/square_008um/filtered_feature_bc_matrix.h5'),
+      f('outs/binned_outputs/square_008um/spatial/tissue_positions.parquet'),
+      f('outs/segmented_outputs/graphclust_annotated_cell_segmentations.geojson'),
+      f('outs/segmented_outputs/nucleus_segmentations.geojson'),
+    ]);
+    expect(outs.st.map((x) => x.name)).toEqual(['outs/binned_outputs/square_008um/filtered_feature_bc_matrix.h5', 'outs/binned_outputs/square_008um/spatial/tissue_positions.parquet']);
+    expect(outs.annotations).toEqual([]);
+    expect(outs.ignored).toEqual(['outs/segmented_outputs/graphclust_annotated_cell_segmentations.geojson', 'outs/segmented_outputs/nucleus_segmentations.geojson']);
+    const alone = await getRoutedDrop([f('cell_segmentations.geojson')]);
+    expect(alone.annotations.map((x) => x.name)).toEqual(['cell_segmentations.geojson']);
   });
 
   it('by content when the name says nothing', () => {
