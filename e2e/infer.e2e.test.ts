@@ -540,6 +540,21 @@ describe('in-browser inference', () => {
       const cli = readCsv(out);
       expect(rows.length).toBe(9);
       expect(rows.length).toBe(cli.size);
+      // hovering a square shows its card (deck.gl picks the square layer like the circles)
+      const target = rows[4];
+      const pt = await p.page.evaluate(([x, y]) => {
+        const v = (window as unknown as { fusescope: { viewer: { getState(): { viewer: { viewport: { getCenter(): object; imageToViewerElementCoordinates(p: object): { x: number; y: number } } } } } } }).fusescope.viewer.getState().viewer;
+        const q = Object.assign(Object.create(Object.getPrototypeOf(v.viewport.getCenter())), { x, y });
+        const e = v.viewport.imageToViewerElementCoordinates(q);
+        return { x: e.x, y: e.y };
+      }, [target.x, target.y]);
+      const box = await p.page.getByTestId('viewer').boundingBox();
+      if (!box) throw new Error('no viewer box');
+      // 20 px off its centre, inside the square (a 96 um square is over 100 px wide in this view)
+      await p.page.mouse.move(box.x + pt.x + 20, box.y + pt.y + 20);
+      const hoverCard = p.page.locator('[data-testid="st-tooltip"], [data-testid="model-hover"]');
+      await hoverCard.first().waitFor({ timeout: 10_000 });
+      expect(await hoverCard.first().textContent()).toContain(target.spot_id);
       for (const r of rows) {
         const c = cli.get(r.spot_id);
         expect(r.spot_id).toMatch(/^s_096um_\d{5}_\d{5}-1$/);
