@@ -39,54 +39,29 @@ const SQUARE: [number, number][] = [
 export const SPOT_LAYER_ID = 'st-spots';
 
 export function createSpotLayer(p: SpotLayerProps): ScatterplotLayer | ColumnLayer {
-  const n = p.positions.length / 2;
   const outline = p.mode === 'outline';
-  if (p.shape === 'square') {
-    return new ColumnLayer({
-      id: p.id ?? SPOT_LAYER_ID,
-      data: {
-        length: n,
-        attributes: {
-          getPosition: { value: p.positions, size: 2 },
-          getFillColor: { value: p.colours, size: 4 },
-          getLineColor: { value: p.colours, size: 4 },
-        },
-      },
-      vertices: SQUARE,
-      diskResolution: SQUARE.length,
-      radiusUnits: 'common',
-      radius: p.diameterPx / 2,
-      angle: p.angleDeg ?? 0,
-      extruded: false,
-      filled: !outline,
-      stroked: outline,
-      lineWidthUnits: 'pixels',
-      getLineWidth: p.lineWidthPx ?? 2,
-      opacity: p.opacity,
-      visible: p.visible,
-      pickable: p.pickable ?? true,
-    });
-  }
-  return new ScatterplotLayer({
+  // what circles and squares share: the binary data, fill or outline, opacity, picking
+  const common = {
     id: p.id ?? SPOT_LAYER_ID,
     data: {
-      length: n,
+      length: p.positions.length / 2,
       attributes: {
         getPosition: { value: p.positions, size: 2 },
         getFillColor: { value: p.colours, size: 4 },
         getLineColor: { value: p.colours, size: 4 },
       },
     },
-    radiusUnits: 'common',
-    getRadius: p.diameterPx / 2,
+    radiusUnits: 'common' as const,
     filled: !outline,
     stroked: outline,
-    lineWidthUnits: 'pixels',
+    lineWidthUnits: 'pixels' as const,
     getLineWidth: p.lineWidthPx ?? 2,
     opacity: p.opacity,
     visible: p.visible,
     pickable: p.pickable ?? true,
-    antialiasing: true,
-    updateTriggers: { getRadius: p.diameterPx },
-  });
+  };
+  if (p.shape === 'square') {
+    return new ColumnLayer({ ...common, vertices: SQUARE, diskResolution: SQUARE.length, radius: p.diameterPx / 2, angle: p.angleDeg ?? 0, extruded: false });
+  }
+  return new ScatterplotLayer({ ...common, getRadius: p.diameterPx / 2, antialiasing: true, updateTriggers: { getRadius: p.diameterPx } });
 }
