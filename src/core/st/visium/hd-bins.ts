@@ -6,7 +6,8 @@
  * run is scored on 96 um bins by default; `binUm` equal to the native size keeps the native bins.
  */
 import { createIndptr } from '../matrix.ts';
-import type { AnnotationColumn, CsrMatrix } from '../types.ts';
+import { getAffineFromLandmarks } from '../registration.ts';
+import { type AnnotationColumn, type CsrMatrix, StError } from '../types.ts';
 
 /** Default side of the summed bins: the default model's field of view (64 px at 1.5 um/px). */
 export const HD_DEFAULT_BIN_UM = 96;
@@ -39,57 +40,22 @@ export interface HdBinInput {
 }
 
 /**
- * Least-squares affine from array (col, row) to full-resolution pixels over every bin:
- * [x, y] = [a0 + a1 col + a2 row, b0 + b1 col + b2 row]. Only its linear part is used (the pixel
- * step of one bin along each array axis), so a mildly non-linear image registration still places
- * each summed bin from its own members.
+ * The pixel step of one bin along each array axis: the linear part of the least-squares affine from
+ * array (col, row) to full-resolution pixels over every bin (registration's landmark fit). Only the
+ * linear part is used, so a mildly non-linear image registration still places each summed bin from
+ * its own members. NaN when the bins lie on one line.
  */
 export function getHdGridStep(inp: Pick<HdBinInput, 'x' | 'y' | 'arrayRow' | 'arrayCol'>): { xPerCol: number; xPerRow: number; yPerCol: number; yPerRow: number } {
   const n = inp.x.length;
-  let sc = 0;
-  let sr = 0;
-  for (let i = 0; i < n; i++) {
-    sc += inp.arrayCol[i];
-    sr += inp.arrayRow[i];
+  const from = Array.from({ length: n }, (_, i) => ({ x: inp.arrayCol[i], y: inp.arrayRow[i] }));
+  const to = Array.from({ length: n }, (_, i) => ({ x: inp.x[i], y: inp.y[i] }));
+  try {
+    const [a, b, , d, e] = getAffineFromLandmarks(from, to).affine;
+    return { xPerCol: a, xPerRow: b, yPerCol: d, yPerRow: e };
+  } catch (err) {
+    if (!(err instanceof StError)) throw err;
+    return { xPerCol: Number.NaN, xPerRow: Number.NaN, yPerCol: Number.NaN, yPerRow: Number.NaN };
   }
-  const mc = sc / n;
-  const mr = sr / n;
-  let mx = 0;
-  let my = 0;
-  for (let i = 0; i < n; i++) {
-    mx += inp.x[i];
-    my += inp.y[i];
-  }
-  mx /= n;
-  my /= n;
-  let cc = 0;
-  let rr = 0;
-  let cr = 0;
-  let xc = 0;
-  let xr = 0;
-  let yc = 0;
-  let yr = 0;
-  for (let i = 0; i < n; i++) {
-    const c = inp.arrayCol[i] - mc;
-    const r = inp.arrayRow[i] - mr;
-    const dx = inp.x[i] - mx;
-    const dy = inp.y[i] - my;
-    cc += c * c;
-    rr += r * r;
-    cr += c * r;
-    xc += dx * c;
-    xr += dx * r;
-    yc += dy * c;
-    yr += dy * r;
-  }
-  const det = cc * rr - cr * cr;
-  if (!(Math.abs(det) > 0)) return { xPerCol: Number.NaN, xPerRow: Number.NaN, yPerCol: Number.NaN, yPerRow: Number.NaN };
-  return {
-    xPerCol: (xc * rr - xr * cr) / det,
-    xPerRow: (xr * cc - xc * cr) / det,
-    yPerCol: (yc * rr - yr * cr) / det,
-    yPerRow: (yr * cc - yc * cr) / det,
-  };
 }
 
 /** The bin grid's angle on the image in degrees (its columns' direction, from +x towards +y); 0 when it cannot be fitted. */
