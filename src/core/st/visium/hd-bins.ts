@@ -22,6 +22,8 @@ export function getHdBinUmFromPath(path: string): number | null {
 export interface HdBinGroups {
   /** per native bin (input order): its summed square (row of the summed matrix) */
   rowOf: Int32Array;
+  /** the bin grid's angle on the image, degrees (getHdGridAngle) */
+  angleDeg: number;
   ids: string[];
   /** centres in full-resolution pixels */
   x: Float64Array;
@@ -58,12 +60,14 @@ export function getHdGridStep(inp: Pick<HdBinInput, 'x' | 'y' | 'arrayRow' | 'ar
   }
 }
 
-/** The bin grid's angle on the image in degrees (its columns' direction, from +x towards +y); 0 when it cannot be fitted. */
-export function getHdGridAngle(inp: Pick<HdBinInput, 'x' | 'y' | 'arrayRow' | 'arrayCol'>): number {
-  if (inp.x.length < 3 || inp.arrayCol.length !== inp.x.length) return 0;
-  const s = getHdGridStep(inp);
+function getStepAngle(s: ReturnType<typeof getHdGridStep>): number {
   const a = (Math.atan2(s.yPerCol, s.xPerCol) * 180) / Math.PI;
   return Number.isFinite(a) ? a : 0;
+}
+
+/** The bin grid's angle on the image in degrees (its columns' direction, from +x towards +y); 0 when it cannot be fitted. */
+export function getHdGridAngle(inp: Pick<HdBinInput, 'x' | 'y' | 'arrayRow' | 'arrayCol'>): number {
+  return getStepAngle(getHdGridStep(inp));
 }
 
 /**
@@ -128,6 +132,7 @@ export function getHdBinGroups(inp: HdBinInput, factor: number, binUm: number): 
   }
   return {
     rowOf,
+    angleDeg: getStepAngle(fitted),
     ids,
     x,
     y,

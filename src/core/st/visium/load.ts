@@ -12,7 +12,7 @@ import type { StFormat } from '../format.ts';
 import { getGeneTable } from '../genes.ts';
 import type { ReadProgress } from '../hdf5/read.ts';
 import { getCsrRows } from '../matrix.ts';
-import { type AnnotationColumn, type CsrMatrix, type LoadStOptions, StError, type StFormatId, type StPlatform } from '../types.ts';
+import { type CsrMatrix, type LoadStOptions, StError, type StFormatId, type StPlatform } from '../types.ts';
 import { readTenxH5 } from './h5.ts';
 import { getHdBinGroups, getHdBinUmFromPath, getHdGridAngle, getSummedCsrRows, HD_DEFAULT_BIN_UM, type HdBinGroups } from './hd-bins.ts';
 import { loadMexMatrix } from './mex.ts';
@@ -49,11 +49,6 @@ async function getTenxH5Items(set: StFileSet, keep: (label: string) => boolean =
     if ((await set.getHdf5Content(item)) === 'tenx') out.push(item);
   }
   return out.sort((a, b) => rankMatrixName(a.label) - rankMatrixName(b.label));
-}
-
-/** a numeric annotation column as integers (array_row / array_col) */
-function num(col: AnnotationColumn | undefined): Int32Array {
-  return col?.kind === 'numeric' ? Int32Array.from(col.values) : new Int32Array(0);
 }
 
 /** the square_XXXum folder of a file ('' when it is in none) */
@@ -218,10 +213,17 @@ export const visiumFormat: StFormat = {
     const posIndex = new Map(pos.ids.map((id, i) => [id, i]));
     const getJoin = (barcodes: string[], matrixLabel: string) => getBarcodeJoin(barcodes, pos, posIndex, posItem.label, matrixLabel, warnings);
     /** the bins' groups into summed squares, over the given positions */
+    /** the positions of the given rows of the positions table */
+    const getNativeBins = (rows: Int32Array) => ({
+      x: Float64Array.from(rows, (p) => pos.x[p]),
+      y: Float64Array.from(rows, (p) => pos.y[p]),
+      inTissue: Uint8Array.from(rows, (p) => pos.inTissue[p]),
+      arrayRow: Int32Array.from(rows, (p) => pos.arrayRow[p]),
+      arrayCol: Int32Array.from(rows, (p) => pos.arrayCol[p]),
+    });
     const getGroups = (posRows: Int32Array) => {
       if (!hdSum) throw new Error('not a Visium HD run');
-      const at = <T extends Int32Array | Float64Array | Uint8Array>(Out: { from(a: ArrayLike<number>): T }, v: ArrayLike<number>) => Out.from(Array.from(posRows, (p) => v[p]));
-      return getHdBinGroups({ x: at(Float64Array, pos.x), y: at(Float64Array, pos.y), inTissue: at(Uint8Array, pos.inTissue), arrayRow: at(Int32Array, pos.arrayRow), arrayCol: at(Int32Array, pos.arrayCol) }, hdSum.factor, hdSum.binUm);
+      return getHdBinGroups(getNativeBins(posRows), hdSum.factor, hdSum.binUm);
     };
 
     // 3. the count matrix (a Visium HD 10x h5 is summed into squares while it is read)
@@ -289,33 +291,38 @@ export const visiumFormat: StFormat = {
       warnings.push('No count matrix among the files (filtered_feature_bc_matrix.h5 or its MEX folder): spots only, no gene values.');
     }
     const rows: Int32Array = posRows;
-    let ids = Array.from(rows, (p) => pos.ids[p]);
-    let inTissue: Uint8Array = Uint8Array.from(rows, (p) => pos.inTissue[p]);
-    let annotations: Record<string, AnnotationColumn> = {
-      array_row: { kind: 'numeric', values: Float64Array.from(rows, (p) => pos.arrayRow[p]) },
-      array_col: { kind: 'numeric', values: Float64Array.from(rows, (p) => pos.arrayCol[p]) },
-    };
-    let x: Float64Array = Float64Array.from(rows, (p) => pos.x[p]);
-    let y: Float64Array = Float64Array.from(rows, (p) => pos.y[p]);
     let platform: StPlatform = 'visium';
     let geometry: { pitchUm: number; diameterUm: number } | undefined;
     let spotDiameterFullres = sf?.spot_diameter_fullres;
-    if (hdSum) {
+    let spots: Pick<HdBinGroups, 'ids' | 'x' | 'y' | 'inTissue' | 'annotations'>;
+    let angleDeg = 0;
+    if (hdSum && hdSum.factor > 1) {
       // 5. Visium HD: the bins summed into squares (read summed from an h5; summed here otherwise)
       const { nativeUm, factor, binUm } = hdSum;
+      const g: HdBinGroups = groups ?? getGroups(rows);
+      if (!groups) matrix = getSummedCsrRows(matrix, g.rowOf, g.ids.length);
+      spots = g;
+      angleDeg = g.angleDeg;
+      files.push({ name: `${binUm} um bins`, role: `${rows.length} bins of ${nativeUm} um summed into ${g.ids.length} bins of ${binUm} um (${factor} x ${factor})` });
+    } else {
+      const b = getNativeBins(rows);
+      spots = {
+        ids: Array.from(rows, (p) => pos.ids[p]),
+        x: b.x,
+        y: b.y,
+        inTissue: b.inTissue,
+        annotations: { array_row: { kind: 'numeric', values: Float64Array.from(b.arrayRow) }, array_col: { kind: 'numeric', values: Float64Array.from(b.arrayCol) } },
+      };
+      if (hdSum) angleDeg = getHdGridAngle(b);
+    }
+    if (hdSum) {
       platform = 'visium-hd';
       // Space Ranger's spot_diameter_fullres of a binned output is the bin side in full-resolution pixels
-      const nativePx = sf?.spot_diameter_fullres ?? (sf?.microns_per_pixel ? nativeUm / sf.microns_per_pixel : undefined);
-      spotDiameterFullres = nativePx ? nativePx * factor : undefined;
-      geometry = { pitchUm: binUm, diameterUm: binUm };
-      if (factor > 1) {
-        const nBefore = rows.length;
-        const g: HdBinGroups = groups ?? getGroups(rows);
-        if (!groups) matrix = getSummedCsrRows(matrix, g.rowOf, g.ids.length);
-        ({ ids, x, y, inTissue, annotations } = g);
-        files.push({ name: `${binUm} um bins`, role: `${nBefore} bins of ${nativeUm} um summed into ${ids.length} bins of ${binUm} um (${factor} x ${factor})` });
-      }
+      const nativePx = sf?.spot_diameter_fullres ?? (sf?.microns_per_pixel ? hdSum.nativeUm / sf.microns_per_pixel : undefined);
+      spotDiameterFullres = nativePx ? nativePx * hdSum.factor : undefined;
+      geometry = { pitchUm: hdSum.binUm, diameterUm: hdSum.binUm };
     }
+    const { ids, x, y, inTissue, annotations } = spots;
     const tables = set.of('table');
     if (tables.length) await loadJoinedAnnotations(tables, ids, { annotations, files, warnings }, opts.includeOffTissue ? undefined : inTissue);
     const { genes, warnings: gw } = getGeneTable(symbols, geneIds);
@@ -325,7 +332,7 @@ export const visiumFormat: StFormat = {
       {
         platform,
         geometry,
-        hdBins: hdSum ? { nativeUm: hdSum.nativeUm, binUm: hdSum.binUm, angleDeg: getHdGridAngle({ x, y, arrayRow: num(annotations.array_row), arrayCol: num(annotations.array_col) }) } : undefined,
+        hdBins: hdSum ? { nativeUm: hdSum.nativeUm, binUm: hdSum.binUm, angleDeg } : undefined,
         format,
         matrix,
         genes,
