@@ -6,6 +6,15 @@ the epithelial score (both z-scored per section).
 Result (model card): best single set, HER2 amplicon, mean AUC 0.809 (epithelial 0.786, C1 0.805);
 adding the epithelial score to the head: 0.880 / 0.874 / 0.860 at w = 0.25 / 0.5 / 1 (head alone
 0.879; C1 rises to 0.72-0.76, E1 and F1 fall). Not used.
+Label composition (why C1 is the hard fold): per section, the share of the pathologist's cancer spots
+whose non-epithelial score (stroma + immune - epithelial, the sets below, same scaling) is above the
+median non-cancer spot's: B1 0.73, C1 0.34, D1 0.12, E1 0.11, F1 0.15 (B1's non-cancer spots include
+normal breast glands, which are epithelial too, so its share is not comparable). A third of C1's
+'invasive cancer' spots read as stroma or immune infiltrate: the annotation outlines the tumour region,
+while the other patients' annotations follow tumour cells more closely. The gene head, trained on those,
+ranks C1's stroma-rich cancer spots low (they express VIM, TAGLN, COL6A2, HLA class II, CD74 and
+immunoglobulins, at a third of the UMIs of the high-scoring ones), so C1 stays near 0.69 whatever the
+model (study_features.py, study_robust.py, study_smooth.py).
 Run: /usr/bin/python3 models/train/study_markers.py (about 1 min).
 """
 import os
@@ -42,6 +51,17 @@ def set_scores(sec):
     return out
 
 
+def composition():
+    for name in C.LABELLED:
+        sec = C.load_section(name)
+        m = sec['label'] >= 0
+        sc = set_scores(sec)
+        ne = sc['stroma'] + sc['immune'] - sc['epithelial']
+        ca = m & (sec['label'] == 1)
+        share = float((ne[ca] > np.median(ne[m & (sec['label'] == 0)])).mean())
+        print(name, 'cancer spots', int(ca.sum()), 'of', int(m.sum()), 'share with a non-epithelial score above the median non-cancer spot', round(share, 2))
+
+
 def z(a):
     return (a - a.mean()) / a.std()
 
@@ -68,4 +88,5 @@ def main():
 
 
 if __name__ == '__main__':
+    composition()
     main()
