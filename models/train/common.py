@@ -162,6 +162,39 @@ def neighbours(xy, k=K_NEIGH):
     return out
 
 
+
+# Spot-map smoothing (contract: spotSmoothing): an edge-preserving (bilateral) mean of each spot's
+# logit over itself and its SMOOTH_K nearest in-tissue spots, weights exp(-(l_j - l_i)^2 / (2 s^2)),
+# s = SMOOTH_SIGMA x the section's logit standard deviation. Applied to the gene and fused columns after
+# the heads (the ONNX graphs are unchanged). Pathologist labels are drawn as regions and spots within
+# one region mostly share a class: in the leave-one-patient-out study (study_smooth.py, 4 seeds) this
+# raised the gene head's mean AUC by 0.006-0.010 on every seed without lowering any patient by more
+# than 0.004, where a plain mean over as many spots traded four patients for C1. FS_SMOOTH_K=0 turns it off.
+SMOOTH_K = int(os.environ.get('FS_SMOOTH_K', '18'))
+SMOOTH_SIGMA = float(os.environ.get('FS_SMOOTH_SIGMA', '1.0'))
+SMOOTH_COLUMNS = ['gene', 'fused']
+
+
+def smooth_probs(p, xy, k=None, sigma=None):
+    """The spotSmoothing step on one section's probabilities p [S] at spot centres xy [S, 2]
+    (NaN entries are left out of every neighbourhood and stay NaN)."""
+    k = SMOOTH_K if k is None else k
+    sigma = SMOOTH_SIGMA if sigma is None else sigma
+    p = np.asarray(p, dtype=np.float64)
+    if k <= 0 or len(p) < 2:
+        return p.copy()
+    q = np.clip(p, 1e-6, 1 - 1e-6)
+    logit = np.log(q / (1 - q))
+    ok = np.isfinite(logit)
+    s = sigma * logit[ok].std() if ok.any() else 0.0
+    if not s > 0:
+        return p.copy()
+    nb = neighbours(xy, min(k, len(p) - 1))
+    L = np.where(ok[nb], logit[nb], 0.0)
+    w = np.exp(-(L - logit[:, None]) ** 2 / (2 * s * s)) * ok[nb]
+    out = (w * L).sum(1) / np.maximum(w.sum(1), 1e-300)
+    return np.where(ok, 1 / (1 + np.exp(-out)), np.nan)
+
 # ----------------------------------------------------------------------------- metrics
 def gmm_threshold(scores):
     """Label-free threshold: intersection of a 2-component 1-D Gaussian mixture between the means; Otsu fallback."""

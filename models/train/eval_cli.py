@@ -259,6 +259,8 @@ def parity(res):
         with torch.no_grad():
             logit, _ = fnet(torch.tensor(he[nb]), torch.tensor(ge[nb]))
         fp = torch.sigmoid(logit).numpy()
+        # the CLI reports the gene and fused columns after the spotSmoothing step
+        gp, fp = (C.smooth_probs(v, sec['xy']) if name in C.SMOOTH_COLUMNS else v for name, v in [('gene', gp), ('fused', fp)])
         out = {}
         for name, py in [('histology', hp), ('gene', gp), ('fused', fp)]:
             cl = np.array([fnum(rows[i][name]) for i in sec['ids']])

@@ -122,6 +122,21 @@ def main():
     }
     with open(os.path.join(FIX, 'fixtures.json'), 'w') as f:
         json.dump(fixtures, f, indent=1)
+    # ---- spotSmoothing fixture (src/core/model/spot-smoothing.test.ts): B4's gene-head probabilities at its
+    # spot centres, smoothed by common.smooth_probs; a second case with every 7th spot missing (NaN)
+    if C.SMOOTH_K > 0:
+        with torch.no_grad():
+            pb4 = gx(torch.tensor(X))[1].numpy().astype(np.float64)
+        gap = pb4.copy()
+        gap[::7] = np.nan
+        sm = {'k': C.SMOOTH_K, 'sigma': C.SMOOTH_SIGMA, 'section': 'B4',
+              'x': sec['xy'][:, 0].tolist(), 'y': sec['xy'][:, 1].tolist(),
+              'prob': pb4.tolist(), 'smoothed': C.smooth_probs(pb4, sec['xy']).tolist(),
+              'probWithGaps': [None if np.isnan(v) else v for v in gap],
+              'smoothedWithGaps': [None if np.isnan(v) else v for v in C.smooth_probs(gap, sec['xy'])],
+              'made_by': 'models/train/export.py (common.smooth_probs, float64)'}
+        with open(os.path.join(FIX, 'spot-smoothing.json'), 'w') as f:
+            json.dump(sm, f)
 
     # ---- manifest
     res = {}
@@ -159,6 +174,10 @@ def main():
                  'perSlideScaling': pj['scaling'], 'minCoverage': 0.8,
                  'neighbourhoodMean': int(pj.get('neighbourhood_mean', 0))},
         'neighbourhood': {'k': C.K_NEIGH},
+        # after the heads: edge-preserving mean of each listed column's logit over the spot and its k nearest
+        # in-tissue spots (common.smooth_probs; src/core/model/spot-smoothing.ts)
+        **({'spotSmoothing': {'method': 'bilateral-logit', 'k': C.SMOOTH_K, 'sigma': C.SMOOTH_SIGMA,
+                              'columns': C.SMOOTH_COLUMNS}} if C.SMOOTH_K > 0 else {}),
         'heads': {
             'histology': 'P(cancer) for a ' + str(int(round(P * C.PATCH_MPP))) + ' um H&E patch (invasive cancer or carcinoma in situ), from the image alone',
             'gene': 'P(cancer) for one spot from panel expression alone (per-slide scaled log-CP10k averaged over the spot and its ' + str(int(pj.get('neighbourhood_mean', 0))) + ' nearest spots)',

@@ -77,6 +77,11 @@ def gene_embeddings(net, panel, scaling, sections):
     return out
 
 
+def smooth(p, section, column):
+    """A column's probabilities as the pipeline reports them: after the spotSmoothing step."""
+    return C.smooth_probs(p, C.load_section(section)['xy']) if column in C.SMOOTH_COLUMNS else p
+
+
 def sharpen(p, t=0.5):
     a, b = p ** (1 / t), (1 - p) ** (1 / t)
     return a / (a + b)
@@ -207,6 +212,7 @@ def main():
     res = {'epochs': EPOCHS, 'lopo': {}, 'lopo_gene_head': {}, 'imaged': {}}
     secs = {s: C.load_section(s) for s in C.LABELLED}
 
+    lopo_preds = {}
     if not QUICK:
         # (a) leave-one-patient-out on the labelled sections with a fold teacher
         for held in C.LABELLED:
@@ -220,11 +226,16 @@ def main():
             p, g = predict_fusion(fnet, held, gemb, hemb, uninf, 'uninf')
             lab = gemb[held]['label']
             m = lab >= 0
-            res['lopo'][held] = C.metrics(lab[m], p[m]) | {'mean_gate': float(g.mean())}
-            res['lopo_gene_head'][held] = C.metrics(lab[m], gemb[held]['prob'][m])
+            # fused and gene columns as the pipeline reports them (after spotSmoothing); unsmoothed kept beside
+            res.setdefault('lopo_unsmoothed', {})[held] = C.metrics(lab[m], p[m])
+            lopo_preds[f'{held}_fused'], lopo_preds[f'{held}_gene'] = p, gemb[held]['prob']
+            res['lopo'][held] = C.metrics(lab[m], smooth(p, held, 'fused')[m]) | {'mean_gate': float(g.mean())}
+            res['lopo_gene_head'][held] = C.metrics(lab[m], smooth(gemb[held]['prob'], held, 'gene')[m])
             print(held, 'fused', round(res['lopo'][held]['auc'], 3), 'gene head', round(res['lopo_gene_head'][held]['auc'], 3),
                   'gate', round(float(g.mean()), 3), flush=True)
-        for k in ['lopo', 'lopo_gene_head']:
+        # the heads' out-of-fold probabilities before smoothing (for studies of the post-processing)
+        np.savez(os.path.join(C.CACHE, 'fusion_lopo_preds.npz'), **lopo_preds)
+        for k in ['lopo', 'lopo_unsmoothed', 'lopo_gene_head']:
             res[k + '_mean'] = {m: float(np.mean([res[k][s][m] for s in C.LABELLED])) for m in ['auc', 'ap', 'f1']}
         print('LOPO fused', res['lopo_mean'], 'gene head', res['lopo_gene_head_mean'], flush=True)
         if LOPO_ONLY:
@@ -255,13 +266,13 @@ def main():
             name = 'B4_from_C' if held == ['B4'] else 'C_from_B4'
             yy = np.concatenate([wl[s] for s in held])
             for v in ['native', 'deg3.2', 'uninf']:
-                pf = np.concatenate([predict_fusion(fnet, s, gemb, hemb_k, uninf_k, v)[0] for s in held])
+                pf = np.concatenate([smooth(predict_fusion(fnet, s, gemb, hemb_k, uninf_k, v)[0], s, 'fused') for s in held])
                 gate = np.concatenate([predict_fusion(fnet, s, gemb, hemb_k, uninf_k, v)[1] for s in held])
                 res['imaged'][f'{name}_fused_{v}'] = C.metrics(yy, pf) | {'mean_gate': float(gate.mean())}
                 if v != 'uninf':
                     ph = np.concatenate([hemb_k[s][v][0] for s in held])
                     res['imaged'][f'{name}_histology_{v}'] = C.metrics(yy, ph)
-            res['imaged'][f'{name}_gene_head'] = C.metrics(yy, np.concatenate([gemb[s]['prob'] for s in held]))
+            res['imaged'][f'{name}_gene_head'] = C.metrics(yy, np.concatenate([smooth(gemb[s]['prob'], s, 'gene') for s in held]))
             print(name, {k: round(v['auc'], 3) for k, v in res['imaged'].items() if k.startswith(name)}, flush=True)
 
     samples = build_samples(C.IMAGED, C.LABELLED, gemb, hemb)

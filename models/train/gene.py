@@ -325,11 +325,14 @@ def main():
         Xt, cov = C.gene_matrix(t, panel, SCALING)
         _, p = predict(net, Xt)
         m = t['label'] >= 0
+        # the gene column as the pipeline reports it: after the spotSmoothing step (common.smooth_probs)
+        res.setdefault('lopo_unsmoothed', {})[held] = C.metrics(t['label'][m], p[m])
+        p = C.smooth_probs(p, t['xy']) if 'gene' in C.SMOOTH_COLUMNS else p
         res['lopo'][held] = C.metrics(t['label'][m], p[m]) | {'coverage': cov}
         res['floor_lr_neigh'][held] = floor_lr(train, t) if os.environ.get('FS_SKIP_FLOOR') != '1' else res['lopo'][held]
         print(held, 'gene', {k: round(v, 3) for k, v in res['lopo'][held].items()},
               'floor', round(res['floor_lr_neigh'][held]['auc'], 3), flush=True)
-    for k in ['lopo', 'floor_lr_neigh']:
+    for k in ['lopo', 'lopo_unsmoothed', 'floor_lr_neigh']:
         res[k + '_mean'] = {m: float(np.mean([res[k][s][m] for s in C.LABELLED])) for m in ['auc', 'ap', 'f1']}
     print('mean gene', res['lopo_mean'], 'floor', res['floor_lr_neigh_mean'], flush=True)
     if os.environ.get('FS_LOPO_ONLY') == '1':

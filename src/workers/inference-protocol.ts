@@ -110,7 +110,8 @@ export type InferenceEvent =
   /** drop what is still queued of a readRegions batch */
   | { type: 'cancelReadRegions'; batch: number }
   | { type: 'progress'; id: number; stage: 'genes' | 'spots' | 'views' | 'tissue' | 'windows'; done: number; total: number }
-  | { type: 'spotBatch'; id: number; stage: 'spots' | 'views'; spots: Int32Array; histology: Float32Array; gene: Float32Array; fused: Float32Array }
+  /** 'smoothed': once, when every spot is scored, all in-tissue spots after the manifest's spotSmoothing */
+  | { type: 'spotBatch'; id: number; stage: 'spots' | 'views' | 'smoothed'; spots: Int32Array; histology: Float32Array; gene: Float32Array; fused: Float32Array }
   | { type: 'spotsStarted'; id: number; coverage: GeneCoverage; warnings: string[]; mpp: number | null; mppDetail: string }
   | { type: 'heatmapPlan'; id: number; raster: RasterGeometry; cells: Int32Array; tissueAreaPx2: number; tissue: { width: number; height: number; cellPx: number; mask: Uint8Array }; stainProblem: string | null }
   // final: the values are averaged over every view (false: upright previews, refined later)

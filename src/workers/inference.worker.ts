@@ -15,6 +15,7 @@ import { getMppResolution } from '../core/model/mpp.ts';
 import { getBlobPackageFiles, type PackageFiles } from '../core/model/package-files.ts';
 import { getPatchGeometry, getPatchLevelRect, readPatchRgb } from '../core/model/patch.ts';
 import { getInTissueSpots, scoreSpots } from '../core/model/score-spots.ts';
+import { applySpotSmoothing, getSpotSmoothing } from '../core/model/spot-smoothing.ts';
 import { getCellCentre } from '../core/regions/raster.ts';
 import type { RgbaImage } from '../core/slide/types.ts';
 import { getBrowserStFiles } from '../core/st/files/browser.ts';
@@ -311,6 +312,8 @@ async function runSpotsTimed(
   const { mpp, detail } = slide ? resolveMpp(req.mpp) : { mpp: null, detail: 'no slide: gene head only' };
   let order: Int32Array = req.order;
   let announced = false;
+  // the newest value of each column per spot, for the manifest's spotSmoothing once the run is complete
+  const latest = { histology: new Float32Array(nAll).fill(Number.NaN), gene: new Float32Array(nAll).fill(Number.NaN), fused: new Float32Array(nAll).fill(Number.NaN) };
   for (;;) {
     const inner = new AbortController();
     const onOuter = () => inner.abort(signal.reason);
@@ -332,6 +335,11 @@ async function runSpotsTimed(
         },
         onBatch: (b) => {
           if (!announced) announced = true;
+          for (let i = 0; i < b.spots.length; i++) {
+            latest.histology[b.spots[i]] = b.histology[i];
+            latest.gene[b.spots[i]] = b.gene[i];
+            latest.fused[b.spots[i]] = b.fused[i];
+          }
           const mask = b.stage === 'spots' ? doneMask : refinedMask;
           const keep: number[] = [];
           for (let i = 0; i < b.spots.length; i++) {
@@ -379,8 +387,23 @@ async function runSpotsTimed(
       signal.removeEventListener('abort', onOuter);
     }
   }
+  if (slide && doneCount >= inTissue.length) postSmoothedColumns(id, data, inTissue, latest);
   void detail;
   return { done: doneCount, backend };
+}
+
+/** The run is complete: the columns the manifest smooths after the heads (scoreSpots returns them so to the CLI), as one last batch. */
+function postSmoothedColumns(id: number, data: StDataset, inTissue: Int32Array, latest: Record<'histology' | 'gene' | 'fused', Float32Array>): void {
+  if (!model) return;
+  const m = model.manifest;
+  if (!getSpotSmoothing(m, 'fused') && !getSpotSmoothing(m, 'histology')) return;
+  // gene is smoothed inside scoreSpots already (it is complete before any batch)
+  for (const column of ['fused', 'histology'] as const) applySpotSmoothing(m, column, inTissue, data.spots.x, data.spots.y, latest[column]);
+  const spots = inTissue.slice();
+  const histology = Float32Array.from(spots, (d) => latest.histology[d]);
+  const gene = Float32Array.from(spots, (d) => latest.gene[d]);
+  const fused = Float32Array.from(spots, (d) => latest.fused[d]);
+  post({ type: 'spotBatch', id, stage: 'smoothed', spots, histology, gene, fused }, [spots.buffer, histology.buffer, gene.buffer, fused.buffer]);
 }
 
 async function runDense(id: number, req: Extract<InferenceRequest, { type: 'heatmap' }>, signal: AbortSignal): Promise<{ done: number; total: number; backend: InferenceBackend }> {

@@ -148,7 +148,9 @@ function getOrientationsParam(): 1 | 2 | 4 | 8 | null {
 /** The result-cache key's model part: the package's sha256s, and the views when the URL overrides them. */
 function getModelCacheKey(model: ModelInfo): string {
   const views = getOrientationsParam();
-  return views ? `${model.sha}|views${views}` : model.sha;
+  // the ONNX files' hashes, and the manifest's post-processing of the spot columns (same ONNX, other scores)
+  const smoothing = model.manifest.spotSmoothing ? `|smooth${JSON.stringify(model.manifest.spotSmoothing)}` : '';
+  return `${model.sha}${smoothing}${views ? `|views${views}` : ''}`;
 }
 
 /** `?backend=wasm|webgpu` picks the backend at start (default: automatic). */

@@ -71,6 +71,15 @@ export const manifestSchema = z.looseObject({
     neighbourhoodMean: z.number().int().min(0).default(0),
   }),
   neighbourhood: z.looseObject({ k: z.number().int().min(0) }),
+  /** after the heads: bilateral mean of the listed columns' logits over each spot and its k nearest (spot-smoothing.ts); absent = none */
+  spotSmoothing: z
+    .looseObject({
+      method: z.literal('bilateral-logit'),
+      k: z.number().int().min(0),
+      sigma: z.number().positive(),
+      columns: z.array(z.enum(['histology', 'gene', 'fused'])),
+    })
+    .optional(),
   heads: z.looseObject({ histology: z.string(), gene: z.string(), fused: z.string() }),
   threshold: z.looseObject({
     method: z.enum(['gmm-intersection', 'gmm-equal-variance', 'otsu']),

@@ -23,6 +23,7 @@ import { getWebRuntime } from './runtime-web.ts';
 import { getLogOdds, getOrientedPatches, getOrientedProb } from './orientations.ts';
 import { readPatchBatch } from './patch.ts';
 import { getInTissueSpots, scoreSpots } from './score-spots.ts';
+import { getSmoothedProbs, getSpotSmoothing } from './spot-smoothing.ts';
 
 const ROOT = resolve(__dirname, '../../..');
 const DATA = resolve(ROOT, '../shared/data');
@@ -197,6 +198,41 @@ describe('spot scoring on a real HER2ST section (B4: H&E image + counts + select
     } finally {
       await webModel.release();
     }
+  });
+
+  it("spotSmoothing: the returned gene and fused columns are the heads' values after the manifest's smoothing", async () => {
+    const sub = { ...st, spots: { ...st.spots, inTissue: Uint8Array.from(st.spots.inTissue, (v, i) => (i < 60 ? v : 0)) } };
+    const mpp = getMppResolution({ slide: slide.meta, st }).mpp;
+    const rule = getSpotSmoothing(model.manifest, 'fused');
+    expect(rule).not.toBeNull();
+    const { spotSmoothing: _, ...bare } = model.manifest;
+    const raw = await scoreSpots({ model: { ...model, manifest: bare }, st: sub, slide, mpp, orientations: 1 });
+    const batchFused = new Map<number, number>();
+    const out = await scoreSpots({
+      model,
+      st: sub,
+      slide,
+      mpp,
+      orientations: 1,
+      onBatch: (b) => {
+        for (let i = 0; i < b.spots.length; i++) batchFused.set(b.spots[i], b.fused[i]);
+      },
+    });
+    const x = Float64Array.from(out.spots, (d) => st.spots.x[d]);
+    const y = Float64Array.from(out.spots, (d) => st.spots.y[d]);
+    const gene = getSmoothedProbs(Float32Array.from(out.spots, (d) => raw.gene[d]), x, y, rule!);
+    const fused = getSmoothedProbs(Float32Array.from(out.spots, (d) => raw.fused[d]), x, y, rule!);
+    let changed = 0;
+    for (let i = 0; i < out.spots.length; i++) {
+      const d = out.spots[i];
+      // the batches carry the head's fused value (the browser's worker smooths once the run is complete)
+      expect(batchFused.get(d)).toBe(raw.fused[d]);
+      expect(out.gene[d]).toBeCloseTo(gene[i], 6);
+      expect(out.fused[d]).toBeCloseTo(fused[i], 6);
+      expect(out.histology[d]).toBe(raw.histology[d]);
+      if (Math.abs(out.fused[d] - raw.fused[d]) > 1e-3) changed++;
+    }
+    expect(changed).toBeGreaterThan(out.spots.length / 4);
   });
 
   it('orientations: the histology column is averaged over the views after every fused score; gene and fused do not change', async () => {

@@ -13,6 +13,7 @@ import type { StDataset } from '../st/types.ts';
 import { type GeneAlignment, getGeneAlignment, getGeneInputs } from './genes.ts';
 import type { FuseModel } from './model.ts';
 import { getNeighbourGraph } from './neighbours.ts';
+import { applySpotSmoothing } from './spot-smoothing.ts';
 import { getLogOdds, getOrientationCount, getOrientedProb, loadViewLogOddsSum } from './orientations.ts';
 import { getPatchGeometry, type PatchGeometry, readPatchBatch } from './patch.ts';
 
@@ -174,6 +175,8 @@ export async function scoreSpots(opts: ScoreSpotsOptions): Promise<SpotScores> {
     for (let i = 0; i < c; i++) gene[spots[s + i]] = out.prob[i];
     onProgress?.({ stage: 'genes', done: s + c, total: n });
   }
+  // the manifest's spotSmoothing of the gene column: every gene score is in, so it comes before any is reported
+  applySpotSmoothing(m, 'gene', spots, st.spots.x, st.spots.y, gene);
   onGeneScores?.(spots, Float32Array.from(spots, (d) => gene[d]));
 
   // position of each dataset spot in the in-tissue list
@@ -290,5 +293,9 @@ export async function scoreSpots(opts: ScoreSpotsOptions): Promise<SpotScores> {
       onProgress?.({ stage: 'views', done: s + batch.length, total: n });
     }
   }
+  // the fused column's spotSmoothing needs every fused score: it is in the returned columns only (the
+  // batches carry the heads' values; the browser's worker applies the same step when its run is complete)
+  applySpotSmoothing(m, 'fused', spots, st.spots.x, st.spots.y, fused);
+  applySpotSmoothing(m, 'histology', spots, st.spots.x, st.spots.y, histology);
   return { spots, histology, gene, fused, gate: hasGate ? gate : null, alignment, neighbours, patch, warnings };
 }
