@@ -5,6 +5,7 @@
 import type { FuseModel } from '../../core/model/model.ts';
 import { getMppResolution } from '../../core/model/mpp.ts';
 import { scoreSpots } from '../../core/model/score-spots.ts';
+import { getSpotSmoothing } from '../../core/model/spot-smoothing.ts';
 import { getSpotCsvText, type SpotRow } from '../../core/score/spot-csv.ts';
 import { getLabelFreeThreshold } from '../../core/score/threshold.ts';
 import { getSaturation, getStainCheck, getTissueMaskFromSaturation, loadThumbnailRgb } from '../../core/regions/tissue.ts';
@@ -125,6 +126,12 @@ export async function runPredictCase(model: FuseModel, input: PredictCaseInput, 
     const scoreMs = performance.now() - tScore;
     const a = scores.alignment;
     log(`genes: ${a.matched}/${model.panelSize} panel genes found (${(a.coverage * 100).toFixed(1)}%; ${a.matchedByEnsembl} by Ensembl id, ${a.matchedBySymbol} by symbol)`);
+    const filled = slide ? (['histology', 'gene', 'fused'] as const) : (['gene'] as const);
+    const smoothed = filled.filter((c) => getSpotSmoothing(model.manifest, c));
+    if (smoothed.length) {
+      const rule = getSpotSmoothing(model.manifest, smoothed[0])!;
+      log(`smoothing: ${smoothed.join(' and ')} over each spot and its ${rule.k} nearest in-tissue spots (the model's spotSmoothing: bilateral mean of the log-odds, sigma ${rule.sigma} x their spread)`);
+    }
     for (const w of scores.warnings) {
       warnings.push(w);
       log(`warning: ${w}`);
