@@ -6,7 +6,9 @@
  * fusion head. Results arrive batch by batch through `onBatch`; the call can be cancelled.
  * When the manifest averages the histology head over several orientations (orientations.ts), that
  * comes last, as a second stage over the spots in the same order ('views' batches): every fused
- * score (which reads the upright embeddings) is in first.
+ * score (which reads the upright embeddings) is in first. The manifest's `spotSmoothing` is applied
+ * to the gene column as soon as the gene head has run (so batches carry it smoothed) and to the
+ * fused (and histology) column once every spot is scored, in the returned columns only.
  */
 import type { SlideSource } from '../slide/types.ts';
 import type { StDataset } from '../st/types.ts';
@@ -59,7 +61,8 @@ export interface ScoreSpotsOptions {
 export interface SpotScores {
   /** dataset indices of the scored (in-tissue) spots, ascending */
   spots: Int32Array;
-  /** per dataset spot (length = number of spots); NaN for spots not scored */
+  /** per dataset spot (length = number of spots); NaN for spots not scored; the columns the manifest's
+   * `spotSmoothing` names are returned after it (spot-smoothing.ts) */
   histology: Float32Array;
   gene: Float32Array;
   fused: Float32Array;
