@@ -4,6 +4,7 @@
  */
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { FuseModel } from '../core/model/model.ts';
 
 /** models/default next to src/, found from this file's location (not the working directory). */
 export function getDefaultModelDir(): string {
@@ -23,6 +24,20 @@ export function parseOrientations(value: string | undefined): 1 | 2 | 4 | 8 | un
   const n = Number(value);
   if (n === 1 || n === 2 || n === 4 || n === 8) return n;
   throw new Error(`--orientations must be 1, 2, 4 or 8 (views of each patch averaged by the histology head), got '${value}'`);
+}
+
+/** --smoothing on|off: the model's spotSmoothing of the spot columns (default on, as the manifest says). */
+export function parseSmoothing(value: string | undefined): boolean | undefined {
+  if (value === undefined) return undefined;
+  if (value === 'on' || value === 'off') return value === 'on';
+  throw new Error(`--smoothing must be on (the model's spot smoothing of the gene and fused columns) or off (the heads' values), got '${value}'`);
+}
+
+/** The model as the user asked for it: without its spotSmoothing when --smoothing off. */
+export function getModelWithSmoothing(model: FuseModel, smoothing: boolean | undefined): FuseModel {
+  if (smoothing !== false || !model.manifest.spotSmoothing) return model;
+  const { spotSmoothing: _, ...manifest } = model.manifest;
+  return { ...model, manifest };
 }
 
 /** Progress on stderr, at most a few lines per second; a TTY gets one updating line. */

@@ -33,6 +33,8 @@ export interface PredictCaseInput {
   /** views averaged by the histology head; `userViews` says whether the user chose them */
   views: 1 | 2 | 4 | 8;
   userViews?: boolean;
+  /** the user turned the model's spotSmoothing off (--smoothing off): said on stderr */
+  smoothingOff?: boolean;
   batchSize?: number;
 }
 
@@ -130,8 +132,8 @@ export async function runPredictCase(model: FuseModel, input: PredictCaseInput, 
     const smoothed = filled.filter((c) => getSpotSmoothing(model.manifest, c));
     if (smoothed.length) {
       const rule = getSpotSmoothing(model.manifest, smoothed[0])!;
-      log(`smoothing: ${smoothed.join(' and ')} over each spot and its ${rule.k} nearest in-tissue spots (the model's spotSmoothing: bilateral mean of the log-odds, sigma ${rule.sigma} x their spread)`);
-    }
+      log(`smoothing: ${smoothed.join(' and ')} over each spot and its ${rule.k} nearest in-tissue spots (the model's spotSmoothing: bilateral mean of the log-odds, sigma ${rule.sigma} x their spread; --smoothing off for the heads' values)`);
+    } else if (input.smoothingOff) log("smoothing: off (--smoothing off): the heads' values");
     for (const w of scores.warnings) {
       warnings.push(w);
       log(`warning: ${w}`);

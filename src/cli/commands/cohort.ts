@@ -29,11 +29,11 @@ import { getMarkersCsv } from '../../core/st/markers.ts';
 import { getCaseMarkers } from '../case/markers-case.ts';
 import { loadCliSlide } from '../case/open-slide.ts';
 import { runPredictCase } from '../case/predict-case.ts';
-import { getDefaultModelDir, parseOrientations, parsePositive } from '../model-options.ts';
+import { getDefaultModelDir, getModelWithSmoothing, parseOrientations, parsePositive, parseSmoothing } from '../model-options.ts';
 import { type EvaluateResult, getEvaluation } from './evaluate.ts';
 
 export const COHORT_USAGE =
-  'usage: fusescope cohort --cases <cases.csv|.tsv> --out-dir <dir> [--model <dir>] [--heatmap auto|always|never] [--orientations 1|2|4|8] [--batch <n>] [--force]';
+  'usage: fusescope cohort --cases <cases.csv|.tsv> --out-dir <dir> [--model <dir>] [--heatmap auto|always|never] [--orientations 1|2|4|8] [--smoothing on|off] [--batch <n>] [--force]';
 
 type HeatmapMode = 'auto' | 'always' | 'never';
 
@@ -162,7 +162,7 @@ async function loadRecord(path: string): Promise<CaseRecord | null> {
 async function runCase(
   model: FuseModel,
   c: CohortCase,
-  opts: { outDir: string; heatmap: HeatmapMode; views: 1 | 2 | 4 | 8; userViews: boolean; batchSize?: number; fingerprint: string },
+  opts: { outDir: string; heatmap: HeatmapMode; views: 1 | 2 | 4 | 8; userViews: boolean; smoothingOff: boolean; batchSize?: number; fingerprint: string },
   log: (s: string) => void,
 ): Promise<CaseRecord> {
   const t0 = performance.now();
@@ -188,7 +188,7 @@ async function runCase(
   try {
     if (c.slide && heatmap && c.st.length > 0) slide = await loadCliSlide(c.slide);
     if (c.st.length > 0) {
-      const p = await runPredictCase(model, { slide: c.slide, openSlide: slide, st: c.st, mpp: c.mpp, stScale: c.stScale, section: c.section, hdBinUm: c.hdBinUm, views: opts.views, userViews: opts.userViews, batchSize: opts.batchSize }, log);
+      const p = await runPredictCase(model, { slide: c.slide, openSlide: slide, st: c.st, mpp: c.mpp, stScale: c.stScale, section: c.section, hdBinUm: c.hdBinUm, views: opts.views, userViews: opts.userViews, smoothingOff: opts.smoothingOff, batchSize: opts.batchSize }, log);
       await writeAtomic(out('.scores.csv'), p.csv);
       record.outputs.push(basename(out('.scores.csv')));
       record.warnings.push(...p.warnings);
@@ -238,6 +238,7 @@ export async function run(argv: string[]): Promise<number> {
       model: { type: 'string' },
       heatmap: { type: 'string' },
       orientations: { type: 'string' },
+      smoothing: { type: 'string' },
       batch: { type: 'string' },
       force: { type: 'boolean' },
     },
@@ -252,6 +253,7 @@ export async function run(argv: string[]): Promise<number> {
   if (!['auto', 'always', 'never'].includes(heatmap)) throw new Error(`--heatmap must be auto (slides without ST, and slides with annotations), always or never, got '${v.heatmap}'`);
   const batchSize = parsePositive('batch', v.batch);
   const userViews = parseOrientations(v.orientations);
+  const smoothing = parseSmoothing(v.smoothing);
   const log = (s: string) => process.stderr.write(`${s}\n`);
   const tablePath = resolve(v.cases);
   if (!existsSync(tablePath)) throw new Error(`${tablePath}: no such file (the cases table: a CSV or TSV with a header line, one row per case).`);
@@ -270,11 +272,15 @@ export async function run(argv: string[]): Promise<number> {
   const outDir = resolve(v['out-dir']);
   await mkdir(outDir, { recursive: true });
   const modelDir = v.model ?? getDefaultModelDir();
-  const { model } = await loadNodeModel(modelDir);
+  const loaded = (await loadNodeModel(modelDir)).model;
+  const model = getModelWithSmoothing(loaded, smoothing);
   const m = model.manifest;
   log(`model: ${m.name} ${m.version} (${modelDir}), ${model.runtimeName}`);
   const views = userViews ?? m.histology.orientations;
-  const modelId = `${m.name}@${m.version}:${m.files.map((f) => f.sha256).join(',')}`;
+  // the ONNX files and every manifest setting (preprocessing, spot smoothing, threshold rule): a package
+  // with the same ONNX files but other settings gives other scores, so its cases are computed again
+  const manifestHash = createHash('sha256').update(JSON.stringify(m)).digest('hex').slice(0, 16);
+  const modelId = `${m.name}@${m.version}:${m.files.map((f) => f.sha256).join(',')}:${manifestHash}`;
   const options = { heatmap, views };
   const records: CaseRecord[] = [];
   const t0 = performance.now();
@@ -291,7 +297,7 @@ export async function run(argv: string[]): Promise<number> {
         continue;
       }
       log(`cohort: case ${i + 1}/${table.cases.length} ${c.name}`);
-      const r = await runCase(model, c, { outDir, heatmap, views, userViews: userViews !== undefined, batchSize, fingerprint }, (s) => log(`  ${s}`));
+      const r = await runCase(model, c, { outDir, heatmap, views, userViews: userViews !== undefined, smoothingOff: smoothing === false && !!loaded.manifest.spotSmoothing, batchSize, fingerprint }, (s) => log(`  ${s}`));
       log(r.status === 'done' ? `cohort: ${c.name} done in ${r.seconds.toFixed(1)} s` : `cohort: ${c.name} FAILED: ${r.error}`);
       records.push(r);
     }
@@ -307,7 +313,7 @@ export async function run(argv: string[]): Promise<number> {
     created: new Date().toISOString(),
     cases: basename(tablePath),
     model: { name: m.name, version: m.version, dir: modelDir, files: m.files.map((f) => ({ path: f.path, sha256: f.sha256 })) },
-    options: { heatmap, orientations: views, threshold: m.threshold.method },
+    options: { heatmap, orientations: views, threshold: m.threshold.method, spotSmoothing: m.spotSmoothing ?? null },
     records,
   };
   await writeAtomic(join(outDir, 'summary.json'), `${JSON.stringify(summary, null, 2)}\n`);

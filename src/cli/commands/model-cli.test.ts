@@ -8,6 +8,8 @@ import { join, resolve } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, describe, expect, it } from 'vitest';
 import { encodeBmp24 } from '../../core/image/testing/encode-bmp.ts';
+import { getManifest } from '../../core/model/manifest.ts';
+import { getSmoothedProbs, getSpotSmoothing } from '../../core/model/spot-smoothing.ts';
 import { runCli } from '../testing/run-cli.ts';
 
 const ROOT = resolve(__dirname, '../../..');
@@ -54,6 +56,34 @@ describe('fusescope predict', () => {
     const scored = rows.filter((c) => lab.has(c[0]));
     expect(scored.length).toBe(295);
     expect(getAuc(scored.map((c) => Number(c[4])), scored.map((c) => lab.get(c[0])!))).toBeGreaterThan(0.9);
+  }, 60_000);
+
+  it("--smoothing off writes the gene head's values; by default they come after the model's spot smoothing; a bad value is refused", async () => {
+    const st = [`${DATA}/her2st/counts/B1.tsv.gz`, `${DATA}/her2st/spots/B1_selection.tsv`];
+    const onOut = join(tmp, 'B1-smoothed.csv');
+    const offOut = join(tmp, 'B1-raw.csv');
+    const on = await runCli(['predict', '--st', ...st, '--out', onOut]);
+    const off = await runCli(['predict', '--st', ...st, '--smoothing', 'off', '--out', offOut]);
+    expect(on.code).toBe(0);
+    expect(off.code).toBe(0);
+    expect(on.stderr).toMatch(/smoothing: gene over each spot and its 18 nearest in-tissue spots/);
+    expect(off.stderr).toMatch(/smoothing: off \(--smoothing off\)/);
+    const rows = (f: string) => readFileSync(f, 'utf8').trim().split('\n').slice(1).map((l) => l.split(','));
+    const a = rows(onOut);
+    const b = rows(offOut);
+    expect(b.map((r) => r[0])).toEqual(a.map((r) => r[0]));
+    const manifest = getManifest(JSON.parse(readFileSync(join(ROOT, 'models/default/manifest.json'), 'utf8')));
+    const rule = getSpotSmoothing(manifest, 'gene')!;
+    const expected = getSmoothedProbs(b.map((r) => Number(r[4])), b.map((r) => Number(r[1])), b.map((r) => Number(r[2])), rule);
+    let moved = 0;
+    for (let i = 0; i < a.length; i++) {
+      expect(Math.abs(Number(a[i][4]) - expected[i])).toBeLessThan(1e-5);
+      if (Math.abs(Number(a[i][4]) - Number(b[i][4])) > 1e-3) moved++;
+    }
+    expect(moved).toBeGreaterThan(a.length / 4);
+    const bad = await runCli(['predict', '--st', ...st, '--smoothing', 'maybe', '--out', offOut]);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(/--smoothing must be on .* or off/);
   }, 60_000);
 
   it('spots in the pixels of the full-resolution scan on a half-size copy: an error naming --st-scale, and --st-scale 0.5 gives the scores of correctly scaled spots', async () => {

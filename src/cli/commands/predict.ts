@@ -9,10 +9,10 @@ import { writeFile } from 'node:fs/promises';
 import { loadNodeModel } from '../../core/model/node-model.ts';
 import { getCommandArgs, isHelpAsked } from '../args.ts';
 import { runPredictCase } from '../case/predict-case.ts';
-import { getDefaultModelDir, parseOrientations, parsePositive } from '../model-options.ts';
+import { getDefaultModelDir, getModelWithSmoothing, parseOrientations, parsePositive, parseSmoothing } from '../model-options.ts';
 
 export const PREDICT_USAGE =
-  'usage: fusescope predict [--slide <slide>] --st <ST files or folder...> [--model <dir>] [--mpp <um/px>] [--st-scale <k>] [--section <name>] [--hd-bin-um <um>] [--orientations 1|2|4|8] [--batch <n>] --out scores.csv';
+  'usage: fusescope predict [--slide <slide>] --st <ST files or folder...> [--model <dir>] [--mpp <um/px>] [--st-scale <k>] [--section <name>] [--hd-bin-um <um>] [--orientations 1|2|4|8] [--smoothing on|off] [--batch <n>] --out scores.csv';
 
 /** `--st a b c --out x` -> `--st a --st b --st c --out x` so parseArgs can collect the list. */
 export function expandListOption(argv: string[], name: string): string[] {
@@ -42,6 +42,7 @@ export async function run(argv: string[]): Promise<number> {
       section: { type: 'string' },
       'hd-bin-um': { type: 'string' },
       orientations: { type: 'string' },
+      smoothing: { type: 'string' },
       batch: { type: 'string' },
       out: { type: 'string', short: 'o' },
     },
@@ -54,20 +55,22 @@ export async function run(argv: string[]): Promise<number> {
   const userMpp = parsePositive('mpp', v.mpp);
   const batchSize = parsePositive('batch', v.batch);
   const userViews = parseOrientations(v.orientations);
+  const smoothing = parseSmoothing(v.smoothing);
   const stScale = parsePositive('st-scale', v['st-scale']);
   const hdBinUm = parsePositive('hd-bin-um', v['hd-bin-um']);
   const t0 = performance.now();
   const log = (s: string) => process.stderr.write(`${s}\n`);
 
   const modelDir = v.model ?? getDefaultModelDir();
-  const { model } = await loadNodeModel(modelDir);
+  const loaded = (await loadNodeModel(modelDir)).model;
+  const model = getModelWithSmoothing(loaded, smoothing);
   log(`model: ${model.manifest.name} ${model.manifest.version} (${modelDir}), ${model.runtimeName}`);
   const views = userViews ?? model.manifest.histology.orientations;
 
   try {
     const r = await runPredictCase(
       model,
-      { slide: v.slide, st: v.st, mpp: userMpp, stScale, section: v.section, hdBinUm, views, userViews: userViews !== undefined, batchSize },
+      { slide: v.slide, st: v.st, mpp: userMpp, stScale, section: v.section, hdBinUm, views, userViews: userViews !== undefined, smoothingOff: smoothing === false && !!loaded.manifest.spotSmoothing, batchSize },
       log,
     );
     await writeFile(v.out, r.csv);
