@@ -15,7 +15,7 @@ import { getMppResolution } from '../core/model/mpp.ts';
 import { getBlobPackageFiles, type PackageFiles } from '../core/model/package-files.ts';
 import { getPatchGeometry, getPatchLevelRect, readPatchRgb } from '../core/model/patch.ts';
 import { getInTissueSpots, scoreSpots } from '../core/model/score-spots.ts';
-import { applySpotSmoothing, getSpotSmoothing } from '../core/model/spot-smoothing.ts';
+import { applySpotSmoothing, getSmoothingGraph, getSpotSmoothing } from '../core/model/spot-smoothing.ts';
 import { getCellCentre } from '../core/regions/raster.ts';
 import type { RgbaImage } from '../core/slide/types.ts';
 import { getBrowserStFiles } from '../core/st/files/browser.ts';
@@ -397,8 +397,11 @@ function postSmoothedColumns(id: number, data: StDataset, inTissue: Int32Array, 
   if (!model) return;
   const m = model.manifest;
   if (!getSpotSmoothing(m, 'fused') && !getSpotSmoothing(m, 'histology')) return;
-  // gene is smoothed inside scoreSpots already (it is complete before any batch)
-  for (const column of ['fused', 'histology'] as const) applySpotSmoothing(m, column, inTissue, data.spots.x, data.spots.y, latest[column]);
+  // gene is smoothed inside scoreSpots already (it is complete before any batch); one graph for the other columns
+  const x = Float64Array.from(inTissue, (d) => data.spots.x[d]);
+  const y = Float64Array.from(inTissue, (d) => data.spots.y[d]);
+  const graph = getSmoothingGraph(x, y, m.spotSmoothing?.k ?? 0);
+  for (const column of ['fused', 'histology'] as const) applySpotSmoothing(m, column, inTissue, data.spots.x, data.spots.y, latest[column], graph);
   const spots = inTissue.slice();
   const histology = Float32Array.from(spots, (d) => latest.histology[d]);
   const gene = Float32Array.from(spots, (d) => latest.gene[d]);

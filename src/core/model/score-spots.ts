@@ -15,7 +15,7 @@ import type { StDataset } from '../st/types.ts';
 import { type GeneAlignment, getGeneAlignment, getGeneInputs } from './genes.ts';
 import type { FuseModel } from './model.ts';
 import { getNeighbourGraph } from './neighbours.ts';
-import { applySpotSmoothing } from './spot-smoothing.ts';
+import { applySpotSmoothing, getSmoothingGraph } from './spot-smoothing.ts';
 import { getLogOdds, getOrientationCount, getOrientedProb, loadViewLogOddsSum } from './orientations.ts';
 import { getPatchGeometry, type PatchGeometry, readPatchBatch } from './patch.ts';
 
@@ -179,7 +179,8 @@ export async function scoreSpots(opts: ScoreSpotsOptions): Promise<SpotScores> {
     onProgress?.({ stage: 'genes', done: s + c, total: n });
   }
   // the manifest's spotSmoothing of the gene column: every gene score is in, so it comes before any is reported
-  applySpotSmoothing(m, 'gene', spots, st.spots.x, st.spots.y, gene);
+  const smoothing = m.spotSmoothing && m.spotSmoothing.k > 0 ? getSmoothingGraph(sx, sy, m.spotSmoothing.k) : undefined;
+  applySpotSmoothing(m, 'gene', spots, st.spots.x, st.spots.y, gene, smoothing);
   onGeneScores?.(spots, Float32Array.from(spots, (d) => gene[d]));
 
   // position of each dataset spot in the in-tissue list
@@ -298,7 +299,7 @@ export async function scoreSpots(opts: ScoreSpotsOptions): Promise<SpotScores> {
   }
   // the fused column's spotSmoothing needs every fused score: it is in the returned columns only (the
   // batches carry the heads' values; the browser's worker applies the same step when its run is complete)
-  applySpotSmoothing(m, 'fused', spots, st.spots.x, st.spots.y, fused);
-  applySpotSmoothing(m, 'histology', spots, st.spots.x, st.spots.y, histology);
+  applySpotSmoothing(m, 'fused', spots, st.spots.x, st.spots.y, fused, smoothing);
+  applySpotSmoothing(m, 'histology', spots, st.spots.x, st.spots.y, histology, smoothing);
   return { spots, histology, gene, fused, gate: hasGate ? gate : null, alignment, neighbours, patch, warnings };
 }

@@ -29,16 +29,27 @@ export function getSpotSmoothing(manifest: ModelManifest, column: SmoothedColumn
   return { k: s.k, sigma: s.sigma };
 }
 
+/** The k nearest other spots of each of n spots (k capped at n - 1), built once per section and shared by its columns. */
+export interface SmoothingGraph {
+  k: number;
+  neighbours: Int32Array;
+}
+
+export function getSmoothingGraph(x: ArrayLike<number>, y: ArrayLike<number>, k: number): SmoothingGraph {
+  const kk = Math.max(0, Math.min(k, x.length - 1));
+  return { k: kk, neighbours: getNeighbourGraph(x, y, kk) };
+}
+
 /**
  * Smoothed probabilities of n spots (prob[i] at x[i], y[i], all in tissue). Returns a new array;
  * fewer than 2 valued spots, or no spread in their logits, returns the values unchanged.
  */
-export function getSmoothedProbs(
-  prob: ArrayLike<number>,
-  x: ArrayLike<number>,
-  y: ArrayLike<number>,
-  { k, sigma }: SpotSmoothing,
-): Float32Array {
+export function getSmoothedProbs(prob: ArrayLike<number>, x: ArrayLike<number>, y: ArrayLike<number>, { k, sigma }: SpotSmoothing): Float32Array {
+  return getGraphSmoothedProbs(prob, getSmoothingGraph(x, y, k), sigma);
+}
+
+/** getSmoothedProbs over a graph already built for these spots (getSmoothingGraph with the rule's k). */
+export function getGraphSmoothedProbs(prob: ArrayLike<number>, graph: SmoothingGraph, sigma: number): Float32Array {
   const n = prob.length;
   const out = Float32Array.from(prob);
   const logit = new Float64Array(n);
@@ -61,8 +72,7 @@ export function getSmoothedProbs(
   for (let i = 0; i < n; i++) if (!Number.isNaN(logit[i])) ss += (logit[i] - mean) ** 2;
   const s = sigma * Math.sqrt(ss / count);
   if (!(s > 0)) return out;
-  const kk = Math.min(k, n - 1);
-  const nb = getNeighbourGraph(x, y, kk);
+  const { k: kk, neighbours: nb } = graph;
   const inv = 1 / (2 * s * s);
   for (let i = 0; i < n; i++) {
     const li = logit[i];
@@ -84,6 +94,7 @@ export function getSmoothedProbs(
 /**
  * In place on a dataset-indexed column (values[d] for dataset spot d): smooth the entries of the
  * in-tissue `spots` (positions x[d], y[d]) by the manifest's rule for `column`; no-op without one.
+ * `graph`: the smoothing graph of `spots` in that order when the caller has it (one per section).
  */
 export function applySpotSmoothing(
   manifest: ModelManifest,
@@ -92,18 +103,13 @@ export function applySpotSmoothing(
   x: ArrayLike<number>,
   y: ArrayLike<number>,
   values: Float32Array,
+  graph?: SmoothingGraph,
 ): void {
   const rule = getSpotSmoothing(manifest, column);
   if (!rule) return;
   const n = spots.length;
-  const px = new Float64Array(n);
-  const py = new Float64Array(n);
-  const p = new Float32Array(n);
-  for (let i = 0; i < n; i++) {
-    px[i] = x[spots[i]];
-    py[i] = y[spots[i]];
-    p[i] = values[spots[i]];
-  }
-  const sm = getSmoothedProbs(p, px, py, rule);
+  const p = Float32Array.from({ length: n }, (_, i) => values[spots[i]]);
+  const g = graph ?? getSmoothingGraph(Float64Array.from({ length: n }, (_, i) => x[spots[i]]), Float64Array.from({ length: n }, (_, i) => y[spots[i]]), rule.k);
+  const sm = getGraphSmoothedProbs(p, g, rule.sigma);
   for (let i = 0; i < n; i++) values[spots[i]] = sm[i];
 }
