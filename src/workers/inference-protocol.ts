@@ -23,7 +23,7 @@ export type StSource =
 
 export interface ModelInfo {
   manifest: ModelManifest;
-  /** sha256 of each ONNX file, joined: identifies the model in the result cache */
+  /** sha256 of each ONNX file, joined, and of the manifest: identifies the model in the result cache */
   sha: string;
   source: string;
   backend: InferenceBackend;

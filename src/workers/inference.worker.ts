@@ -9,7 +9,7 @@
 /// <reference lib="webworker" />
 import { getGeneAlignment, getNormalisedGenes } from '../core/model/genes.ts';
 import { type HeatmapPlan, loadHeatmapPlan, runHeatmap } from '../core/model/heatmap.ts';
-import { loadModelPackage, type ModelPackage } from '../core/model/manifest.ts';
+import { loadModelPackage, type ModelPackage, sha256Hex } from '../core/model/manifest.ts';
 import { type FuseModel, loadFuseModel } from '../core/model/model.ts';
 import { getMppResolution } from '../core/model/mpp.ts';
 import { getBlobPackageFiles, type PackageFiles } from '../core/model/package-files.ts';
@@ -188,13 +188,15 @@ async function loadModel(source: ModelSource): Promise<ModelInfo> {
   await model?.release();
   pkg = p;
   model = m;
+  // the ONNX files and every manifest setting: the same ONNX files with other views averaged, another
+  // spot smoothing or threshold rule give other results (cohort's resume fingerprint does the same)
+  const settings = await sha256Hex(new TextEncoder().encode(JSON.stringify(p.manifest)));
   modelSha = p.manifest.files
     .slice()
     .sort((a, b) => a.role.localeCompare(b.role))
     .map((f) => f.sha256.toLowerCase())
     .join('')
-    // the histology scores depend on the views averaged too (same ONNX files, other manifest)
-    .concat(`|views${p.manifest.histology.orientations}`);
+    .concat(`|manifest${settings.slice(0, 16)}`);
   normalisedCache = null;
   heatmapCache = null;
   return getModelInfo();

@@ -145,12 +145,10 @@ function getOrientationsParam(): 1 | 2 | 4 | 8 | null {
   return n === 1 || n === 2 || n === 4 || n === 8 ? n : null;
 }
 
-/** The result-cache key's model part: the package's sha256s, and the views when the URL overrides them. */
+/** The result-cache key's model part: the package's sha256s (ONNX files and manifest), and the views when the URL overrides them. */
 function getModelCacheKey(model: ModelInfo): string {
   const views = getOrientationsParam();
-  // the ONNX files' hashes, and the manifest's post-processing of the spot columns (same ONNX, other scores)
-  const smoothing = model.manifest.spotSmoothing ? `|smooth${JSON.stringify(model.manifest.spotSmoothing)}` : '';
-  return `${model.sha}${smoothing}${views ? `|views${views}` : ''}`;
+  return views ? `${model.sha}|views${views}` : model.sha;
 }
 
 /** `?backend=wasm|webgpu` picks the backend at start (default: automatic). */
