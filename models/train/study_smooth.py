@@ -38,10 +38,8 @@ def smooth(l, sec, spec, X):
     L = l[nb]
     if kind == 'mean': return L.mean(1)
     if kind == 'median': return np.median(L, 1)
-    if kind == 'bil':  # range kernel on the logit itself
-        s = spec['s'] * l.std()
-        w = np.exp(-(L - l[:, None]) ** 2 / (2 * s * s))
-        return (w * L).sum(1) / w.sum(1)
+    if kind == 'bil':  # range kernel on the logit itself: the shipped step (common.smooth_probs), on probabilities
+        return C.smooth_probs(1 / (1 + np.exp(-l)), sec['xy'], k, spec['s'])
     if kind == 'bilx':  # range kernel on the spot's expression (section PCA of the scaled, averaged panel)
         Z = PCA(spec.get('npc', 10), random_state=0).fit_transform(X)
         d2 = ((Z[nb] - Z[:, None, :]) ** 2).sum(2)
